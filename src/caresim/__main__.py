@@ -1,0 +1,5 @@
+"""Allow ``python -m caresim``."""
+
+from caresim.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,53 @@
+"""Errors raised by caresim.
+
+Every error caused by bad input derives from :class:`InputError`; the command line maps it to
+exit status 2 and prints its message as one paragraph, never a traceback.
+"""
+
+from __future__ import annotations
+
+
+class CaresimError(Exception):
+    """Base class of every error caresim raises on purpose."""
+
+
+class InputError(CaresimError):
+    """Bad input from the user: a file, a key, a value or a command-line argument."""
+
+
+class ScenarioError(InputError):
+    """A scenario file is missing, unreadable or invalid.
+
+    Parameters
+    ----------
+    file : str
+        The scenario file the problem is in (or the chain of files, when it is resolved).
+    key : str
+        Dotted key path inside the file, e.g. ``grant.tranches_gbp.values``; empty for the file.
+    expected : str
+        What was expected there.
+    found : str
+        What was found.
+    hint : str, optional
+        A suggestion, such as the nearest valid key.
+    """
+
+    def __init__(self, file: str, key: str, expected: str, found: str, hint: str = "") -> None:
+        self.file = file
+        self.key = key
+        self.expected = expected
+        self.found = found
+        self.hint = hint
+        where = f"{file}: key '{key}'" if key else f"{file}"
+        message = f"{where}: expected {expected}; found {found}."
+        if hint:
+            message += f" {hint}"
+        super().__init__(message)
+
+
+class CouncilError(InputError):
+    """A council named on the command line or in a scenario is not one of the 152."""
+
+
+class RunStoreError(InputError):
+    """An output folder or run folder cannot be used (for example it does not exist)."""

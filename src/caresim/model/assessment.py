@@ -1,0 +1,113 @@
+"""Assessment (process 2): a FIFO queue limited by assessment staff, then eligibility.
+
+Each council's assessors are ``servers = FTE x assessments_per_fte_year x dur_assessment_days /
+365.25`` parallel slots; every assessment occupies a slot for ``dur_assessment_days``. Staff follow demand: each
+April a council's FTE is its April 2008 FTE x (last year's assessment requests / those expected
+in April 2008) x its cumulative staff-cut factor (``finance``); a person who would wait longer
+than ``max_wait_days`` gives up and joins unmet need. Requests
+are served first come first served by the exact multi-server recurrence
+(:mod:`caresim.model.queueing`); the wait is the time from request to start. At completion a
+person is eligible if their need band is at or above the council's FACS threshold. Those who are
+not are unmet need: they join the unmet-need pool and leave it after an exponential time with
+mean ``dur_unmet_return_days``; with probability ``p_unmet_return`` they leave by coming back to
+the assessment queue with needs one band higher (so tightening eligibility saves now and costs
+later), otherwise they leave uncounted by services.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from caresim.calendar import DAYS_PER_YEAR
+from caresim.model.state import ModelState
+
+
+def servers_for(s: ModelState, fte: np.ndarray) -> np.ndarray:
+    """Assessment slots from FTE (rounded to whole slots, at least one where FTE > 0)."""
+    a = s.p.assessment
+    slots = fte * a.assessments_per_fte_year.value * a.dur_assessment_days.value / DAYS_PER_YEAR
+    return np.where(fte > 0, np.maximum(1, np.rint(slots)), 0).astype(np.int64)
+
+
+def enqueue(s: ModelState, req: dict[str, np.ndarray]) -> None:
+    """Serve requests through the queue; completions go to ``assess_pending``.
+
+    A person whose wait would pass ``max_wait_days`` gives up at that point (reneges): they
+    use no assessor time and join the unmet-need pool like a person found ineligible.
+    """
+    if len(req["t"]) == 0:
+        return
+    a = s.p.assessment
+    dur = np.full(len(req["t"]), a.dur_assessment_days.value)
+    start = s.assess_pool.serve(req["council"], req["t"], dur, a.max_wait_days.value)
+    s.rec.add_at("assessment_requests", req["council"])
+    served = ~np.isnan(start)
+    c = req["council"]
+    s.rec.add_at("assessments_started", c[served])
+    s.rec.add_at("assessment_wait_days", c[served], start[served] - req["t"][served])
+    s.assess_pending.push(t=start[served] + a.dur_assessment_days.value, council=c[served],
+                          age=req["age"][served], need=req["need"][served])
+    gave_up = ~served
+    if gave_up.any():
+        s.rec.add_at("reneged", c[gave_up])
+        to_unmet(s, req["t"][gave_up] + a.max_wait_days.value, c[gave_up],
+                 req["age"][gave_up], req["need"][gave_up])
+
+
+def to_unmet(s: ModelState, t: np.ndarray, council: np.ndarray, age: np.ndarray,
+             need: np.ndarray) -> None:
+    """People with unmet need from time ``t``: they may come back, needs one band higher."""
+    a = s.p.assessment
+    u = s.draw("assessment.unmet", council, lambda g, k: g.random((k, 2)))
+    wait = -np.log1p(-u[:, 0]) * a.dur_unmet_return_days.value
+    s.unmet_pool.push(t=t + wait, council=council, age=age, need=need,
+                      returns=u[:, 1] < a.p_unmet_return.value)
+
+
+def complete(s: ModelState, t1: float) -> dict[str, np.ndarray]:
+    """Assessments completing before ``t1``: record them, route the ineligible to unmet need.
+
+    Returns the eligible people (columns ``t``, ``council``, ``age``, ``need``).
+    """
+    done = s.assess_pending.pop_due(t1)
+    council, need = done["council"], done["need"]
+    s.rec.add_at("assessments", council)
+    eligible = need >= s.threshold[council]
+    s.rec.add_at("eligible", council[eligible])
+    inel = ~eligible
+    s.rec.add_at("ineligible", council[inel])
+    if inel.any():
+        ci = council[inel]
+        to_unmet(s, done["t"][inel], ci, done["age"][inel], need[inel])
+        _eligibility_savings(s, done["t"][inel], ci, done["age"][inel], need[inel])
+    return {k: v[eligible] for k, v in done.items()}
+
+
+def _eligibility_savings(s: ModelState, t: np.ndarray, council: np.ndarray, age: np.ndarray,
+                         need: np.ndarray) -> None:
+    """Cashable saving of a raised threshold: people the old threshold would have served.
+
+    Each such person avoids a community package at the mean cost for their age and need band
+    from their assessment to the end of the financial year.
+    """
+    from caresim.model.costs import mean_cost
+    from caresim.model.population import COMMUNITY
+
+    raised = s.eligibility_raised_from[council]
+    hit = (raised >= 0) & (need >= raised)
+    if not hit.any():
+        return
+    c = council[hit]
+    cost = mean_cost(s, c, age[hit], need[hit], np.full(hit.sum(), COMMUNITY))
+    years = np.maximum(s.fy_end_day - t[hit], 0.0) / DAYS_PER_YEAR
+    s.rec.add_at("savings_eligibility_gbp", c, cost * years)
+
+
+def unmet_returns(s: ModelState, t1: float) -> dict[str, np.ndarray]:
+    """People leaving the unmet-need pool before ``t1``; those who return, with needs raised."""
+    out = s.unmet_pool.pop_due(t1)
+    back = out["returns"]
+    s.rec.add_at("returns_unmet", out["council"][back])
+    need = np.minimum(out["need"][back] + 1, 3).astype(np.int8)
+    return {"t": out["t"][back], "council": out["council"][back], "age": out["age"][back],
+            "need": need}

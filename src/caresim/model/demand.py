@@ -1,0 +1,54 @@
+"""Contact (process 1): requests for support arrive, about half are resolved at first contact.
+
+Contacts from new clients arrive as a Poisson process in each council at rate
+``demand.contacts_per_year`` x the council's demand share (``inputs.py``) x the growth index
+(``demand.growth_per_year`` compounded monthly from April 2008). A share
+``p_resolved_at_contact`` is resolved there (information, advice, signposting) and counted in
+aggregate; the others join the assessment queue at their arrival times with an age band
+(65+ with probability ``demand.share_65plus``) and a need band drawn from
+``demand.need_mix_assessed``. People coming back (unmet need that deteriorated, reablement
+relapses) join the same queue at their return times.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from caresim.model.state import ModelState
+
+MONTH_FRACTION_OF_YEAR = 1.0 / 12.0
+
+
+def growth_index(s: ModelState, months_elapsed: int) -> float:
+    """Demand growth index (1 in April 2008), compounding the dated annual growth monthly."""
+    idx = 1.0
+    for m in range(months_elapsed):
+        date = s.cal.month_starts()[m]
+        idx *= (1.0 + s.p.demand.growth_per_year.at(date)) ** MONTH_FRACTION_OF_YEAR
+    return idx
+
+
+def arrivals(s: ModelState, t0: float, t1: float, growth: float) -> dict[str, np.ndarray]:
+    """New assessment requests in ``[t0, t1)`` days, sorted by council then time.
+
+    Returns
+    -------
+    dict
+        Columns ``t`` (days), ``council``, ``age``, ``need``.
+    """
+    d = s.p.demand
+    rate = d.contacts_per_year.value * growth * s.inp.demand_share * (t1 - t0) / 365.25
+    counts = np.array([s.streams.get(c, "demand.contacts").poisson(rate[c]) for c in range(s.n)])
+    resolved = np.array([s.streams.get(c, "demand.resolved").binomial(counts[c],
+                         d.p_resolved_at_contact.value) for c in range(s.n)])
+    s.rec.add("new_requests", counts.astype(float))
+    s.rec.add("resolved_at_contact", resolved.astype(float))
+    k = counts - resolved
+    council = np.repeat(np.arange(s.n, dtype=np.int32), k)
+    u = s.draw("demand.arrival", council, lambda g, m: g.random((m, 3)))
+    t = t0 + u[:, 0] * (t1 - t0)
+    age = (u[:, 1] < d.share_65plus.value).astype(np.int8)
+    need = np.searchsorted(np.cumsum(d.need_mix_assessed.vector()), u[:, 2],
+                           side="right").clip(0, 3).astype(np.int8)
+    order = np.lexsort((t, council))
+    return {"t": t[order], "council": council[order], "age": age[order], "need": need[order]}

@@ -1,0 +1,45 @@
+"""Exits (process 6): death, moving to NHS or self-funded care, or recovery.
+
+Each user's exit time is drawn when they start, and drawn again from the moment their setting
+changes, by inverting the cumulative hazard of their (age band, setting) group
+(:mod:`caresim.model.hazards`): the hazards ``exits.hazard_<setting>_<age>`` are dated, so a
+rate change later in the run is honoured exactly. The cause of an exit is drawn from
+``exits.cause_mix_<setting>``; it is recorded, and does not change what happens next.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from caresim.model.hazards import PiecewiseHazard
+from caresim.model.population import COMMUNITY, RESIDENTIAL
+from caresim.model.state import ModelState
+
+
+def build_hazards(p, cal) -> dict[tuple[int, int], PiecewiseHazard]:
+    """The four exit hazards keyed by (age band, setting)."""
+    e = p.exits
+    table = {(0, COMMUNITY): e.hazard_community_18_64, (1, COMMUNITY): e.hazard_community_65plus,
+             (0, RESIDENTIAL): e.hazard_residential_18_64,
+             (1, RESIDENTIAL): e.hazard_residential_65plus}
+    return {k: PiecewiseHazard(*v.step_days(cal.start)) for k, v in table.items()}
+
+
+def draw_exit_times(s: ModelState, stream: str, council: np.ndarray, age: np.ndarray,
+                    setting: np.ndarray, t0: np.ndarray) -> np.ndarray:
+    """Exit times (days) after ``t0`` for people of the given age bands and settings."""
+    e = s.draw(stream, council, lambda g, k: g.standard_exponential(k))
+    out = np.empty(len(t0))
+    for (a, st), hz in s.hazards.items():
+        m = (age == a) & (setting == st)
+        if m.any():
+            out[m] = hz.draw_times(t0[m], e[m])
+    return out
+
+
+def leave(s: ModelState, idx: np.ndarray) -> None:
+    """Remove users ``idx`` at their exit times (spend accrued to then by the caller)."""
+    pop = s.pop
+    council = pop.council[idx]
+    pop.active[idx] = False
+    s.rec.add_at("exits", council)

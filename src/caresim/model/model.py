@@ -1,0 +1,246 @@
+"""One replication of the model: the simpy calendar and the order of each month's steps.
+
+simpy owns time. One dispatcher process walks the calendar month by month; everything that
+happens at a calendar boundary runs inside it, in this fixed, documented order (so equal-time
+events never depend on simpy's tie-breaking):
+
+1. on 1 April: close the financial year just ended (ledger, year counts), then open the new one
+   (:func:`caresim.model.finance.start_year`: prices, budget, requirement, levers, grant tranche);
+2. grant: this month's instalment, spending from the ring-fenced balance (``grant``);
+3. reablement places for the month (``prevention``);
+4. contact: new requests, plus people returning from unmet need and reablement relapses,
+   join the assessment queues (``demand``, ``assessment``);
+5. assessments completing in the month: eligibility; the ineligible to unmet need
+   (``assessment``);
+6. the eligible go to reablement while places last, or straight to services; reablement
+   episodes ending in the month end in no package or a reduced one (``prevention``,
+   ``services``);
+7. each person's own events in the month, in time order: reviews (queued by review staff) and
+   exits, repeated until none is left before the month's end (``reviews``, ``exits``);
+8. month-end money: package spend accrued exactly, staff, transformation, income, savings
+   (``finance``), and prevention savings (``prevention``);
+9. readiness responds to the month's transformation spend (``transformation``);
+10. stocks are recorded.
+
+Between boundaries the population lives in numpy arrays advanced in vectorised batches
+(ENGINE.md); the model never prints or writes files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import simpy
+
+from caresim.calendar import Calendar
+from caresim.model import (
+    assessment,
+    demand,
+    exits,
+    finance,
+    grant,
+    initial,
+    prevention,
+    reviews,
+    transformation,
+)
+from caresim.model.finance import LEVER_METRICS
+from caresim.model.inputs import CouncilInputs, derive_inputs
+from caresim.model.population import (
+    ARRANGED,
+    COMMUNITY,
+    DIRECT_PAYMENT,
+    MANAGED_PB,
+    RESIDENTIAL,
+    Population,
+)
+from caresim.model.queueing import ServerPool
+from caresim.model.state import ModelState
+from caresim.params.schema import NEED_BANDS, Scenario
+from caresim.recording import INDEX, Recorder
+from caresim.streams import StreamSet
+
+
+@dataclass(frozen=True)
+class ReplicationResult:
+    """Raw results of one replication (arrays over councils), turned into tables by results.py.
+
+    Attributes
+    ----------
+    codes : list of str
+        Council codes in index order.
+    month_ends : list of datetime.date
+        Label (last day) of each monthly period.
+    monthly : numpy.ndarray
+        ``[month, council, metric]`` values of :data:`caresim.recording.RECORDED`.
+    fy_records : list of dict
+        Per financial year: ``fy`` and arrays of FY-only counts.
+    ledger : list of dict
+        Per financial year: ``fy`` and arrays of every ledger line.
+    """
+
+    codes: list[str]
+    month_ends: list[dt.date]
+    monthly: np.ndarray
+    fy_records: list[dict]
+    ledger: list[dict]
+
+
+def _concat(*parts: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    keys = ("t", "council", "age", "need")
+    return {k: np.concatenate([p[k] for p in parts]) for k in keys}
+
+
+def build_state(params: Scenario, codes: list[str], replication: int,
+                inputs: CouncilInputs | None = None) -> ModelState:
+    """The state on 1 April 2008 (before the first month's steps)."""
+    cal = Calendar(params.run.start_date, params.run.end_date)
+    inp = inputs or derive_inputs(params, codes)
+    n = inp.n
+    streams = StreamSet(params.run.seed, replication, inp.codes)
+    n_months = len(cal.month_ends())
+    expected = int((inp.users_community.sum() + inp.users_residential.sum()) * 1.6) + 1024
+    s = ModelState(
+        p=params, cal=cal, inp=inp, streams=streams, rec=Recorder(n_months, n),
+        pop=Population(expected), hazards=exits.build_hazards(params, cal),
+        assess_pool=ServerPool(np.zeros(n, np.int64)), review_pool=ServerPool(np.zeros(n, np.int64)),
+        n=n, readiness=inp.readiness_start.copy(),
+        speed_per_year=transformation.council_speeds(params, streams, n),
+        spend_signal_gbp_per_user_year=np.zeros(n), threshold=inp.threshold.copy(),
+        assessment_fte=np.zeros(n), review_fte=np.zeros(n), budget_gbp=np.zeros(n),
+        base_budget_gbp=np.zeros(n), price_index=np.ones(n), staff_cost_index=np.ones(n),
+        procurement_cut=np.zeros(n), package_cut_p=np.zeros(n), transformation_cut=np.zeros(n),
+        eligibility_raised_from=np.full(n, -1, np.int8), rf_balance_gbp=np.zeros(n),
+        grant_this_fy_gbp=np.zeros(n), ring_fenced=True, reablement_places_left=np.zeros(n),
+        last_prevention_savings_gbp=np.zeros(n), assessments_last_fy=np.zeros(n),
+    )
+    a_fte, r_fte, assessments_per_year = initial.initial_staff(s)
+    s.assessment_fte, s.review_fte = a_fte, r_fte
+    s.assessment_fte0, s.review_fte0 = a_fte.copy(), r_fte.copy()
+    s.assessment_demand0 = assessments_per_year
+    s.review_demand0 = s.inp.users_community + s.inp.users_residential
+    s.staff_factor = np.ones(n)
+    s.assessments_last_fy = assessments_per_year
+    s.assess_pool.set_servers(assessment.servers_for(s, a_fte), 0.0)
+    s.review_pool.set_servers(reviews.review_servers(s, r_fte), 0.0)
+    initial.build_population(s)
+    return s
+
+
+def user_events(s: ModelState, t1: float) -> None:
+    """Apply every review and exit falling before ``t1``, each person's in time order."""
+    reviews.enqueue_due(s, t1)
+    pop = s.pop
+    while True:
+        t_rev = np.where(pop.review_queued, pop.t_review, np.inf)
+        first = np.minimum(pop.t_exit, t_rev)
+        due = np.flatnonzero(pop.active & (first < t1))
+        if len(due) == 0:
+            break
+        leaving = pop.t_exit[due] <= t_rev[due]
+        ex = due[leaving]
+        finance.accrue(s, ex, pop.t_exit[ex])
+        exits.leave(s, ex)
+        reviews.review(s, due[~leaving])
+        reviews.enqueue_due(s, t1)
+
+
+def record_stocks(s: ModelState) -> None:
+    """Record the end-of-month stocks."""
+    pop, rec, n = s.pop, s.rec, s.n
+    act = pop.active
+    c = pop.council[act]
+    setting, mode, cost = pop.setting[act], pop.mode[act], pop.cost[act]
+    comm = setting == COMMUNITY
+
+    def count(mask: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        w = None if weights is None else weights[mask]
+        return np.bincount(c[mask], w, minlength=n).astype(float)
+
+    rec.set("users_community", count(comm))
+    rec.set("users_residential", count(setting == RESIDENTIAL))
+    rec.set("users_arranged", count(comm & (mode == ARRANGED)))
+    rec.set("users_pb_managed", count(comm & (mode == MANAGED_PB)))
+    rec.set("users_dp", count(comm & (mode == DIRECT_PAYMENT)))
+    rec.set("pb_holders", count(comm & (mode != ARRANGED)))
+    rec.set("package_cost_gbp_per_year", count(np.ones_like(comm), cost))
+    rec.set("pb_money_gbp_per_year", count(comm & (mode != ARRANGED), cost))
+    rec.set("dp_money_gbp_per_year", count(comm & (mode == DIRECT_PAYMENT), cost))
+    rec.set("readiness_sum", s.readiness.copy())
+    rec.set("councils", np.ones(n))
+    rec.set("unmet_need", s.unmet_pool.count_by_council(n))
+    waiting = s.assess_pending.count_by_council(n)
+    rec.set("assessment_queue", waiting)
+    rec.set("assessment_fte", s.assessment_fte.copy())
+    rec.set("review_fte", s.review_fte.copy())
+    rec.set("threshold_substantial_plus",
+            (s.threshold >= NEED_BANDS.index("substantial")).astype(float))
+    rec.set("ring_fenced_balance_gbp", s.rf_balance_gbp.copy())
+
+
+def step_month(s: ModelState, m: int, d0: dt.date, d1: dt.date) -> None:
+    """Run month ``m`` from ``d0`` to ``d1`` (steps 1-10 of the module docstring)."""
+    t0, t1 = s.cal.day(d0), s.cal.day(d1)
+    s.rec.month = m
+    if d0.month == 4 and d0.day == 1:
+        if s.fy_index >= 0:
+            s.rec.month = m - 1
+            finance.close_year(s)
+            s.rec.month = m
+        finance.start_year(s, d0)
+    spent = grant.month(s, d0)
+    s.reablement_places_left = prevention.monthly_places(s, d0, s.inp.demand_share)
+    new = demand.arrivals(s, t0, t1, demand.growth_index(s, m))
+    back = assessment.unmet_returns(s, t1)
+    relapsed = prevention.relapses(s, t1)
+    assessment.enqueue(s, _concat(new, back, relapsed))
+    eligible = assessment.complete(s, t1)
+    prevention.route(s, eligible)
+    prevention.complete(s, t1)
+    user_events(s, t1)
+    transformation_spend = finance.month_end(s, d0, t1, spent)
+    prevention.accrue_shadow(s, t0, t1)
+    v = s.rec.values[m]
+    s.rec.set("cashable_savings_gbp", sum(v[:, INDEX[k]] for k in LEVER_METRICS.values()))
+    community = np.bincount(s.pop.council[s.pop.active & (s.pop.setting == COMMUNITY)],
+                            minlength=s.n)
+    transformation.update(s, transformation_spend, community, t1 - t0)
+    record_stocks(s)
+
+
+def _calendar(env: simpy.Environment, s: ModelState, boundaries: list[dt.date]):
+    """The dispatcher: one step per month at its stored boundary time (no accumulated now)."""
+    for m, (d0, d1) in enumerate(zip(boundaries[:-1], boundaries[1:], strict=True)):
+        step_month(s, m, d0, d1)
+        yield env.timeout(s.cal.day(d1) - env.now)
+    s.rec.month = len(boundaries) - 2
+    finance.close_year(s)
+
+
+def run_replication(params: Scenario, codes: list[str], replication: int,
+                    inputs: CouncilInputs | None = None) -> ReplicationResult:
+    """Run one replication for the councils ``codes`` (GSS codes, in data order).
+
+    Parameters
+    ----------
+    params : Scenario
+        The resolved scenario.
+    codes : list of str
+        Councils to simulate; each council's results do not depend on which others are run.
+    replication : int
+        Replication number (0-based); with ``params.run.seed`` it keys every random stream.
+
+    Returns
+    -------
+    ReplicationResult
+    """
+    s = build_state(params, codes, replication, inputs)
+    env = simpy.Environment()
+    boundaries = s.cal.month_starts()
+    env.process(_calendar(env, s, boundaries))
+    env.run()
+    return ReplicationResult(codes=list(s.inp.codes), month_ends=s.cal.month_ends(),
+                             monthly=s.rec.values, fy_records=s.fy_records,
+                             ledger=s.ledger_rows)

@@ -1,0 +1,131 @@
+"""Reablement (process 3): prevention for people who would start home care.
+
+Each month a council can fund ``places = (reablement.budget_share x net budget + its share of
+NHS reablement money) / 12 / cost_gbp_per_episode`` episodes. Eligible people bound for
+community support take places in order of assessment completion while places last; the others
+start services directly. An episode lasts ``dur_episode_days`` and costs ``cost_gbp_per_episode``
+(spent at its start). At its end, with probability ``p_no_package_after`` the person needs no
+package; they may relapse later at a constant hazard chosen so that a share
+``p_no_package_2yr / p_no_package_after`` is still independent two years on; a relapse brings
+them back to the assessment queue. The others start a community package with hours (cost)
+reduced by ``hours_reduction``.
+
+Inputs are the published ranges; outputs to check (not inputs) are the 12-month cost of
+reabled people relative to conventional home care (published: about 60% lower) and
+cost-neutrality within the first year. Setting is decided here, before reablement, by the rule
+of :mod:`caresim.model.services`.
+
+Prevention savings (DESIGN §3): for each reabled person, the package they were assessed for
+minus what they then cost, accrued while they would have been in service (a counterfactual
+exit time from the community exit hazard, ended early by a relapse), less the reablement spend.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from caresim.calendar import DAYS_PER_YEAR
+from caresim.model import exits, services
+from caresim.model.costs import draw_cost
+from caresim.model.population import COMMUNITY, RESIDENTIAL
+from caresim.model.state import ModelState
+
+
+def monthly_places(s: ModelState, date, nhs_share: np.ndarray) -> np.ndarray:
+    """Reablement episodes each council can fund this month."""
+    r = s.p.reablement
+    money = (r.budget_share.at(date) * s.budget_gbp +
+             r.nhs_funding_gbp_per_year.at(date) * nhs_share) / 12.0
+    return money / r.cost_gbp_per_episode.value
+
+
+def route(s: ModelState, people: dict[str, np.ndarray]) -> None:
+    """Send eligible people to reablement (while places last) or straight to services."""
+    t, council, age, need = people["t"], people["council"], people["age"], people["need"]
+    if len(t) == 0:
+        return
+    u = s.draw("services.setting", council, lambda g, k: g.random(k))
+    community = u >= services.residential_probability(s, need)
+    # places taken in completion-time order within each council
+    order = np.lexsort((t, council))
+    inv_rank = np.empty(len(t), dtype=np.int64)
+    c_sorted = council[order]
+    comm_sorted = community[order].astype(np.int64)
+    counts = np.bincount(c_sorted, minlength=s.n)
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    cum = np.cumsum(comm_sorted)
+    before_block = np.where(starts > 0, cum[np.maximum(starts - 1, 0)], 0)
+    rank_in_council = cum - before_block[c_sorted]  # 1-based among community-bound
+    inv_rank[order] = rank_in_council
+    places = np.floor(s.reablement_places_left).astype(np.int64)
+    reable = community & (inv_rank <= places[council])
+    taken = np.bincount(council[reable], minlength=s.n)
+    s.reablement_places_left -= taken
+    direct = ~reable
+    services.start(s, t[direct], council[direct], age[direct], need[direct],
+                   np.zeros(direct.sum(), bool),
+                   np.where(community[direct], COMMUNITY, RESIDENTIAL).astype(np.int8))
+    if reable.any():
+        c = council[reable]
+        r = s.p.reablement
+        assessed = draw_cost(s, "prevention.assessed_cost", c, age[reable], need[reable],
+                             np.full(len(c), COMMUNITY, dtype=np.int8))
+        s.reablement_pending.push(t=t[reable] + r.dur_episode_days.value, council=c,
+                                  age=age[reable], need=need[reable], assessed_cost=assessed)
+        spend = np.full(len(c), r.cost_gbp_per_episode.value)
+        s.rec.add_at("reablement_episodes", c)
+        s.rec.add_at("spend_prevention_gbp", c, spend)
+        s.rec.add_at("savings_prevention_gbp", c, -spend)
+
+
+def complete(s: ModelState, t1: float) -> None:
+    """Reablement episodes ending before ``t1``: no package, or a reduced package."""
+    done = s.reablement_pending.pop_due(t1)
+    if len(done["t"]) == 0:
+        return
+    r = s.p.reablement
+    t, council = done["t"], done["council"]
+    u = s.draw("prevention.outcome", council, lambda g, k: g.random(k))
+    free = u < r.p_no_package_after.value
+    s.rec.add_at("reablement_no_package", council[free])
+    # relapse: constant hazard so that P(still free at 2 years) = p2 / p1
+    keep = r.p_no_package_2yr.value / r.p_no_package_after.value
+    hazard_per_day = -np.log(max(keep, 1e-12)) / (2 * DAYS_PER_YEAR)
+    e = s.draw("prevention.relapse", council[free], lambda g, k: g.standard_exponential(k))
+    t_relapse = t[free] + (e / hazard_per_day if hazard_per_day > 0 else np.inf)
+    # counterfactual: how long they would have been in community services
+    cf_exit = exits.draw_exit_times(s, "prevention.counterfactual_exit", council,
+                                    done["age"], np.full(len(t), COMMUNITY, dtype=np.int8), t)
+    s.relapse_pending.push(t=t_relapse, council=council[free], age=done["age"][free],
+                           need=done["need"][free])
+    s.prevention_shadow.push(t=np.minimum(cf_exit[free], t_relapse), t_from=t[free],
+                             council=council[free],
+                             avoided_gbp_per_year=done["assessed_cost"][free])
+    # the rest start a package with fewer hours, from the assessed cost
+    pk = ~free
+    if pk.any():
+        idx = services.start(s, t[pk], council[pk], done["age"][pk], done["need"][pk],
+                             np.ones(pk.sum(), bool), np.full(pk.sum(), COMMUNITY, np.int8))
+        s.pop.cost[idx] = done["assessed_cost"][pk] * (1.0 - r.hours_reduction.value)
+        # avoided spend lasts while they are in service (their own exit time)
+        s.prevention_shadow.push(t=s.pop.t_exit[idx], t_from=t[pk], council=council[pk],
+                                 avoided_gbp_per_year=done["assessed_cost"][pk]
+                                 * r.hours_reduction.value)
+
+
+def relapses(s: ModelState, t1: float) -> dict[str, np.ndarray]:
+    """People whose independence after reablement ends before ``t1``."""
+    return s.relapse_pending.pop_due(t1)
+
+
+def accrue_shadow(s: ModelState, t0: float, t1: float) -> None:
+    """Add this month's avoided package spend to prevention savings; drop ended records."""
+    sh = s.prevention_shadow
+    if len(sh) == 0:
+        return
+    end = np.minimum(sh.cols["t"], t1)
+    start = np.maximum(sh.cols["t_from"], t0)
+    days = np.maximum(end - start, 0.0)
+    s.rec.add_at("savings_prevention_gbp", sh.cols["council"],
+                 sh.cols["avoided_gbp_per_year"] * days / DAYS_PER_YEAR)
+    sh.pop_due(t1)

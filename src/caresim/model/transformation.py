@@ -1,0 +1,46 @@
+"""Transformation readiness (process 7): R in [0, 1] for each council, monthly.
+
+R stands for a council's ability to run personal budgets (resource allocation system, support
+planning, brokerage, finance systems). Each month, with ``x`` the transformation spend (grant
+spent plus core personalisation teams) per community user a year, smoothed with time constant
+``lag_days`` (exponential lag):
+
+    dR/dt = speed_c (1 - R) x / (x + x_half) - decay max(0, 1 - x / x_maint) R      (per year)
+
+Diminishing returns come from ``x / (x + x_half)``, ``x_half =
+spend_half_effect_gbp_per_user_year``; below the maintenance spend ``x_maint`` R decays at up to
+``decay_per_year``. Councils move at different speeds: ``speed_c = speed_per_year x exp(sd z_c -
+sd^2 / 2)``, ``z_c`` standard normal from the council's own stream ``transformation.speed``.
+Councils start at ``readiness_start_mean x (1 - w + w e_c)`` with ``e_c`` the council's DP/PB
+evidence (``inputs.py``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from caresim.calendar import DAYS_PER_YEAR
+from caresim.model.state import ModelState
+
+
+def council_speeds(p, streams, n: int) -> np.ndarray:
+    """Each council's transformation speed per year (lognormal around the mean)."""
+    t = p.transformation
+    sd = t.speed_heterogeneity_sd.value
+    z = np.array([streams.get(c, "transformation.speed").standard_normal() for c in range(n)])
+    return t.speed_per_year.value * np.exp(sd * z - sd * sd / 2)
+
+
+def update(s: ModelState, spend_gbp: np.ndarray, community_users: np.ndarray,
+           days: float) -> None:
+    """Advance readiness by ``days`` given this period's transformation spend (GBP)."""
+    t = s.p.transformation
+    per_user_year = spend_gbp * (DAYS_PER_YEAR / days) / np.maximum(community_users, 1.0)
+    a = 1.0 - np.exp(-days / t.lag_days.value)
+    s.spend_signal_gbp_per_user_year += a * (per_user_year - s.spend_signal_gbp_per_user_year)
+    x = s.spend_signal_gbp_per_user_year
+    dt_years = days / DAYS_PER_YEAR
+    gain = s.speed_per_year * (1.0 - s.readiness) * x / (x + t.spend_half_effect_gbp_per_user_year.value)
+    loss = t.decay_per_year.value * np.maximum(0.0, 1.0 - x / t.maintenance_gbp_per_user_year.value) \
+        * s.readiness
+    s.readiness = np.clip(s.readiness + (gain - loss) * dt_years, 0.0, 1.0)

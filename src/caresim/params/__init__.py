@@ -1,0 +1,6 @@
+"""Typed, frozen, sourced parameters: the schema of a scenario and its leaf value types."""
+
+from caresim.params.schema import Scenario
+from caresim.params.values import Categorical, Dated, Quantity, Setting
+
+__all__ = ["Categorical", "Dated", "Quantity", "Scenario", "Setting"]

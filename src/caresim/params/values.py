@@ -1,0 +1,258 @@
+"""Leaf parameter types: every number carries its unit and its source.
+
+A *quantity* is one number; a *dated* quantity is a step function of time given by values at
+dates (each value holds from its date until the next); a *categorical* is a probability
+distribution over named categories. A source that starts with ``assumption:`` marks a value with
+no published source; such a parameter must give a ``range`` for sensitivity analysis (for dated
+values, a range of multipliers applied to every value).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import math
+from typing import Annotated, Any, ClassVar
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+ASSUMPTION_PREFIX = "assumption:"
+CALIBRATED_PREFIX = "calibrated:"
+
+NonEmpty = Annotated[str, Field(min_length=1)]
+
+
+class Leaf(BaseModel):
+    """Common behaviour of every sourced leaf parameter."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    unit_expected: ClassVar[str] = ""
+    lower: ClassVar[float | None] = None
+    upper: ClassVar[float | None] = None
+    what: ClassVar[str] = "a number"
+
+    unit: str
+    source: NonEmpty
+    range: tuple[float, float] | None = None
+    distribution: str = "uniform"
+    note: str = ""
+
+    @property
+    def is_assumption(self) -> bool:
+        """True when the value has no published source (its source starts ``assumption:``)."""
+        return self.source.strip().lower().startswith(ASSUMPTION_PREFIX)
+
+    @field_validator("unit")
+    @classmethod
+    def _check_unit(cls, v: str) -> str:
+        if cls.unit_expected and v.strip() != cls.unit_expected:
+            raise ValueError(f"expected unit '{cls.unit_expected}'; found '{v}'")
+        return v.strip()
+
+    @field_validator("distribution")
+    @classmethod
+    def _check_distribution(cls, v: str) -> str:
+        if v not in ("uniform", "loguniform", "triangular"):
+            raise ValueError(f"expected one of uniform, loguniform, triangular; found '{v}'")
+        return v
+
+    @classmethod
+    def _check_number(cls, x: float) -> float:
+        if isinstance(x, bool) or not isinstance(x, int | float):
+            raise ValueError(f"expected {cls.what}; found {x!r} ({type(x).__name__})")
+        x = float(x)
+        if not math.isfinite(x):
+            raise ValueError(f"expected a finite number; found {x}")
+        lo, hi = cls.lower, cls.upper
+        if (lo is not None and x < lo) or (hi is not None and x > hi):
+            lo_s = "-inf" if lo is None else f"{lo:g}"
+            hi_s = "inf" if hi is None else f"{hi:g}"
+            raise ValueError(f"expected {cls.what} in [{lo_s}, {hi_s}]; found {x:g}")
+        return x
+
+    @model_validator(mode="after")
+    def _check_range(self) -> Leaf:
+        if self.is_assumption and self.range is None:
+            raise ValueError(
+                "expected a 'range: [low, high]' for sensitivity analysis, because the source "
+                "is an assumption; found no range"
+            )
+        if self.range is not None:
+            lo, hi = self.range
+            if not lo <= hi:
+                raise ValueError(f"expected range low <= high; found [{lo:g}, {hi:g}]")
+            self._check_range_values(lo, hi)
+        return self
+
+    def _check_range_values(self, lo: float, hi: float) -> None:
+        pass
+
+
+class Quantity(Leaf):
+    """One number with unit and source, e.g. ``{value: 2088, unit: GBP, source: ...}``."""
+
+    value: float
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _check_value(cls, v: Any) -> float:
+        return cls._check_number(v)
+
+    def _check_range_values(self, lo: float, hi: float) -> None:
+        self._check_number(lo)
+        self._check_number(hi)
+        if not lo <= self.value <= hi:
+            raise ValueError(
+                f"expected the value inside its range [{lo:g}, {hi:g}]; found {self.value:g}"
+            )
+
+
+class Dated(Leaf):
+    """A step function of time: ``values: {2008-04-01: 84.0e6, 2009-04-01: 194.0e6}``.
+
+    Each value holds from its date (00:00) until the next date. Before the first date the first
+    value holds. Dates must be strictly increasing as written. ``range`` is a pair of
+    multipliers applied to every value for sensitivity analysis.
+    """
+
+    values: dict[dt.date, float]
+
+    @field_validator("values", mode="before")
+    @classmethod
+    def _check_values(cls, v: Any) -> dict:
+        if not isinstance(v, dict) or not v:
+            raise ValueError(f"expected a mapping of dates to numbers; found {v!r}")
+        out: dict[dt.date, float] = {}
+        previous: dt.date | None = None
+        for key, x in v.items():
+            if isinstance(key, dt.datetime):
+                key = key.date()
+            if isinstance(key, str):
+                try:
+                    key = dt.date.fromisoformat(key)
+                except ValueError:
+                    raise ValueError(
+                        f"expected dates like 2010-04-01 as keys; found '{key}'"
+                    ) from None
+            if not isinstance(key, dt.date):
+                raise ValueError(f"expected dates like 2010-04-01 as keys; found {key!r}")
+            if previous is not None and key <= previous:
+                raise ValueError(
+                    f"expected dates in increasing order; found {key} after {previous}"
+                )
+            previous = key
+            out[key] = cls._check_number(x)
+        return out
+
+    def at(self, date: dt.date) -> float:
+        """The value in force on ``date``."""
+        current = next(iter(self.values.values()))
+        for d, x in self.values.items():
+            if d <= date:
+                current = x
+            else:
+                break
+        return current
+
+    def step_days(self, start: dt.date) -> tuple[np.ndarray, np.ndarray]:
+        """Breakpoints as clock days since ``start`` and the value from each breakpoint on.
+
+        Returns
+        -------
+        days, values : numpy.ndarray
+            ``days[0]`` is ``-inf``; the value ``values[i]`` holds on ``[days[i], days[i+1])``.
+        """
+        dates = list(self.values)
+        vals = np.array(list(self.values.values()), dtype=float)
+        days = np.array([(d - start).days for d in dates], dtype=float)
+        days[0] = -np.inf
+        return days, vals
+
+
+class Categorical(BaseModel):
+    """Probabilities over named categories, summing to 1, with a source.
+
+    Example: ``{probabilities: {low: 0.1, moderate: 0.3, ...}, source: ...}``.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    categories: ClassVar[tuple[str, ...]] = ()
+
+    probabilities: dict[str, float]
+    unit: str = "probability"
+    source: NonEmpty
+    note: str = ""
+
+    @field_validator("probabilities", mode="before")
+    @classmethod
+    def _check_probs(cls, v: Any) -> dict:
+        if not isinstance(v, dict):
+            raise ValueError(f"expected a mapping of category to probability; found {v!r}")
+        if cls.categories and set(v) != set(cls.categories):
+            raise ValueError(
+                f"expected exactly the categories {', '.join(cls.categories)}; "
+                f"found {', '.join(map(str, v))}"
+            )
+        for k, p in v.items():
+            if isinstance(p, bool) or not isinstance(p, int | float) or not 0 <= p <= 1:
+                raise ValueError(f"expected a probability in [0, 1] for '{k}'; found {p!r}")
+        total = float(sum(v.values()))
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"expected probabilities summing to 1; found a sum of {total:g}")
+        return {k: float(p) for k, p in v.items()}
+
+    def vector(self) -> np.ndarray:
+        """Probabilities in the order of ``categories``."""
+        return np.array([self.probabilities[c] for c in self.categories], dtype=float)
+
+
+class Setting(BaseModel):
+    """A non-numeric choice with its source, e.g. a lever order or a threshold name."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    value: Any
+    source: NonEmpty
+    note: str = ""
+
+
+@functools.cache
+def quantity(unit: str, lower: float | None = None, upper: float | None = None,
+             what: str = "a number") -> type[Quantity]:
+    """A :class:`Quantity` subtype that requires ``unit`` and a value in ``[lower, upper]``."""
+    name = f"Quantity[{unit}]"
+    return type(name, (Quantity,), {"unit_expected": unit, "lower": lower, "upper": upper,
+                                     "what": what, "__module__": __name__})
+
+
+@functools.cache
+def dated(unit: str, lower: float | None = None, upper: float | None = None,
+          what: str = "a number") -> type[Dated]:
+    """A :class:`Dated` subtype that requires ``unit`` and values in ``[lower, upper]``."""
+    name = f"Dated[{unit}]"
+    return type(name, (Dated,), {"unit_expected": unit, "lower": lower, "upper": upper,
+                                  "what": what, "__module__": __name__})
+
+
+@functools.cache
+def categorical(*categories: str) -> type[Categorical]:
+    """A :class:`Categorical` subtype over exactly ``categories``."""
+    return type(f"Categorical[{','.join(categories)}]", (Categorical,),
+                {"categories": tuple(categories), "__module__": __name__})
+
+
+def probability() -> type[Quantity]:
+    """A quantity with unit ``probability`` in [0, 1]."""
+    return quantity("probability", 0.0, 1.0, "a probability")
+
+
+def share() -> type[Quantity]:
+    """A quantity with unit ``fraction`` in [0, 1]."""
+    return quantity("fraction", 0.0, 1.0, "a fraction")
+
+
+def positive(unit: str) -> type[Quantity]:
+    """A non-negative quantity in ``unit``."""
+    return quantity(unit, 0.0, None, "a non-negative number")

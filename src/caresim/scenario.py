@@ -1,0 +1,333 @@
+"""Load, resolve, validate, freeze, hash and compare scenario files.
+
+A scenario file is YAML (read with ``yaml.safe_load``). ``extends: other.yaml`` names a parent
+(relative to the file); the parent chain is resolved root first, each child's keys overriding
+its parent's by deep merge on a copy. A mapping with ``values:``, ``value:`` or
+``probabilities:`` is a leaf: a child that sets it replaces it whole, so a dated series or a
+distribution is never half-merged. The merged tree is validated against
+:class:`caresim.params.schema.Scenario`; every error names the file that set the key, the key
+path, what was expected and what was found, and suggests the nearest valid key for a typo.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import difflib
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, get_args, get_origin
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from caresim.errors import ScenarioError
+from caresim.params.schema import Scenario
+
+LEAF_KEYS = ("value", "values", "probabilities")
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe YAML loader that also reads YAML 1.2 floats such as ``1.0e6`` as numbers.
+
+    PyYAML follows YAML 1.1, where ``1.0e6`` (no sign in the exponent) is a string.
+    """
+
+
+_FLOAT_12 = re.compile(
+    r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+    |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
+    |\.[0-9_]+(?:[eE][-+]?[0-9]+)?
+    |[-+]?\.(?:inf|Inf|INF)
+    |\.(?:nan|NaN|NAN))$""",
+    re.X,
+)
+_Loader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT_12,
+                              list("-+0123456789."))
+
+
+def bundled_dir() -> Path:
+    """Folder of the scenarios shipped with caresim."""
+    return Path(str(resources.files("caresim") / "scenarios"))
+
+
+def bundled_scenarios() -> list[Path]:
+    """Paths of the bundled scenario files, sorted by name."""
+    return sorted(bundled_dir().glob("*.yaml"))
+
+
+def find_scenario(name_or_path: str) -> Path:
+    """A scenario path from a path or the name of a bundled scenario (``baseline``)."""
+    p = Path(name_or_path)
+    if p.exists():
+        return p
+    for cand in (bundled_dir() / name_or_path, bundled_dir() / f"{name_or_path}.yaml"):
+        if cand.exists():
+            return cand
+    names = [b.stem for b in bundled_scenarios()]
+    close = difflib.get_close_matches(p.stem, names, n=3)
+    hint = f"Did you mean {', '.join(close)}?" if close else f"Bundled: {', '.join(names)}."
+    raise ScenarioError(str(name_or_path), "", "an existing scenario file or bundled name",
+                        "no such file", hint)
+
+
+@dataclass(frozen=True)
+class ResolvedScenario:
+    """A validated, frozen scenario with where each key came from.
+
+    Attributes
+    ----------
+    params : Scenario
+        The validated parameters (immutable).
+    files : tuple of str
+        The extends chain, root first, ending with the file asked for.
+    provenance : dict
+        Dotted key path -> the file that set it last.
+    """
+
+    params: Scenario
+    files: tuple[str, ...]
+    provenance: dict[str, str] = field(repr=False)
+
+    @property
+    def name(self) -> str:
+        """The scenario's name."""
+        return self.params.name
+
+    def to_dict(self) -> dict[str, Any]:
+        """The resolved parameters as plain JSON-compatible data."""
+        return self.params.model_dump(mode="json")
+
+    @property
+    def hash(self) -> str:
+        """SHA-256 of the canonical JSON of the resolved parameters (first 16 hex digits)."""
+        text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+    def with_run(self, **changes: Any) -> ResolvedScenario:
+        """A copy with run settings changed (seed, replications, councils) and revalidated."""
+        data = self.params.model_dump()
+        data["run"].update({k: v for k, v in changes.items() if v is not None})
+        return ResolvedScenario(_validate(data, self.files, self.provenance), self.files,
+                                self.provenance)
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(str(path), "", "an existing scenario file", "no such file") from None
+    except OSError as exc:
+        raise ScenarioError(str(path), "", "a readable file", str(exc)) from None
+    try:
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ScenarioError(str(path), "", "valid YAML", f"a syntax error{where} ({problem})") \
+            from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ScenarioError(str(path), "", "a mapping of keys to values at the top level",
+                            f"a {type(data).__name__}")
+    return data
+
+
+def _is_leaf(node: Any) -> bool:
+    return isinstance(node, dict) and any(k in node for k in LEAF_KEYS)
+
+
+def _merge(base: dict, override: dict, file: str, prov: dict[str, str], prefix: str = "") -> dict:
+    out = copy.deepcopy(base)
+    for key, val in override.items():
+        path = f"{prefix}{key}"
+        if (isinstance(val, dict) and not _is_leaf(val) and isinstance(out.get(key), dict)
+                and not _is_leaf(out.get(key))):
+            out[key] = _merge(out[key], val, file, prov, f"{path}.")
+        else:
+            out[key] = copy.deepcopy(val)
+            for k in [k for k in prov if k == path or k.startswith(f"{path}.")]:
+                del prov[k]
+            _record(val, file, prov, path)
+    return out
+
+
+def _record(node: Any, file: str, prov: dict[str, str], path: str) -> None:
+    prov[path] = file
+    if isinstance(node, dict):
+        for k, v in node.items():
+            _record(v, file, prov, f"{path}.{k}")
+
+
+def _load_chain(path: Path, seen: tuple[Path, ...]) -> tuple[dict, list[str], dict[str, str]]:
+    real = path.resolve()
+    if real in seen:
+        cycle = " -> ".join(str(p) for p in (*seen, real))
+        raise ScenarioError(str(path), "extends", "a chain of parents without a cycle",
+                            f"the cycle {cycle}")
+    data = _read_yaml(path)
+    parent = data.pop("extends", None)
+    if parent is None:
+        prov: dict[str, str] = {}
+        for k, v in data.items():
+            _record(v, str(path), prov, k)
+        return data, [str(path)], prov
+    if not isinstance(parent, str):
+        raise ScenarioError(str(path), "extends", "a file name (string)", repr(parent))
+    parent_path = (path.parent / parent)
+    if not parent_path.exists():
+        raise ScenarioError(str(path), "extends", "the path of an existing scenario file",
+                            f"'{parent}' (no such file: {parent_path})")
+    base, files, prov = _load_chain(parent_path, (*seen, real))
+    merged = _merge(base, data, str(path), prov)
+    return merged, [*files, str(path)], prov
+
+
+def load_scenario(path: str | Path) -> ResolvedScenario:
+    """Load a scenario file, resolve its ``extends`` chain, validate and freeze it.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A scenario file, or the name of a bundled scenario (e.g. ``baseline``).
+
+    Raises
+    ------
+    ScenarioError
+        For a missing file, a YAML error, an extends cycle or any invalid key or value.
+    """
+    p = find_scenario(str(path))
+    data, files, prov = _load_chain(p, ())
+    data.setdefault("name", p.stem)
+    return ResolvedScenario(_validate(data, tuple(files), prov), tuple(files), prov)
+
+
+def _validate(data: dict, files: tuple[str, ...], prov: dict[str, str]) -> Scenario:
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise _to_scenario_error(exc, files, prov) from None
+
+
+def _to_scenario_error(exc: ValidationError, files: tuple[str, ...],
+                       prov: dict[str, str]) -> ScenarioError:
+    err = exc.errors()[0]
+    loc = [str(x) for x in err["loc"]]
+    key = ".".join(loc)
+    file = _file_for(key, files, prov)
+    kind = err["type"]
+    more = f" ({len(exc.errors()) - 1} more problem(s) after this one.)" \
+        if len(exc.errors()) > 1 else ""
+    if kind == "extra_forbidden":
+        valid = _fields_at(Scenario, loc[:-1])
+        close = difflib.get_close_matches(loc[-1], valid, n=1, cutoff=0.5)
+        hint = f"Did you mean '{close[0]}'?" if close else ""
+        hint += f" Valid keys here: {', '.join(valid)}." if valid else ""
+        return ScenarioError(file, key, "a known key", f"the unknown key '{loc[-1]}'",
+                             (hint + more).strip())
+    if kind == "missing":
+        return ScenarioError(file, key, "this required key", "nothing", more.strip())
+    msg = err["msg"]
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, "):]
+    if "expected" in msg and "; found" in msg:
+        expected, found = msg.split("; found", 1)
+        return ScenarioError(file, key, expected.replace("expected", "", 1).strip(),
+                             found.strip(), more.strip())
+    found = _show(err.get("input"))
+    return ScenarioError(file, key, msg[0].lower() + msg[1:], found, more.strip())
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    if len(text) > 80:
+        text = text[:77] + "..."
+    return f"{text} ({type(value).__name__})"
+
+
+def _file_for(key: str, files: tuple[str, ...], prov: dict[str, str]) -> str:
+    parts = key.split(".")
+    for n in range(len(parts), 0, -1):
+        f = prov.get(".".join(parts[:n]))
+        if f:
+            return f
+    return files[-1] if files else "<scenario>"
+
+
+def _fields_at(model: type[BaseModel], loc: list[str]) -> list[str]:
+    """Field names of the model found by following ``loc`` from ``model``."""
+    current: Any = model
+    for part in loc:
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            f = current.model_fields.get(part)
+            if f is None:
+                return []
+            current = _unwrap(f.annotation)
+        elif get_origin(current) is dict:
+            current = _unwrap(get_args(current)[1])
+        else:
+            return []
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return list(current.model_fields)
+    return []
+
+
+def _unwrap(annotation: Any) -> Any:
+    args = [a for a in get_args(annotation) if a is not type(None)]
+    if get_origin(annotation) is not dict and args and get_origin(annotation) is not None:
+        return args[0]
+    return annotation
+
+
+# --------------------------------------------------------------------------- comparison
+
+
+def flatten_parameters(params: Scenario) -> dict[str, dict[str, Any]]:
+    """Each parameter (leaf) as ``{dotted path: {"value": ..., "unit": ..., "source": ...}}``."""
+    out: dict[str, dict[str, Any]] = {}
+
+    def walk(node: Any, path: str) -> None:
+        if isinstance(node, dict) and any(k in node for k in LEAF_KEYS):
+            value = node.get("value", node.get("values", node.get("probabilities")))
+            out[path] = {"value": value, "unit": node.get("unit", ""),
+                         "source": node.get("source", "")}
+        elif isinstance(node, dict):
+            for k, v in node.items():
+                walk(v, f"{path}.{k}" if path else str(k))
+        else:
+            out[path] = {"value": node, "unit": "", "source": ""}
+
+    walk(params.model_dump(mode="json"), "")
+    return out
+
+
+def diff(a: ResolvedScenario, b: ResolvedScenario) -> list[dict[str, Any]]:
+    """Parameters whose value differs between two scenarios, with both values and sources.
+
+    Run settings and the scenario's own name and description are compared too.
+    """
+    fa, fb = flatten_parameters(a.params), flatten_parameters(b.params)
+    rows = []
+    for key in sorted(set(fa) | set(fb)):
+        va, vb = fa.get(key), fb.get(key)
+        if va is None or vb is None or va["value"] != vb["value"]:
+            rows.append({"parameter": key,
+                         "value_a": None if va is None else va["value"],
+                         "source_a": "" if va is None else va["source"],
+                         "value_b": None if vb is None else vb["value"],
+                         "source_b": "" if vb is None else vb["source"],
+                         "unit": (vb or va or {}).get("unit", "")})
+    return rows
+
+
+def json_default(obj: Any) -> Any:
+    """JSON encoder for dates (used when writing manifests)."""
+    if isinstance(obj, dt.date):
+        return obj.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
