@@ -50,6 +50,18 @@ _Loader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT_12,
                               list("-+0123456789."))
 
 
+def _timestamp_or_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    """A date, or the text itself for an impossible one (``2011-13-01``) so that validation
+    reports it with its key path instead of PyYAML raising a bare ``ValueError``."""
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
+
+
 def bundled_dir() -> Path:
     """Folder of the scenarios shipped with caresim."""
     return Path(str(resources.files("caresim") / "scenarios"))
@@ -236,6 +248,10 @@ def _to_scenario_error(exc: ValidationError, files: tuple[str, ...],
     msg = err["msg"]
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, "):]
+    if msg.startswith("Input should be "):  # pydantic's own wording: "expected <what>"
+        msg = msg[len("Input should be "):]
+        if msg.startswith(("greater", "less")):
+            msg = f"a value {msg}"
     if "expected" in msg and "; found" in msg:
         expected, found = msg.split("; found", 1)
         return ScenarioError(file, key, expected.replace("expected", "", 1).strip(),
@@ -252,11 +268,14 @@ def _show(value: Any) -> str:
 
 
 def _file_for(key: str, files: tuple[str, ...], prov: dict[str, str]) -> str:
+    """The last file in the chain that set ``key`` or anything under it (a section-level
+    error such as ``run`` is blamed on the child that set ``run.start_date``)."""
     parts = key.split(".")
     for n in range(len(parts), 0, -1):
-        f = prov.get(".".join(parts[:n]))
-        if f:
-            return f
+        path = ".".join(parts[:n])
+        setters = {f for k, f in prov.items() if k == path or k.startswith(f"{path}.")}
+        if setters:
+            return max(setters, key=lambda f: files.index(f) if f in files else -1)
     return files[-1] if files else "<scenario>"
 
 

@@ -149,6 +149,7 @@ def start_year(s: ModelState, date: dt.date) -> None:
                  proj_staff + core_share * budget, date)
 
     s.ledger_acc = {line: np.zeros(s.n) for line in LEDGER_LINES}
+    s.ledger_acc["baseline_budget_gbp"] += s.base_budget_gbp
     s.ledger_acc["opening_budget_gbp"] += budget
     s.ledger_acc["savings_requirement_gbp"] += requirement
     s.ledger_acc["ring_fenced_opening_gbp"] += s.rf_balance_gbp

@@ -21,7 +21,7 @@ from caresim.recording import Recorder
 from caresim.streams import StreamSet
 
 LEDGER_LINES: tuple[str, ...] = (
-    "opening_budget_gbp", "income_charges_gbp", "income_nhs_gbp", "grant_received_gbp",
+    "baseline_budget_gbp", "opening_budget_gbp", "income_charges_gbp", "income_nhs_gbp", "grant_received_gbp",
     "grant_spent_gbp", "grant_diverted_gbp", "ring_fenced_opening_gbp", "ring_fenced_closing_gbp",
     "spend_residential_gbp", "spend_arranged_gbp", "spend_pb_managed_gbp", "spend_dp_gbp",
     "spend_assessment_staff_gbp", "spend_review_staff_gbp", "spend_transformation_gbp",

@@ -1,6 +1,6 @@
 """Typed, frozen, sourced parameters: the schema of a scenario and its leaf value types."""
 
 from caresim.params.schema import Scenario
-from caresim.params.values import Categorical, Dated, Quantity, Setting
+from caresim.params.values import Categorical, Dated, DateSetting, Quantity, Setting
 
-__all__ = ["Categorical", "Dated", "Quantity", "Scenario", "Setting"]
+__all__ = ["Categorical", "DateSetting", "Dated", "Quantity", "Scenario", "Setting"]

@@ -12,6 +12,7 @@ import datetime as dt
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from caresim.params.values import (
+    DateSetting,
     Setting,
     categorical,
     dated,
@@ -158,7 +159,7 @@ class Reviews(Section):
     cost_gbp_per_fte_year: GBPPerYear  # type: ignore[valid-type]
     p_need_rise: Probability  # type: ignore[valid-type]
     p_move_residential_when_critical: Probability  # type: ignore[valid-type]
-    offer_all_from: Setting
+    offer_all_from: DateSetting
     readiness_ready: Fraction  # type: ignore[valid-type]
 
 
@@ -224,7 +225,7 @@ class Finance(Section):
     lg_funding_real_change_per_year: DatedRate  # type: ignore[valid-type]
     pass_through: Fraction  # type: ignore[valid-type]
     austerity_multiplier: positive("ratio")  # type: ignore[valid-type]
-    austerity_from: Setting
+    austerity_from: DateSetting
     nhs_transfers_gbp_per_year: DatedGBPPerYear  # type: ignore[valid-type]
     client_charges_share_of_gross: Fraction  # type: ignore[valid-type]
     levers: Levers
@@ -234,17 +235,10 @@ class Grant(Section):
     """The Social Care Reform Grant (process 9)."""
 
     tranches_gbp: DatedGBPPerYear  # type: ignore[valid-type]
-    ring_fenced_until: Setting
+    ring_fenced_until: DateSetting
     allocation_rule: Setting
     spend_per_month: Fraction  # type: ignore[valid-type]
     diverted_share_when_not_ring_fenced: Fraction  # type: ignore[valid-type]
-
-    @field_validator("ring_fenced_until")
-    @classmethod
-    def _date(cls, v: Setting) -> Setting:
-        if v.value is not None and not isinstance(v.value, dt.date):
-            raise ValueError(f"expected a date like 2011-04-01 or null; found {v.value!r}")
-        return v
 
     @field_validator("allocation_rule")
     @classmethod

@@ -218,6 +218,15 @@ class Setting(BaseModel):
     note: str = ""
 
 
+class DateSetting(BaseModel):
+    """A date with its source (e.g. when a policy starts), or null for never."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    value: dt.date | None
+    source: NonEmpty
+    note: str = ""
+
+
 @functools.cache
 def quantity(unit: str, lower: float | None = None, upper: float | None = None,
              what: str = "a number") -> type[Quantity]:

@@ -1,0 +1,136 @@
+"""Tables: raw replication arrays in, tidy DataFrames out. The one place summaries are computed.
+
+Every table is long and tidy with ``scenario, replication, council_code`` and either ``date``
+(monthly, the last day of the month) or ``fy`` (financial year), then ``metric, value, unit,
+kind``. National rows (``council_code = E92000001``) are sums over the councils run; a ratio is
+recomputed from its numerator and denominator at every level, never summed or averaged.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from caresim.calendar import fy_of
+from caresim.model.model import ReplicationResult
+from caresim.recording import BY_NAME, INDEX, METRICS
+from caresim.streams import NATIONAL
+
+HIDDEN = {"readiness_sum", "councils"}
+"""Recorded only as the parts of a ratio; not reported."""
+MONTHLY_METRICS = [m for m in METRICS if not m.fy_only and m.name not in HIDDEN]
+FY_METRICS = [m for m in METRICS if m.name not in HIDDEN]
+
+
+def _with_national(values: np.ndarray) -> np.ndarray:
+    """Append the national sum as the last council column (axis 1)."""
+    return np.concatenate((values, values.sum(axis=1, keepdims=True)), axis=1)
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+
+
+def _metric_block(values: np.ndarray, metrics) -> np.ndarray:
+    """``values[period, council, recorded]`` -> ``[period, council, reported metric]``."""
+    out = np.empty((values.shape[0], values.shape[1], len(metrics)))
+    for j, m in enumerate(metrics):
+        if m.kind == "ratio":
+            out[:, :, j] = _ratio(values[:, :, INDEX[m.numerator]], values[:, :, INDEX[m.denominator]])
+        else:
+            out[:, :, j] = values[:, :, INDEX[m.name]]
+    return out
+
+
+def _tidy(block: np.ndarray, periods: list, period_col: str, codes: list[str], metrics,
+          scenario: str, replication: int) -> pd.DataFrame:
+    n_p, n_c, n_m = block.shape
+    frame = pd.DataFrame({
+        "scenario": pd.Categorical([scenario] * (n_p * n_c * n_m)),
+        "replication": np.full(n_p * n_c * n_m, replication, dtype=np.int32),
+        "council_code": pd.Categorical(np.tile(np.repeat(codes, n_m), n_p), categories=codes),
+        period_col: np.repeat(np.asarray(periods, dtype=object), n_c * n_m),
+        "metric": pd.Categorical(np.tile([m.name for m in metrics], n_p * n_c),
+                                 categories=[m.name for m in metrics]),
+        "value": block.reshape(-1),
+        "unit": pd.Categorical(np.tile([m.unit for m in metrics], n_p * n_c)),
+        "kind": pd.Categorical(np.tile(["stock" if m.kind == "stock" else
+                                        ("flow" if m.kind == "flow" else "ratio")
+                                        for m in metrics], n_p * n_c)),
+    })
+    return frame
+
+
+def monthly_table(res: ReplicationResult, scenario: str, replication: int) -> pd.DataFrame:
+    """Monthly tidy rows for every council and England (``date`` = last day of the month)."""
+    values = _with_national(res.monthly)
+    block = _metric_block(values, MONTHLY_METRICS)
+    table = _tidy(block, res.month_ends, "date", [*res.codes, NATIONAL], MONTHLY_METRICS,
+                  scenario, replication)
+    table["date"] = pd.to_datetime(table["date"])
+    return table
+
+
+def financial_year_values(res: ReplicationResult) -> tuple[list[str], np.ndarray]:
+    """``[fy, council(+national), recorded]``: flows summed, stocks at the year's last month."""
+    fys = [fy_of(d) for d in res.month_ends]
+    labels = list(dict.fromkeys(fys))
+    values = _with_national(res.monthly)
+    out = np.empty((len(labels), values.shape[1], values.shape[2]))
+    kinds = np.array([BY_NAME[name].kind for name in INDEX])
+    flow = kinds == "flow"
+    fy_arr = np.array(fys)
+    for i, label in enumerate(labels):
+        months = np.flatnonzero(fy_arr == label)
+        out[i][:, flow] = values[months][:, :, flow].sum(axis=0)
+        out[i][:, ~flow] = values[months[-1]][:, ~flow]
+    for i, rec in enumerate(res.fy_records):
+        assert rec["fy"] == labels[i], (rec["fy"], labels[i])
+        for name in ("users_served_in_fy", "pb_share_ascof_num", "pb_share_ascof_den"):
+            arr = np.asarray(rec[name])
+            out[i, :, INDEX[name]] = np.append(arr, arr.sum())
+    return labels, out
+
+
+def fy_table(res: ReplicationResult, scenario: str, replication: int) -> pd.DataFrame:
+    """Financial-year tidy rows for every council and England (``fy`` like ``2010-11``)."""
+    labels, values = financial_year_values(res)
+    block = _metric_block(values, FY_METRICS)
+    return _tidy(block, labels, "fy", [*res.codes, NATIONAL], FY_METRICS, scenario,
+                 replication)
+
+
+def ledger_table(res: ReplicationResult, scenario: str, replication: int) -> pd.DataFrame:
+    """The budget ledger: one row per council (and England) and financial year, GBP cash."""
+    frames = []
+    codes = [*res.codes, NATIONAL]
+    for row in res.ledger:
+        data = {k: np.append(v, v.sum()) for k, v in row.items() if k != "fy"}
+        frame = pd.DataFrame(data)
+        frame.insert(0, "council_code", codes)
+        frame.insert(0, "fy", row["fy"])
+        frame.insert(0, "replication", replication)
+        frame.insert(0, "scenario", scenario)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+def summarise(table: pd.DataFrame, period_col: str, confidence: float = 0.95) -> pd.DataFrame:
+    """Summary over replications: ``n, mean, sd, ci_low, ci_high`` (t interval for the mean).
+
+    With one replication ``sd`` and the interval are NaN: one replication has no interval.
+    """
+    keys = ["scenario", "council_code", period_col, "metric", "unit"]
+    g = table.groupby(keys, observed=True, sort=False)["value"]
+    out = g.agg(n="count", mean="mean", sd="std").reset_index()
+    half = stats.t.ppf(0.5 + confidence / 2, np.maximum(out["n"] - 1, 1)) * out["sd"] / np.sqrt(
+        out["n"])
+    half = half.where(out["n"] > 1)
+    out["ci_low"] = out["mean"] - half
+    out["ci_high"] = out["mean"] + half
+    out = out.rename(columns={period_col: "period"})
+    out["period"] = out["period"].astype(str)
+    return out[["scenario", "council_code", "period", "metric", "unit", "n", "mean", "sd",
+                "ci_low", "ci_high"]]
