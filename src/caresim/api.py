@@ -44,18 +44,24 @@ def resolve_councils(scenario: ResolvedScenario, cli_councils: list[str]) -> tup
         codes = select_councils(tokens)
     except CouncilError as exc:
         if not cli_councils:
-            raise ScenarioError(scenario.files[-1], "run.councils", "names or codes of councils",
-                                str(exc).split(": ", 1)[-1]) from None
+            raise ScenarioError(_file_for(scenario, "run.councils"), "run.councils",
+                                "names or GSS codes of English councils (see `caresim councils`)",
+                                f"'{exc.token}', which matches none", exc.hint) from None
         raise
     overrides = {}
     for key, value in params.council_overrides.items():
         try:
             overrides[resolve_council(key)] = value
         except CouncilError as exc:
-            raise ScenarioError(scenario.files[-1], f"council_overrides.{key}",
-                                "the name or GSS code of a council",
-                                str(exc).split(": ", 1)[-1]) from None
+            raise ScenarioError(_file_for(scenario, f"council_overrides.{key}"),
+                                f"council_overrides.{key}",
+                                "the name or GSS code of an English council as the key",
+                                f"'{exc.token}', which matches none", exc.hint) from None
     return params.model_copy(update={"council_overrides": overrides}), codes
+
+
+def _file_for(scenario: ResolvedScenario, key: str) -> str:
+    return scenario.provenance.get(key, scenario.files[-1])
 
 
 def run_tables(name: str, params: Scenario, codes: list[str], replications: int, workers: int,

@@ -34,22 +34,36 @@ def _progress(quiet: bool):
 
 def cmd_run(args: argparse.Namespace) -> int:
     from caresim.api import run_scenario
-    from caresim.streams import NATIONAL
 
     folder, tables = run_scenario(args.scenario, Path(args.out), args.seed, args.replications,
                                   args.council, args.workers, sys.argv, _progress(args.quiet))
     if not args.quiet:
-        card = tables.scorecard
-        scope = NATIONAL if NATIONAL in set(card["scope"]) else card["scope"].iloc[0]
-        view = card[card["scope"] == scope]
         print(f"wrote {folder}")
-        print(f"scorecard ({'England' if scope == NATIONAL else scope}; "
-              f"n = {int(view['n'].max()) if len(view) else 0} replication(s)):")
-        for _, r in view.iterrows():
-            mark = "met" if r["met"] else "NOT met"
-            print(f"  {r['target']:<32} {r['value']:>9.4f} vs {r['threshold']:<6g} {mark:<8}"
-                  f" p_met {r['p_met']:.2f} [{r['p_met_low']:.2f}, {r['p_met_high']:.2f}]")
+        print(format_scorecard(tables.scorecard))
     return EXIT_OK
+
+
+def format_scorecard(card) -> str:
+    """The scorecard of the first council run alone, else England, as aligned text."""
+    from caresim.councils import load_councils
+    from caresim.streams import NATIONAL
+
+    scopes = [s for s in card["scope"].unique() if s != NATIONAL]
+    scope = scopes[0] if len(scopes) == 1 else NATIONAL
+    names = dict(zip(load_councils()["code"], load_councils()["name"], strict=True))
+    view = card[card["scope"] == scope]
+    n = int(view["n"].max()) if len(view) else 0
+    lines = [f"scorecard for {names.get(scope, 'England')} over {n} replication(s) "
+             "(p_met: share of replications meeting the target, 95% interval):"]
+    for _, r in view.iterrows():
+        if r["target"].startswith("prevention"):
+            value, threshold = f"GBP {r['value'] / 1e6:,.1f}m", "> 0"
+        else:
+            value, threshold = f"{100 * r['value']:.1f}%", f">= {100 * r['threshold']:g}%"
+        mark = "met" if r["met"] else "NOT met"
+        lines.append(f"  {r['target']:<31} {value:>14} (target {threshold:<9}) {mark:<8} "
+                     f"p_met {r['p_met']:.2f} [{r['p_met_low']:.2f}, {r['p_met_high']:.2f}]")
+    return "\n".join(lines)
 
 
 def cmd_check(args: argparse.Namespace) -> int:

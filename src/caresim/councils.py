@@ -56,16 +56,14 @@ def resolve_council(token: str) -> str:
         hits = df.loc[df[col].astype(str).map(_norm) == t, "code"]
         if len(hits) == 1:
             return str(hits.iloc[0])
-    names = df["name"].tolist()
-    close = difflib.get_close_matches(token, names, n=3, cutoff=0.5)
-    if not close:
-        close = [n for n in names if t and t in _norm(n)][:3]
-    hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-    raise CouncilError(
-        f"council '{token}': expected the name or GSS code of one of the 152 English councils "
-        f"with adult social services responsibilities (see `caresim councils` or "
-        f"data/councils_england.csv); found no match.{hint}"
-    )
+    names = {_norm(n): n for n in df["name"]}
+    # names containing the token first ("Telford" -> "Telford and Wrekin"), then close
+    # spellings; both compare normalised text, as matching does, so case does not matter
+    contains = [n for k, n in names.items() if len(t) >= 3 and t in k]
+    close = [names[k] for k in difflib.get_close_matches(t, list(names), n=3, cutoff=0.5)]
+    close = list(dict.fromkeys(contains + close))[:3]
+    hint = f"Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+    raise CouncilError(token, hint)
 
 
 def select_councils(tokens: list[str]) -> list[str]:

@@ -46,7 +46,23 @@ class ScenarioError(InputError):
 
 
 class CouncilError(InputError):
-    """A council named on the command line or in a scenario is not one of the 152."""
+    """A council named on the command line or in a scenario is not one of the 152.
+
+    Parameters
+    ----------
+    token : str
+        What was given.
+    hint : str
+        Close names, as a sentence (may be empty).
+    """
+
+    def __init__(self, token: str, hint: str = "") -> None:
+        self.token = token
+        self.hint = hint
+        super().__init__(
+            f"council '{token}': expected the name or GSS code of one of the 152 English "
+            f"councils with adult social services responsibilities (see `caresim councils`); "
+            f"found no match.{(' ' + hint) if hint else ''}")
 
 
 class RunStoreError(InputError):

@@ -122,7 +122,7 @@ class ResolvedScenario:
 
     def with_run(self, **changes: Any) -> ResolvedScenario:
         """A copy with run settings changed (seed, replications, councils) and revalidated."""
-        data = self.params.model_dump()
+        data = self.params.model_dump(mode="json")
         data["run"].update({k: v for k, v in changes.items() if v is not None})
         return ResolvedScenario(_validate(data, self.files, self.provenance), self.files,
                                 self.provenance)

@@ -75,6 +75,7 @@ class StreamSet:
         self.replication = int(replication)
         self.council_codes = list(council_codes)
         self._cache: dict[tuple[int, str], np.random.Generator] = {}
+        self._by_name: dict[str, dict[int, np.random.Generator]] = {}
 
     def get(self, council_index: int, name: str) -> np.random.Generator:
         """The stream ``name`` of the council at position ``council_index``."""
@@ -117,15 +118,37 @@ class StreamSet:
         if n == 0:
             # a throwaway generator gives the right empty shape and touches no real stream
             return draw(np.random.Generator(np.random.PCG64(0)), 0)
-        order = np.argsort(council, kind="stable")
-        sorted_c = council[order]
-        bounds = np.flatnonzero(np.diff(sorted_c)) + 1
-        starts = np.concatenate(([0], bounds))
-        ends = np.concatenate((bounds, [n]))
-        first = draw(self.get(int(sorted_c[0]), name), ends[0] - starts[0])
-        first = np.asarray(first)
-        out = np.empty((n, *first.shape[1:]), dtype=first.dtype)
-        out[order[starts[0] : ends[0]]] = first
-        for s, e in zip(starts[1:], ends[1:], strict=True):
-            out[order[s:e]] = draw(self.get(int(sorted_c[s]), name), e - s)
+        council = np.asarray(council)
+        # Group the elements by council, keeping their order within a council (a stable sort;
+        # skipped when they already come grouped, as they often do).
+        if np.all(council[1:] >= council[:-1]):
+            order = None
+            sorted_c = council
+        else:
+            key = council
+            if int(council.min()) >= 0 and int(council.max()) <= np.iinfo(np.uint16).max:
+                key = council.astype(np.uint16)  # numpy sorts 16-bit keys stably by radix
+            order = np.argsort(key, kind="stable")
+            sorted_c = council[order]
+        bounds = (np.flatnonzero(sorted_c[1:] != sorted_c[:-1]) + 1).tolist()
+        starts = [0, *bounds]
+        ends = [*bounds, n]
+        groups = sorted_c[starts].tolist()
+        gens = self._by_name.get(name)
+        if gens is None:
+            gens = self._by_name[name] = {}
+        out = None
+        for c, s, e in zip(groups, starts, ends, strict=True):
+            gen = gens.get(c)
+            if gen is None:
+                gen = gens[c] = self.get(c, name)
+            values = draw(gen, e - s)
+            if out is None:
+                values = np.asarray(values)
+                out = np.empty((n, *values.shape[1:]), dtype=values.dtype)
+            out[s:e] = values
+        if order is not None:
+            unsorted = np.empty_like(out)
+            unsorted[order] = out
+            out = unsorted
         return out

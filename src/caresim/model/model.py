@@ -130,21 +130,30 @@ def build_state(params: Scenario, codes: list[str], replication: int,
 
 
 def user_events(s: ModelState, t1: float) -> None:
-    """Apply every review and exit falling before ``t1``, each person's in time order."""
-    reviews.enqueue_due(s, t1)
+    """Apply every review and exit falling before ``t1``, each person's in time order.
+
+    Only rows with an exit or a review (due or queued) before ``t1`` at the start can take
+    part: the passes below touch no other row, so they are searched once and then only these
+    candidates are scanned, in row order.
+    """
     pop = s.pop
-    while True:
-        t_rev = np.where(pop.review_queued, pop.t_review, np.inf)
-        first = np.minimum(pop.t_exit, t_rev)
-        due = np.flatnonzero(pop.active & (first < t1))
+    cand = np.flatnonzero(pop.active & ((pop.t_exit < t1) | (pop.t_review < t1)))
+    reviews.enqueue_due(s, t1, cand)
+    while len(cand):
+        t_exit = pop.t_exit[cand]
+        t_rev = np.where(pop.review_queued[cand], pop.t_review[cand], np.inf)
+        is_due = pop.active[cand] & (np.minimum(t_exit, t_rev) < t1)
+        due = cand[is_due]
         if len(due) == 0:
             break
-        leaving = pop.t_exit[due] <= t_rev[due]
+        leaving = t_exit[is_due] <= t_rev[is_due]
         ex = due[leaving]
         finance.accrue(s, ex, pop.t_exit[ex])
         exits.leave(s, ex)
         reviews.review(s, due[~leaving])
-        reviews.enqueue_due(s, t1)
+        # people who left can take no further part
+        cand = cand[pop.active[cand]]
+        reviews.enqueue_due(s, t1, cand)
 
 
 def record_stocks(s: ModelState) -> None:

@@ -123,9 +123,13 @@ def accrue_shadow(s: ModelState, t0: float, t1: float) -> None:
     sh = s.prevention_shadow
     if len(sh) == 0:
         return
-    end = np.minimum(sh.cols["t"], t1)
-    start = np.maximum(sh.cols["t_from"], t0)
+    cols, live = sh.stored()
+    end = np.minimum(cols["t"], t1)
+    start = np.maximum(cols["t_from"], t0)
     days = np.maximum(end - start, 0.0)
-    s.rec.add_at("savings_prevention_gbp", sh.cols["council"],
-                 sh.cols["avoided_gbp_per_year"] * days / DAYS_PER_YEAR)
+    # one pass over the stored rows; removed rows go to an extra bin that is dropped
+    council = np.where(live, cols["council"], s.n)
+    saving = np.bincount(council, cols["avoided_gbp_per_year"] * days / DAYS_PER_YEAR,
+                         minlength=s.n + 1)[: s.n]
+    s.rec.add("savings_prevention_gbp", saving)
     sh.pop_due(t1)

@@ -32,10 +32,17 @@ def review_servers(s: ModelState, fte: np.ndarray) -> np.ndarray:
     return np.where(fte > 0, np.maximum(1, np.rint(slots)), 0).astype(np.int64)
 
 
-def enqueue_due(s: ModelState, t1: float) -> None:
-    """Put reviews falling due before ``t1`` into the review queues; set their completion."""
+def enqueue_due(s: ModelState, t1: float, rows: np.ndarray | None = None) -> None:
+    """Put reviews falling due before ``t1`` into the review queues; set their completion.
+
+    ``rows`` (increasing row indices), if given, limits the search to those rows; it must
+    include every row with a review falling due before ``t1``.
+    """
     pop = s.pop
-    due = np.flatnonzero(pop.active & ~pop.review_queued & (pop.t_review < t1))
+    if rows is None:
+        due = np.flatnonzero(pop.active & ~pop.review_queued & (pop.t_review < t1))
+    else:
+        due = rows[pop.active[rows] & ~pop.review_queued[rows] & (pop.t_review[rows] < t1)]
     if len(due) == 0:
         return
     council = pop.council[due]

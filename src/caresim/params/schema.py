@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from caresim.params.values import (
     DateSetting,
+    FrozenDict,
     Setting,
     categorical,
     dated,
@@ -59,7 +60,7 @@ class RunSettings(Section):
     end_date: dt.date = dt.date(2020, 3, 31)
     seed: int = Field(default=20080401, ge=0)
     replications: int = Field(default=1, ge=1, le=10_000)
-    councils: list[str] = Field(default_factory=list)
+    councils: tuple[str, ...] = ()
 
     @model_validator(mode="after")
     def _dates(self) -> RunSettings:
@@ -202,9 +203,11 @@ class Levers(Section):
     @classmethod
     def _order(cls, v: Setting) -> Setting:
         order = v.value
-        if not isinstance(order, list) or sorted(order) != sorted(LEVERS) or len(set(order)) != len(order):
+        if (not isinstance(order, list | tuple) or sorted(order) != sorted(LEVERS)
+                or len(set(order)) != len(order)):
             raise ValueError(
-                f"expected a list of each lever once ({', '.join(LEVERS)}); found {order!r}"
+                f"expected a list of each lever once ({', '.join(LEVERS)}); "
+                f"found {list(order) if isinstance(order, tuple) else order!r}"
             )
         return v
 
@@ -299,3 +302,8 @@ class Scenario(Section):
     grant: Grant
     targets: Targets
     council_overrides: dict[str, CouncilOverride] = Field(default_factory=dict)
+
+    @field_validator("council_overrides", mode="after")
+    @classmethod
+    def _freeze_overrides(cls, v: dict) -> dict:
+        return FrozenDict(v)

@@ -23,6 +23,31 @@ CALIBRATED_PREFIX = "calibrated:"
 NonEmpty = Annotated[str, Field(min_length=1)]
 
 
+class FrozenDict(dict):
+    """A read-only dict: parameters are frozen all the way down, so a hash cannot go stale."""
+
+    def _readonly(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError("scenario parameters are frozen; override them in a scenario file")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _readonly
+    __ior__ = _readonly  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple:
+        return (FrozenDict, (dict(self),))
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(tuple(self.items()))
+
+
+def freeze(value: Any) -> Any:
+    """Deeply freeze plain data: dicts become FrozenDict, lists become tuples."""
+    if isinstance(value, dict):
+        return FrozenDict({k: freeze(v) for k, v in value.items()})
+    if isinstance(value, list | tuple):
+        return tuple(freeze(v) for v in value)
+    return value
+
+
 class Leaf(BaseModel):
     """Common behaviour of every sourced leaf parameter."""
 
@@ -146,6 +171,11 @@ class Dated(Leaf):
             out[key] = cls._check_number(x)
         return out
 
+    @field_validator("values", mode="after")
+    @classmethod
+    def _freeze_values(cls, v: dict) -> dict:
+        return FrozenDict(v)
+
     def at(self, date: dt.date) -> float:
         """The value in force on ``date``."""
         current = next(iter(self.values.values()))
@@ -204,6 +234,11 @@ class Categorical(BaseModel):
             raise ValueError(f"expected probabilities summing to 1; found a sum of {total:g}")
         return {k: float(p) for k, p in v.items()}
 
+    @field_validator("probabilities", mode="after")
+    @classmethod
+    def _freeze_probs(cls, v: dict) -> dict:
+        return FrozenDict(v)
+
     def vector(self) -> np.ndarray:
         """Probabilities in the order of ``categories``."""
         return np.array([self.probabilities[c] for c in self.categories], dtype=float)
@@ -216,6 +251,11 @@ class Setting(BaseModel):
     value: Any
     source: NonEmpty
     note: str = ""
+
+    @field_validator("value", mode="after")
+    @classmethod
+    def _freeze_value(cls, v: Any) -> Any:
+        return freeze(v)
 
 
 class DateSetting(BaseModel):
