@@ -1,4 +1,4 @@
-"""The library entry points the command line calls: run a scenario and write its run folder.
+"""The library entry points the command line calls: runs, resumed runs and comparisons.
 
 Nothing here prints; progress is reported through an optional callback.
 """
@@ -6,22 +6,42 @@ Nothing here prints; progress is reported through an optional callback.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
-from collections.abc import Callable, Iterable
-from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from caresim.analysis.headline import PRECISION_HEADLINES, headline_values
+from caresim.analysis.replications import enough
 from caresim.councils import resolve_council, select_councils
-from caresim.errors import CouncilError, ScenarioError
-from caresim.outputs import check_output_root, environment, new_run_id, write_run
+from caresim.errors import CouncilError, InputError, ScenarioError
+from caresim.outputs import (
+    check_output_root,
+    environment,
+    finalise,
+    new_run_id,
+    partial_folder,
+    write_outputs,
+)
 from caresim.params.schema import Scenario
 from caresim.results import summarise
-from caresim.runner import default_workers, execute, make_executor, plan
+from caresim.runner import (
+    ExecutorSpec,
+    Progress,
+    RunStore,
+    TaskResult,
+    default_workers,
+    execute,
+    make_executor,
+    plan,
+)
 from caresim.scenario import ResolvedScenario, load_scenario
 from caresim.scorecard import scorecard
+from caresim.streams import NATIONAL
+
+MAX_AUTO_REPLICATIONS = 200
 
 
 @dataclass
@@ -35,11 +55,16 @@ class RunOutputs:
     scorecard: pd.DataFrame
 
 
-def resolve_councils(scenario: ResolvedScenario, cli_councils: list[str]) -> tuple[Scenario, list[str]]:
+def _file_for(scenario: ResolvedScenario, key: str) -> str:
+    return scenario.provenance.get(key, scenario.files[-1])
+
+
+def resolve_councils(scenario: ResolvedScenario, cli_councils: list[str]
+                     ) -> tuple[Scenario, list[str]]:
     """Council codes to run (command line first, else the scenario's ``run.councils``, else all)
     and the parameters with ``council_overrides`` keyed by GSS code."""
     params = scenario.params
-    tokens = cli_councils or params.run.councils
+    tokens = list(cli_councils) or list(params.run.councils)
     try:
         codes = select_councils(tokens)
     except CouncilError as exc:
@@ -57,23 +82,18 @@ def resolve_councils(scenario: ResolvedScenario, cli_councils: list[str]) -> tup
                                 f"council_overrides.{key}",
                                 "the name or GSS code of an English council as the key",
                                 f"'{exc.token}', which matches none", exc.hint) from None
-    return params.model_copy(update={"council_overrides": overrides}), codes
+    data = params.model_dump(mode="json")
+    data["council_overrides"] = {k: v.model_dump(mode="json") for k, v in overrides.items()}
+    return Scenario.model_validate(data), codes
 
 
-def _file_for(scenario: ResolvedScenario, key: str) -> str:
-    return scenario.provenance.get(key, scenario.files[-1])
+def scope_of(codes: list[str]) -> str:
+    """The scope a run reports first: the council when one was run, else England."""
+    return codes[0] if len(codes) == 1 else NATIONAL
 
 
-def run_tables(name: str, params: Scenario, codes: list[str], replications: int, workers: int,
-               progress: Callable[[Iterable[Future], int], Iterable[Future]] | None = None
-               ) -> RunOutputs:
-    """Run every replication and build the run's tables (summaries computed once, here)."""
-    tasks = plan(name, params, codes, replications)
-    executor = make_executor(workers)
-    try:
-        results = execute(tasks, executor, progress)
-    finally:
-        executor.shutdown()
+def build_tables(results: list[TaskResult], params: Scenario) -> RunOutputs:
+    """Every table of a run from its task results (summaries computed once, here)."""
     monthly = pd.concat([r.monthly for r in results], ignore_index=True)
     fy = pd.concat([r.fy for r in results], ignore_index=True)
     ledger = pd.concat([r.ledger for r in results], ignore_index=True)
@@ -81,12 +101,59 @@ def run_tables(name: str, params: Scenario, codes: list[str], replications: int,
     return RunOutputs(monthly, fy, ledger, summary, scorecard(monthly, fy, ledger, params.targets))
 
 
-def run_scenario(path: str, out: Path, seed: int | None = None, replications: int | None = None,
-                 councils: list[str] | None = None, workers: int | None = None,
-                 command: list[str] | None = None,
-                 progress: Callable[[Iterable[Future], int], Iterable[Future]] | None = None
+def _figures(tables: RunOutputs, params: Scenario, scope: str) -> dict:
+    from caresim import plotting  # matplotlib only where plots are made
+    from caresim.councils import load_councils
+
+    names = dict(zip(load_councils()["code"], load_councils()["name"], strict=True))
+    where = names.get(scope, "England")
+    targets = {k: getattr(params.targets, k).value for k in
+               ("pb_share_march_2010", "pb_share_april_2011")}
+    s = tables.summary
+    monthly_summary = s[s["period"].str.len() == 10]
+    fy_summary = s[s["period"].str.len() == 7]
+    n = int(s["n"].max()) if len(s) else 0
+    return {"pb_share": plotting.pb_share_figure(
+                monthly_summary, fy_summary, targets, scope,
+                f"{where}: personal budget share against the targets ({n} replication(s))"),
+            "spend": plotting.spend_figure(
+                fy_summary, scope, f"{where}: adult social care spend by financial year")}
+
+
+def _auto_batches(store: RunStore, tasks_for, spec: ExecutorSpec, precision: float,
+                  scope: str, progress: Progress | None) -> list[TaskResult]:
+    batch = max(3, spec.workers, spec.dask_local or 0)
+    results: list[TaskResult] = []
+    while True:
+        new = tasks_for(len(results), batch)
+        store.extend(len(new))
+        results = _execute(tasks_for(0, len(results) + len(new)), spec, store, progress)
+        values = headline_values(pd.concat([r.monthly for r in results]),
+                                 pd.concat([r.fy for r in results]),
+                                 pd.concat([r.ledger for r in results]), scope,
+                                 PRECISION_HEADLINES)
+        if enough(values, precision) or len(results) >= MAX_AUTO_REPLICATIONS:
+            return results
+
+
+def _execute(tasks, spec: ExecutorSpec, store: RunStore | None, progress: Progress | None
+             ) -> list[TaskResult]:
+    executor = make_executor(spec)
+    try:
+        return execute(tasks, executor, store, progress)
+    finally:
+        executor.shutdown()
+
+
+def run_scenario(path: str, out: Path, seed: int | None = None,
+                 replications: int | str | None = None, councils: list[str] | None = None,
+                 spec: ExecutorSpec | None = None, command: list[str] | None = None,
+                 progress: Progress | None = None, precision: float | None = None
                  ) -> tuple[Path, RunOutputs]:
     """Load, run and write a scenario; returns the run folder and the tables.
+
+    ``replications="auto"`` adds replications until the 95% interval of the headline indicators
+    is within ``precision`` (relative half-width).
 
     Raises
     ------
@@ -94,36 +161,66 @@ def run_scenario(path: str, out: Path, seed: int | None = None, replications: in
         For any bad input, before anything is written.
     """
     started = dt.datetime.now(dt.UTC)
-    t0 = time.perf_counter()
-    scenario = load_scenario(path).with_run(seed=seed, replications=replications)
+    auto = replications == "auto"
+    if auto and (precision is None or precision <= 0):
+        raise InputError("--replications auto needs --precision X (relative half-width, > 0).")
+    scenario = load_scenario(path).with_run(
+        seed=seed, replications=None if auto else replications)
     params, codes = resolve_councils(scenario, councils or [])
     check_output_root(out)
     reps = params.run.replications
-    n_workers = workers if workers is not None else (1 if reps == 1 else default_workers(reps))
-    t_setup = time.perf_counter() - t0
-    tables = run_tables(scenario.name, params, codes, reps, n_workers, progress)
-    t_run = time.perf_counter() - t0 - t_setup
-
-    from caresim import plotting  # matplotlib only where plots are made
-
-    targets = {k: getattr(params.targets, k).value for k in
-               ("pb_share_march_2010", "pb_share_april_2011")}
-    monthly_summary = tables.summary[tables.summary["period"].str.len() == 10]
-    fy_summary = tables.summary[tables.summary["period"].str.len() == 7]
-    scope = codes[0] if len(codes) == 1 else "E92000001"
-    figures = {"pb_share": plotting.pb_share_figure(monthly_summary, fy_summary, targets, scope),
-               "spend": plotting.spend_figure(fy_summary, scope)}
-    manifest = {
-        "caresim_version": environment()["caresim"], "scenario": scenario.name,
-        "scenario_files": list(scenario.files), "scenario_hash": scenario.hash,
-        "master_seed": params.run.seed, "replications": reps, "councils": codes,
-        "workers": n_workers, "command": command or [], "started_utc": started.isoformat(),
-        "environment": environment(),
-        "timings_seconds": {"setup": round(t_setup, 3), "simulation_and_tables": round(t_run, 3)},
-        "parameters": params.model_dump(mode="json"),
-    }
+    spec = spec or ExecutorSpec(workers=1 if reps == 1 else default_workers(reps))
     run_id = new_run_id(scenario.hash, started)
-    folder = write_run(out, scenario.name, run_id, {
+    folder = partial_folder(out, scenario.name, run_id)
+    info = {"scenario": scenario.name, "scenario_files": list(scenario.files),
+            "scenario_hash": scenario.hash, "codes": codes, "replications": reps,
+            "auto_precision": precision if auto else None, "command": command or [],
+            "started_utc": started.isoformat(), "parameters": params.model_dump(mode="json")}
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    store = RunStore.create(folder, info, 0 if auto else reps)
+    return _complete(store, spec, progress)
+
+
+def resume_run(run_dir: Path, spec: ExecutorSpec | None = None,
+               progress: Progress | None = None) -> tuple[Path, RunOutputs]:
+    """Finish an interrupted run: run only the tasks not done, then write the outputs."""
+    store = RunStore.open(Path(run_dir))
+    n = store.plan_info()["replications"]
+    return _complete(store, spec or ExecutorSpec(workers=default_workers(n)), progress)
+
+
+def _complete(store: RunStore, spec: ExecutorSpec, progress: Progress | None
+              ) -> tuple[Path, RunOutputs]:
+    t0 = time.perf_counter()
+    info = store.plan_info()
+    params = Scenario.model_validate(info["parameters"])
+    codes = info["codes"]
+    scope = scope_of(codes)
+
+    def tasks_for(first: int, count: int):
+        return plan(info["scenario"], params, codes, count, first)
+
+    if info.get("auto_precision") and not store.states():
+        results = _auto_batches(store, tasks_for, spec, info["auto_precision"], scope, progress)
+    else:  # a fixed plan, or resuming an auto run: finish the tasks already planned
+        results = _execute(tasks_for(0, len(store.states())), spec, store, progress)
+    t_sim = time.perf_counter() - t0
+    tables = build_tables(results, params)
+    figures = _figures(tables, params, scope)
+    manifest = {
+        "caresim_version": environment()["caresim"], "scenario": info["scenario"],
+        "scenario_files": info["scenario_files"], "scenario_hash": info["scenario_hash"],
+        "master_seed": params.run.seed, "replications": len(results),
+        "replications_rule": (f"auto: 95% interval within {info['auto_precision']:g} relative "
+                              f"half-width for {', '.join(PRECISION_HEADLINES)}"
+                              if info.get("auto_precision") else "fixed"),
+        "councils": codes, "executor": spec.describe(), "command": info["command"],
+        "started_utc": info["started_utc"], "environment": environment(),
+        "timings_seconds": {"simulation": round(t_sim, 3),
+                            "tasks": [s.get("seconds") for s in store.states()]},
+        "parameters": info["parameters"],
+    }
+    write_outputs(store.folder, {
         "timeseries": tables.timeseries, "financial_years": tables.financial_years,
         "summary": tables.summary, "scorecard": tables.scorecard, "ledger": tables.ledger,
     }, manifest, figures)
@@ -131,4 +228,99 @@ def run_scenario(path: str, out: Path, seed: int | None = None, replications: in
 
     for fig in figures.values():
         plt.close(fig)
-    return folder, tables
+    return finalise(store.folder), tables
+
+
+# --------------------------------------------------------------------------------- compare
+
+
+@dataclass
+class Comparison:
+    """Paired differences of the headline indicators and target values, B - A."""
+
+    names: list[str]
+    differences: pd.DataFrame
+    per_replication: pd.DataFrame
+    folder: Path | None = None
+
+
+def _target_values(tables: RunOutputs, scope: str, targets) -> pd.DataFrame:
+    """Per-replication values of each scorecard target (for paired differences)."""
+    rows = []
+    for rep in sorted(tables.timeseries["replication"].unique()):
+        m = tables.timeseries[tables.timeseries["replication"] == rep]
+        f = tables.financial_years[tables.financial_years["replication"] == rep]
+        led = tables.ledger[tables.ledger["replication"] == rep]
+        card = scorecard(m, f, led, targets)
+        for _, r in card[card["scope"] == scope].iterrows():
+            rows.append({"replication": int(rep), "indicator": f"target {r['target']}",
+                         "unit": "GBP" if r["target"].startswith("prevention") else "fraction",
+                         "value": float(r["value"])})
+    return pd.DataFrame(rows)
+
+
+def compare(paths: list[str], out: Path, seed: int | None = None,
+            replications: int | None = None, councils: list[str] | None = None,
+            spec: ExecutorSpec | None = None, progress: Progress | None = None,
+            command: list[str] | None = None) -> Comparison:
+    """Run scenarios under common random numbers and difference each against the first.
+
+    Every scenario runs with the same master seed (the first scenario's unless ``seed``), the
+    same councils and the same replication numbers, so replication r of each shares its
+    random numbers stream by stream.
+    """
+    from caresim.analysis.compare import paired_differences
+
+    if len(paths) < 2:
+        raise InputError("compare: expected at least two scenarios; found "
+                         f"{len(paths)}.")
+    scenarios = [load_scenario(p) for p in paths]
+    first = scenarios[0].params
+    seed = first.run.seed if seed is None else seed
+    reps = replications or max(first.run.replications, 5)
+    check_output_root(out)
+    resolved = []
+    for s in scenarios:
+        params, codes = resolve_councils(s.with_run(seed=seed, replications=reps), councils or [])
+        resolved.append((s.name, params, codes))
+    if len({tuple(c) for _, _, c in resolved}) > 1:
+        raise InputError("compare: the scenarios select different councils; pass --council to "
+                         "compare the same ones.")
+    codes = resolved[0][2]
+    scope = scope_of(codes)
+    spec = spec or ExecutorSpec(workers=default_workers(reps))
+    per_rep = []
+    for name, params, _ in resolved:
+        results = _execute(plan(name, params, codes, reps), spec, None, progress)
+        tables = build_tables(results, params)
+        values = pd.concat([headline_values(tables.timeseries, tables.financial_years,
+                                            tables.ledger, scope),
+                            _target_values(tables, scope, params.targets)], ignore_index=True)
+        per_rep.append(values.assign(scenario=name))
+    base = per_rep[0]
+    diffs = [paired_differences(base.drop(columns="scenario"), other.drop(columns="scenario"))
+             .assign(a=resolved[0][0], b=other["scenario"].iloc[0]) for other in per_rep[1:]]
+    differences = pd.concat(diffs, ignore_index=True)
+    comparison = Comparison([n for n, _, _ in resolved], differences,
+                            pd.concat(per_rep, ignore_index=True))
+    started = dt.datetime.now(dt.UTC)
+    folder = out / "compare" / f"{started.strftime('%Y%m%dT%H%M%S')}Z-{'-vs-'.join(comparison.names)}"
+    tmp = folder.with_name(folder.name + ".partial")
+    tmp.mkdir(parents=True)
+    differences.to_csv(tmp / "comparison.csv", index=False)
+    comparison.per_replication.to_csv(tmp / "per_replication.csv", index=False)
+    (tmp / "manifest.json").write_text(json.dumps({
+        "scenarios": comparison.names, "master_seed": seed, "replications": reps,
+        "councils": codes, "scope": scope, "common_random_numbers": True,
+        "executor": spec.describe(), "command": command or [], "environment": environment(),
+        "started_utc": started.isoformat()}, indent=2))
+    from caresim import plotting
+
+    fig = plotting.comparison_figure(differences)
+    fig.savefig(tmp / "comparison.png", dpi=120, bbox_inches="tight")
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    tmp.rename(folder)
+    comparison.folder = folder
+    return comparison

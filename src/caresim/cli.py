@@ -32,11 +32,47 @@ def _progress(quiet: bool):
     return wrap
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    from caresim.api import run_scenario
+def _spec(args: argparse.Namespace, n_tasks: int | None):
+    from caresim.runner import ExecutorSpec, default_workers
 
-    folder, tables = run_scenario(args.scenario, Path(args.out), args.seed, args.replications,
-                                  args.council, args.workers, sys.argv, _progress(args.quiet))
+    if args.scheduler and args.dask_local:
+        raise InputError("--scheduler and --dask-local: expected one of them; found both.")
+    workers = args.workers
+    if workers is None:
+        workers = 1 if n_tasks == 1 else default_workers(n_tasks or 2)
+    return ExecutorSpec(workers=workers, scheduler=args.scheduler, dask_local=args.dask_local)
+
+
+def _replications(text: str | None) -> int | str | None:
+    if text is None or text == "auto":
+        return text
+    try:
+        value = int(text)
+    except ValueError:
+        raise InputError(f"--replications: expected a whole number >= 1 or 'auto'; found "
+                         f"'{text}'.") from None
+    if value < 1:
+        raise InputError(f"--replications: expected a whole number >= 1; found {value}.")
+    return value
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from caresim.api import resume_run, run_scenario
+
+    reps = _replications(args.replications)
+    if args.resume:
+        if args.scenario:
+            raise InputError("run --resume RUN_DIR: expected no SCENARIO (the run folder holds "
+                             f"it); found '{args.scenario}'.")
+        folder, tables = resume_run(Path(args.resume), _spec(args, None), _progress(args.quiet))
+    else:
+        if not args.scenario:
+            raise InputError("run: expected a SCENARIO (file or bundled name) or --resume "
+                             "RUN_DIR; found neither. See 'caresim run --help'.")
+        n = reps if isinstance(reps, int) else None
+        folder, tables = run_scenario(args.scenario, Path(args.out), args.seed, reps,
+                                      args.council, _spec(args, n), sys.argv,
+                                      _progress(args.quiet), args.precision)
     if not args.quiet:
         print(f"wrote {folder}")
         print(format_scorecard(tables.scorecard))
@@ -63,6 +99,41 @@ def format_scorecard(card) -> str:
         mark = "met" if r["met"] else "NOT met"
         lines.append(f"  {r['target']:<31} {value:>14} (target {threshold:<9}) {mark:<8} "
                      f"p_met {r['p_met']:.2f} [{r['p_met_low']:.2f}, {r['p_met_high']:.2f}]")
+    return "\n".join(lines)
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from caresim.api import compare
+
+    reps = _replications(args.replications)
+    if reps == "auto":
+        raise InputError("compare --replications: expected a whole number; found 'auto'.")
+    result = compare(args.scenarios, Path(args.out), args.seed, reps, args.council,
+                     _spec(args, reps or 5), _progress(args.quiet), sys.argv)
+    if args.quiet:
+        return EXIT_OK
+    print(f"wrote {result.folder}")
+    print(format_comparison(result.differences))
+    return EXIT_OK
+
+
+def format_comparison(d) -> str:
+    """Paired differences as aligned text, with how much narrower pairing made each interval."""
+    lines = ["paired differences B - A under common random numbers (95% intervals; "
+             "'x narrower' = unpaired width / paired width):"]
+    for _, r in d.iterrows():
+        scale, unit = (100, "pp") if r["unit"] == "fraction" else (
+            (1e-6, "GBP m") if r["unit"] == "GBP" else (1, r["unit"]))
+        if r["diff_ci_high"] == r["diff_ci_low"]:
+            ratio = "no paired variation: the difference is the same in every replication"
+        elif r["width_ratio"] > 0:
+            ratio = f"{1 / r['width_ratio']:.1f}x narrower"
+        else:
+            ratio = ""
+        lines.append(f"  {r['b']} - {r['a']}: {r['indicator']:<42} {r['diff'] * scale:+10.2f} "
+                     f"{unit} [{r['diff_ci_low'] * scale:+.2f}, {r['diff_ci_high'] * scale:+.2f}]"
+                     f"  unpaired [{r['unpaired_ci_low'] * scale:+.2f}, "
+                     f"{r['unpaired_ci_high'] * scale:+.2f}]  {ratio}  (n = {r['n']})")
     return "\n".join(lines)
 
 
@@ -119,6 +190,23 @@ def cmd_councils(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _run_options(r: argparse.ArgumentParser) -> None:
+    r.add_argument("--out", default="outputs", help="output folder (default: outputs)")
+    r.add_argument("--seed", type=int, help="master seed (default: the scenario's run.seed)")
+    r.add_argument("--replications", metavar="N|auto",
+                   help="number of replications, or 'auto' (default: the scenario's)")
+    r.add_argument("--council", action="append", default=[], metavar="NAME|CODE",
+                   help="run only this council (repeatable); default all 152 or run.councils")
+    r.add_argument("--workers", type=int,
+                   help="local worker processes (default: one per core, up to the replications)")
+    r.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                   help="run the tasks on an existing Dask cluster (pip install 'caresim[dask]')")
+    r.add_argument("--dask-local", type=int, metavar="N",
+                   help="start a local Dask cluster of N worker processes")
+    r.add_argument("--quiet", action="store_true",
+                   help="no progress bar and nothing printed on success")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     p = _Parser(prog="caresim", description=textwrap.dedent("""\
@@ -133,17 +221,23 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Run SCENARIO (a file, or a bundled name such as baseline) and "
                        "write OUT/<scenario>/<run-id>/ with tables, scorecard, ledger, plots and "
                        "manifest. The folder appears only when complete.")
-    r.add_argument("scenario", help="scenario file or bundled scenario name")
-    r.add_argument("--out", default="outputs", help="output folder (default: outputs)")
-    r.add_argument("--seed", type=int, help="master seed (default: the scenario's run.seed)")
-    r.add_argument("--replications", type=int,
-                   help="number of replications (default: the scenario's run.replications)")
-    r.add_argument("--council", action="append", default=[], metavar="NAME|CODE",
-                   help="run only this council (repeatable); default all 152 or run.councils")
-    r.add_argument("--workers", type=int,
-                   help="worker processes (default: one per core, up to the replications)")
-    r.add_argument("--quiet", action="store_true", help="print nothing on success")
+    r.add_argument("scenario", nargs="?", help="scenario file or bundled scenario name")
+    r.add_argument("--resume", metavar="RUN_DIR",
+                   help="finish an interrupted run: its <run-id>.partial folder")
+    _run_options(r)
+    r.add_argument("--precision", type=float, metavar="X",
+                   help="with --replications auto: add replications until the 95%% interval "
+                   "of the headline indicators has relative half-width <= X (e.g. 0.01)")
     r.set_defaults(func=cmd_run)
+
+    cmp_ = sub.add_parser("compare", help="paired differences between scenarios",
+                          description="Run each scenario under common random numbers (same "
+                          "seed, councils and replications) and report the paired differences "
+                          "of the headline indicators and the targets against the first "
+                          "scenario, with 95% intervals; writes OUT/compare/<id>/.")
+    cmp_.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="two or more scenarios")
+    _run_options(cmp_)
+    cmp_.set_defaults(func=cmd_compare)
 
     c = sub.add_parser("check", help="validate scenario files without running them",
                        description="Validate each scenario file (and its extends chain).")
@@ -175,18 +269,21 @@ def main(argv: list[str] | None = None) -> int:
         if not getattr(args, "func", None):
             parser.print_help()
             return EXIT_INPUT
-        if getattr(args, "replications", None) is not None and args.replications < 1:
-            raise InputError(f"--replications: expected a whole number >= 1; found {args.replications}.")
         if getattr(args, "seed", None) is not None and args.seed < 0:
             raise InputError(f"--seed: expected a whole number >= 0; found {args.seed}.")
         if getattr(args, "workers", None) is not None and args.workers < 1:
             raise InputError(f"--workers: expected a whole number >= 1; found {args.workers}.")
+        if getattr(args, "dask_local", None) is not None and args.dask_local < 1:
+            raise InputError(f"--dask-local: expected a whole number >= 1; found "
+                             f"{args.dask_local}.")
         return args.func(args)
     except InputError as exc:
         print(f"caresim: error: {exc}", file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:
-        print("caresim: interrupted; nothing was written.", file=sys.stderr)
+        print("caresim: interrupted; no finished run folder was written (an unfinished "
+              "<run-id>.partial folder can be finished with caresim run --resume).",
+              file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 - the one place internal errors become exit 1
         import traceback

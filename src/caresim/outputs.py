@@ -1,7 +1,8 @@
-"""Write a run folder atomically: build it in a hidden temporary folder, rename when complete.
+"""Write a run folder atomically: build it in ``<run-id>.partial``, rename when complete.
 
-An interrupted run leaves no half-written ``<run-id>`` folder: only the temporary one, which a
-later run removes. Layout (``docs/outputs.md``): ``manifest.json``, ``timeseries``,
+An interrupted run leaves no half-written ``<run-id>`` folder, only the partial one, which holds
+the run store (plan, task states, finished tasks) so that ``caresim run --resume`` can finish
+it. Layout of a finished run (``docs/outputs.md``): ``tasks.json`` (each task's state), ``manifest.json``, ``timeseries``,
 ``financial_years``, ``summary`` (Parquet and CSV), ``scorecard.csv``, ``ledger.csv``,
 ``plots/``.
 """
@@ -82,32 +83,35 @@ def _write_table(frame: pd.DataFrame, folder: Path, stem: str) -> None:
     out.to_csv(folder / f"{stem}.csv", index=False)
 
 
-def write_run(root: Path, scenario_name: str, run_id: str, tables: dict[str, pd.DataFrame],
-              manifest: dict[str, Any], figures: dict[str, Any]) -> Path:
-    """Write every output into ``root/<scenario>/<run_id>/`` atomically and return that path."""
-    parent = root / scenario_name
-    parent.mkdir(parents=True, exist_ok=True)
-    final = parent / run_id
+PARTIAL_SUFFIX = ".partial"
+
+
+def partial_folder(root: Path, scenario_name: str, run_id: str) -> Path:
+    """Where a run is built: ``root/<scenario>/<run-id>.partial`` (renamed when complete)."""
+    return root / scenario_name / f"{run_id}{PARTIAL_SUFFIX}"
+
+
+def write_outputs(folder: Path, tables: dict[str, pd.DataFrame], manifest: dict[str, Any],
+                  figures: dict[str, Any]) -> None:
+    """Write every output file into ``folder`` (the partial folder)."""
+    _write_table(tables["timeseries"], folder, "timeseries")
+    _write_table(tables["financial_years"], folder, "financial_years")
+    _write_table(tables["summary"], folder, "summary")
+    tables["scorecard"].to_csv(folder / "scorecard.csv", index=False)
+    tables["ledger"].to_csv(folder / "ledger.csv", index=False)
+    plots = folder / "plots"
+    plots.mkdir(exist_ok=True)
+    for name, fig in figures.items():
+        fig.savefig(plots / f"{name}.png", dpi=120, bbox_inches="tight")
+    manifest = {**manifest, "finished_utc": dt.datetime.now(dt.UTC).isoformat()}
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, default=json_default))
+
+
+def finalise(partial: Path) -> Path:
+    """Drop the per-task tables and rename the partial folder into place; returns the path."""
+    final = partial.with_name(partial.name.removesuffix(PARTIAL_SUFFIX))
     if final.exists():
         raise RunStoreError(f"run folder {final} already exists; expected a new run id.")
-    tmp = parent / f".{run_id}.partial"
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir()
-    try:
-        _write_table(tables["timeseries"], tmp, "timeseries")
-        _write_table(tables["financial_years"], tmp, "financial_years")
-        _write_table(tables["summary"], tmp, "summary")
-        tables["scorecard"].to_csv(tmp / "scorecard.csv", index=False)
-        tables["ledger"].to_csv(tmp / "ledger.csv", index=False)
-        plots = tmp / "plots"
-        plots.mkdir()
-        for name, fig in figures.items():
-            fig.savefig(plots / f"{name}.png", dpi=120, bbox_inches="tight")
-        manifest = {**manifest, "finished_utc": dt.datetime.now(dt.UTC).isoformat()}
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=json_default))
-        os.replace(tmp, final)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    shutil.rmtree(partial / "tasks", ignore_errors=True)
+    os.replace(partial, final)
     return final

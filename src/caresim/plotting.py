@@ -10,10 +10,12 @@ import datetime as dt
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.patches import Patch
+from matplotlib.ticker import PercentFormatter
 
-from caresim.streams import NATIONAL  # noqa: E402
+from caresim.streams import NATIONAL
 
 
 def _band(ax, frame: pd.DataFrame, label: str, color: str, scale: float = 1.0) -> None:
@@ -30,13 +32,16 @@ def pb_share_figure(summary: pd.DataFrame, fy_summary: pd.DataFrame, targets: di
     fig, ax = plt.subplots(figsize=(9, 5))
     s = summary[(summary["council_code"] == scope) & (summary["metric"] == "pb_share_adass")]
     _band(ax, s, "pb_share_adass (on a date)", "tab:blue", 100)
-    f = fy_summary[(fy_summary["council_code"] == scope) & (fy_summary["metric"] == "pb_share_ascof")]
+    f = fy_summary[(fy_summary["council_code"] == scope)
+                   & (fy_summary["metric"] == "pb_share_ascof")]
     if len(f):
         x = [pd.Timestamp(int(p[:4]) + 1, 3, 31) for p in f["period"]]
         ax.plot(x, f["mean"] * 100, "o--", color="tab:green",
                 label="pb_share_ascof (over each financial year)")
-    for date, value, name in ((dt.date(2010, 3, 31), targets["pb_share_march_2010"], "10% by March 2010"),
-                              (dt.date(2011, 4, 1), targets["pb_share_april_2011"], "30% by April 2011")):
+    for date, value, name in (
+        (dt.date(2010, 3, 31), targets["pb_share_march_2010"], "10% by March 2010"),
+        (dt.date(2011, 4, 1), targets["pb_share_april_2011"], "30% by April 2011"),
+    ):
         ax.plot([pd.Timestamp(date)], [value * 100], marker="*", ms=14, color="tab:red", ls="none")
         ax.annotate(f"target: {name}", (pd.Timestamp(date), value * 100), xytext=(8, -4),
                     textcoords="offset points", color="tab:red", fontsize=9)
@@ -70,5 +75,276 @@ def spend_figure(fy_summary: pd.DataFrame, scope: str = NATIONAL, title: str = "
     ax.set_title(title or "Adult social care spend by financial year (shaded: 95% interval)")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def comparison_figure(differences: pd.DataFrame) -> plt.Figure:
+    """Paired differences (B - A) of the share indicators with their 95% intervals, and the
+    unpaired interval beside each for scale."""
+    d = differences[differences["unit"] == "fraction"].reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(9, 0.45 * max(len(d), 4) + 1.5))
+    y = range(len(d))
+    ax.errorbar(d["diff"] * 100, y, xerr=[(d["diff"] - d["diff_ci_low"]) * 100,
+                                          (d["diff_ci_high"] - d["diff"]) * 100],
+                fmt="o", color="tab:blue", capsize=3, label="paired (common random numbers)")
+    ax.errorbar(d["diff"] * 100, [i + 0.25 for i in y],
+                xerr=[(d["diff"] - d["unpaired_ci_low"]) * 100,
+                      (d["unpaired_ci_high"] - d["diff"]) * 100],
+                fmt="none", color="tab:gray", capsize=3, alpha=0.7, label="unpaired, for scale")
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_yticks(list(y), [f"{b} - {a}: {ind}" for a, b, ind in
+                            zip(d["a"], d["b"], d["indicator"], strict=True)], fontsize=8)
+    ax.set_xlabel("difference, percentage points (95% interval)")
+    ax.set_title("Paired differences between scenarios")
+    ax.grid(alpha=0.3, axis="x")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------- report figures
+#
+# The figures of the run report (``caresim.reporting``): financial years on the x axis as their
+# labels, money scaled to the size of the council, targets drawn and named in the legend.
+
+BAND_ALPHA = 0.22
+RUN_COLORS = ("tab:blue", "tab:orange", "tab:green", "tab:purple")
+LEVER_COLORS = {
+    "savings_procurement_gbp": ("procurement", "#4e79a7"),
+    "savings_prevention_gbp": ("prevention (reablement)", "#59a14f"),
+    "savings_package_reductions_gbp": ("package reductions at review", "#f28e2b"),
+    "savings_eligibility_gbp": ("eligibility tightening", "#e15759"),
+    "savings_staff_cuts_gbp": ("staff cuts", "#b07aa1"),
+}
+
+
+def money_scale(max_abs_gbp: float) -> tuple[float, str]:
+    """Divisor and unit label that keep money figures readable.
+
+    Parameters
+    ----------
+    max_abs_gbp : float
+        Largest absolute amount to be shown, GBP.
+
+    Returns
+    -------
+    tuple of (float, str)
+        The divisor (1e3, 1e6 or 1e9) and its label (``"GBP thousand"``, ``"GBP million"``,
+        ``"GBP billion"``).
+    """
+    if max_abs_gbp >= 5e9:
+        return 1e9, "GBP billion"
+    if max_abs_gbp >= 5e6:
+        return 1e6, "GBP million"
+    return 1e3, "GBP thousand"
+
+
+def _fy_rows(fy_summary: pd.DataFrame, scope: str, metric: str) -> pd.DataFrame:
+    f = fy_summary[(fy_summary["council_code"].astype(str) == scope)
+                   & (fy_summary["metric"] == metric)]
+    return f.sort_values("period")
+
+
+def _fy_axis(ax, labels: list[str]) -> None:
+    ax.set_xticks(range(len(labels)))
+    ax.set_xticklabels(labels, rotation=45, ha="right")
+    ax.set_xlim(-0.5, len(labels) - 0.5)
+    ax.set_xlabel("financial year (April to March)")
+
+
+def pb_share_report_figure(runs: list[tuple[str, pd.DataFrame, pd.DataFrame]],
+                           targets: dict[str, float], scope: str = NATIONAL,
+                           title: str = "", show_ascof: bool = True) -> plt.Figure:
+    """PB share of one or more runs against the Putting People First milestones.
+
+    Parameters
+    ----------
+    runs : list of (str, DataFrame, DataFrame)
+        For each run: its label, its monthly summary rows and its financial-year summary rows
+        (the layout of ``summary.parquet``; shares are fractions).
+    targets : dict of str to float
+        Target shares (fractions) keyed ``pb_share_march_2010``, ``pb_share_april_2011`` and,
+        optionally, ``pb_share_2013_ambition``.
+    scope : str
+        GSS code of the council, or ``E92000001`` for England.
+    title : str
+        Figure title.
+    show_ascof : bool
+        Also draw ``pb_share_ascof`` (over each financial year) for every run.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        y axis in percent of eligible community users; shaded bands are 95% confidence
+        intervals of the mean over replications.
+    """
+    fig, ax = plt.subplots(figsize=(10, 5.6))
+    first_x = None
+    for i, (label, monthly, fy) in enumerate(runs):
+        color = RUN_COLORS[i % len(RUN_COLORS)]
+        s = monthly[(monthly["council_code"].astype(str) == scope)
+                    & (monthly["metric"] == "pb_share_adass")].sort_values("period")
+        x = pd.to_datetime(s["period"])
+        first_x = x.min() if first_x is None else min(first_x, x.min())
+        n = int(s["n"].max()) if len(s) else 0
+        ax.plot(x, s["mean"] * 100, color=color, lw=2,
+                label=f"{label}: PB share on a date (ADASS measure), mean")
+        if s["ci_low"].notna().any():
+            ax.fill_between(x, s["ci_low"] * 100, s["ci_high"] * 100, color=color,
+                            alpha=BAND_ALPHA, lw=0,
+                            label=f"{label}: 95% confidence interval of the mean "
+                            f"({n} replications)")
+        f = _fy_rows(fy, scope, "pb_share_ascof")
+        if show_ascof and len(f):
+            xf = [pd.Timestamp(int(p[:4]) + 1, 3, 31) for p in f["period"]]
+            ax.plot(xf, f["mean"] * 100, "o", ms=4.5, mfc="white", mec=color, mew=1.3,
+                    ls=":", color=color,
+                    label=f"{label}: PB share over each financial year (ASCOF 1C), "
+                    "plotted at year end")
+    start = first_x if first_x is not None else pd.Timestamp(2008, 4, 30)
+    marks = [(pd.Timestamp(2010, 3, 31), targets["pb_share_march_2010"], "31 Mar 2010"),
+             (pd.Timestamp(2011, 4, 1), targets["pb_share_april_2011"], "1 Apr 2011")]
+    for k, (date, value, when) in enumerate(marks):
+        ax.hlines(value * 100, start, date, colors="tab:red", linestyles="--", lw=1.1)
+        ax.plot([date], [value * 100], marker="*", ms=15, color="tab:red", ls="none",
+                mec="black", mew=0.5,
+                label="Putting People First milestones (target share by the date)" if k == 0
+                else None)
+        ax.annotate(f"target {value * 100:.0f}% by {when}", (date, value * 100),
+                    xytext=(8, -12), textcoords="offset points", color="tab:red", fontsize=9,
+                    fontweight="bold")
+    ambition = targets.get("pb_share_2013_ambition")
+    if ambition is not None:
+        date = pd.Timestamp(2013, 4, 1)
+        ax.plot([date], [ambition * 100], marker="*", ms=13, mfc="white", mec="tab:red",
+                ls="none", label="2013 ambition: everyone eligible on a PB")
+        ax.annotate(f"ambition {ambition * 100:.0f}% by 1 Apr 2013", (date, ambition * 100),
+                    xytext=(8, -12), textcoords="offset points", color="tab:red", fontsize=9)
+    ax.set_ylabel("eligible community users with a PB or DP (%)")
+    ax.set_xlabel("date")
+    ax.set_ylim(0, 105)
+    ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
+    ax.set_title(title or "Personal budget share against the targets", fontsize=12)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", fontsize=8, framealpha=0.95)
+    fig.tight_layout()
+    return fig
+
+
+def money_by_year_figure(fy_summary: pd.DataFrame, scope: str = NATIONAL,
+                         deflator: dict[str, float] | None = None, base_year: str = "2008-09",
+                         title: str = "") -> plt.Figure:
+    """Gross spend, income and net spend by financial year, in cash and in real terms.
+
+    Parameters
+    ----------
+    fy_summary : DataFrame
+        Financial-year rows of ``summary.parquet`` (GBP, cash).
+    scope : str
+        GSS code of the council, or ``E92000001`` for England.
+    deflator : dict of str to float, optional
+        Price index by financial year label, 1 in ``base_year``; when given a second panel
+        shows the same series divided by it (real terms, ``base_year`` prices).
+    base_year : str
+        The financial year whose prices the real-terms panel uses.
+    title : str
+        Figure title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Money in GBP thousand, million or billion a year (chosen from the data); shaded
+        bands are 95% confidence intervals of the mean over replications.
+    """
+    lines = {"spend_gbp": ("gross spend", "tab:blue"),
+             "net_spend_gbp": ("net spend (gross minus income)", "tab:purple"),
+             "income_gbp": ("income (client charges and NHS transfers)", "tab:orange")}
+    frames = {m: _fy_rows(fy_summary, scope, m) for m in lines}
+    labels = sorted(set().union(*[set(f["period"]) for f in frames.values()]))
+    top = max([float(f["ci_high"].fillna(f["mean"]).max()) for f in frames.values() if len(f)]
+              + [0.0])
+    div, unit = money_scale(top)
+    panels = [("cash", None)] + ([(f"real terms, {base_year} prices", deflator)] if deflator
+                                 else [])
+    fig, axes = plt.subplots(1, len(panels), figsize=(12 if deflator else 9, 5.2), sharey=True,
+                             squeeze=False)
+    n = 0
+    for ax, (name, index) in zip(axes[0], panels, strict=True):
+        for metric, (label, color) in lines.items():
+            f = frames[metric]
+            if not len(f):
+                continue
+            n = max(n, int(f["n"].max()))
+            x = [labels.index(p) for p in f["period"]]
+            k = (pd.Series([index[p] for p in f["period"]], index=f.index) if index
+                 else pd.Series(1.0, index=f.index))
+            ax.plot(x, f["mean"] / k / div, "o-", color=color, label=f"{label}, mean", ms=4)
+            if f["ci_low"].notna().any():
+                ax.fill_between(x, f["ci_low"] / k / div, f["ci_high"] / k / div, color=color,
+                                alpha=BAND_ALPHA, lw=0)
+        _fy_axis(ax, labels)
+        ax.set_title(name.capitalize(), fontsize=10)
+        ax.grid(alpha=0.3)
+        ax.set_ylim(bottom=0)
+    axes[0][0].set_ylabel(f"{unit} a year")
+    handles, names = axes[0][0].get_legend_handles_labels()
+    handles.append(Patch(color="grey", alpha=BAND_ALPHA))
+    names.append(f"shaded: 95% confidence interval of the mean ({n} replications)")
+    axes[0][0].legend(handles, names, loc="lower left", fontsize=8, framealpha=0.95)
+    fig.suptitle(title or "Adult social care spend and income by financial year", fontsize=12)
+    fig.tight_layout()
+    return fig
+
+
+def savings_figure(ledger_means: pd.DataFrame, title: str = "") -> plt.Figure:
+    """Cashable savings by lever against the savings requirement, by financial year (cash).
+
+    Parameters
+    ----------
+    ledger_means : DataFrame
+        One row per financial year (column ``fy``) with the ledger lines ``savings_*_gbp``
+        and ``savings_requirement_gbp`` (GBP, cash; means over replications).
+    title : str
+        Figure title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Stacked bars: each lever's savings (a lever that cost money is drawn below zero);
+        black line: the requirement.
+    """
+    led = ledger_means.sort_values("fy").reset_index(drop=True)
+    labels = list(led["fy"])
+    top = max(float(led[[c for c in LEVER_COLORS if c in led]].clip(lower=0).sum(axis=1).max()),
+              float(led["savings_requirement_gbp"].max()), 1.0)
+    div, unit = money_scale(top)
+    fig, ax = plt.subplots(figsize=(10, 5.2))
+    x = list(range(len(labels)))
+    up = pd.Series(0.0, index=led.index)
+    down = pd.Series(0.0, index=led.index)
+    for col, (label, color) in LEVER_COLORS.items():
+        if col not in led:
+            continue
+        v = led[col] / div
+        pos, neg = v.clip(lower=0), v.clip(upper=0)
+        ax.bar(x, pos, bottom=up, color=color, label=label, width=0.7)
+        if (neg < 0).any():
+            ax.bar(x, neg, bottom=down, color=color, width=0.7, hatch="//", edgecolor="white")
+        up += pos
+        down += neg
+    ax.plot(x, led["savings_requirement_gbp"] / div, "k_-", ms=18, mew=2.5, lw=1.2,
+            label="savings requirement")
+    ax.axhline(0, color="black", lw=0.8)
+    _fy_axis(ax, labels)
+    ax.set_ylabel(f"{unit} in the year (cash)")
+    ax.set_title(title or "Cashable savings by lever against the requirement", fontsize=12)
+    ax.grid(axis="y", alpha=0.3)
+    handles, names = ax.get_legend_handles_labels()
+    if (down < 0).any():
+        handles.append(Patch(facecolor="lightgrey", hatch="//",
+                                                edgecolor="white"))
+        names.append("below zero: a lever that cost more than it saved")
+    ax.legend(handles, names, loc="upper left", fontsize=8, framealpha=0.95)
     fig.tight_layout()
     return fig

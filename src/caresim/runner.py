@@ -1,23 +1,39 @@
-"""Run plans: every (scenario, replication, councils) task is fixed before anything starts.
+"""Run plans, executors and the run store: one runner from laptop to Dask cluster.
 
-A task's random streams are keyed only by the master seed, the replication, the council and the
-stream's name, so results never depend on which worker ran what or in what order; results are
-sorted by the plan, not by completion. Executors: serial (one process) or local processes
-(``concurrent.futures.ProcessPoolExecutor`` with the spawn start method). Each task returns small
-tidy tables, never the live model.
+A run plan is fixed before anything starts: one task per (scenario, replication, councils),
+with the master seed in the scenario. A task's random streams are keyed only by the master seed,
+the replication, the council and the stream's name, so results never depend on which worker ran
+what or in what order; results are sorted by the plan, not by completion.
+
+Executors all implement ``concurrent.futures.Executor``: serial (this process), local processes
+(spawn start method, workers recycled every few tasks so memory does not grow), or a Dask
+distributed cluster (``--scheduler tcp://HOST:PORT`` or ``--dask-local N``; the optional extra
+``caresim[dask]``). Each task returns small tidy tables, never the live model.
+
+The run store (:class:`RunStore`) lives in the run's partial folder: the plan, each task's
+state (pending, done, failed with its traceback) and each finished task's tables, so a run
+killed part way is resumed with ``caresim run --resume RUN_DIR`` and a failed task loses none of
+the finished ones.
 """
 
 from __future__ import annotations
 
+import json
 import multiprocessing as mp
 import os
+import time
+import traceback
 from collections.abc import Callable, Iterable
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
+from caresim.errors import InputError, RunStoreError
 from caresim.params.schema import Scenario
+
+Progress = Callable[[Iterable[Future], int], Iterable[Future]]
 
 
 @dataclass(frozen=True)
@@ -47,6 +63,7 @@ class TaskResult:
     monthly: pd.DataFrame
     fy: pd.DataFrame
     ledger: pd.DataFrame
+    seconds: float = 0.0
 
 
 def run_task(index: int, task: Task) -> TaskResult:
@@ -54,16 +71,23 @@ def run_task(index: int, task: Task) -> TaskResult:
     from caresim.model.model import run_replication
     from caresim.results import fy_table, ledger_table, monthly_table
 
+    t0 = time.perf_counter()
     res = run_replication(task.params, list(task.codes), task.replication)
     return TaskResult(index, monthly_table(res, task.scenario_name, task.replication),
                       fy_table(res, task.scenario_name, task.replication),
-                      ledger_table(res, task.scenario_name, task.replication))
+                      ledger_table(res, task.scenario_name, task.replication),
+                      time.perf_counter() - t0)
 
 
-def plan(scenario_name: str, params: Scenario, codes: list[str], replications: int) -> list[Task]:
+def plan(scenario_name: str, params: Scenario, codes: list[str], replications: int,
+         first_replication: int = 0) -> list[Task]:
     """The run plan: one task per replication, in replication order."""
     data = params.model_dump(mode="json")
-    return [Task(scenario_name, data, tuple(codes), r) for r in range(replications)]
+    return [Task(scenario_name, data, tuple(codes), r)
+            for r in range(first_replication, first_replication + replications)]
+
+
+# --------------------------------------------------------------------------------- executors
 
 
 class SerialExecutor(Executor):
@@ -78,11 +102,62 @@ class SerialExecutor(Executor):
         return future
 
 
-def make_executor(workers: int) -> Executor:
-    """Serial for ``workers <= 1``, else a spawn-safe process pool of ``workers`` processes."""
-    if workers <= 1:
+@dataclass(frozen=True)
+class ExecutorSpec:
+    """Which executor to use: ``workers`` local processes, or a Dask cluster."""
+
+    workers: int = 1
+    scheduler: str | None = None
+    dask_local: int | None = None
+
+    def describe(self) -> str:
+        """One line for the manifest and the terminal."""
+        if self.scheduler:
+            return f"dask cluster at {self.scheduler}"
+        if self.dask_local:
+            return f"dask LocalCluster with {self.dask_local} worker(s)"
+        return "serial" if self.workers <= 1 else f"{self.workers} local processes"
+
+
+class _DaskExecutor(Executor):
+    """A Dask distributed client's executor that also closes the client (and local cluster)."""
+
+    def __init__(self, spec: ExecutorSpec) -> None:
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise InputError("Dask is not installed: install the optional extra with "
+                             "pip install 'caresim[dask]'.") from None
+        self._cluster = None
+        if spec.scheduler:
+            try:
+                self._client = Client(spec.scheduler, timeout="20s")
+            except OSError as exc:
+                raise InputError(f"--scheduler {spec.scheduler}: expected a reachable Dask "
+                                 f"scheduler; found none ({exc}).") from None
+        else:
+            self._cluster = LocalCluster(n_workers=spec.dask_local, threads_per_worker=1,
+                                         processes=True, dashboard_address=None)
+            self._client = Client(self._cluster)
+        self._executor = self._client.get_executor(pure=False)
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:  # type: ignore[override]
+        return self._executor.submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self._executor.shutdown(wait=wait)
+        self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+
+def make_executor(spec: ExecutorSpec) -> Executor:
+    """The executor ``spec`` names."""
+    if spec.scheduler or spec.dask_local:
+        return _DaskExecutor(spec)
+    if spec.workers <= 1:
         return SerialExecutor()
-    return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
+    return ProcessPoolExecutor(max_workers=spec.workers, mp_context=mp.get_context("spawn"),
                                max_tasks_per_child=4)
 
 
@@ -91,18 +166,142 @@ def default_workers(n_tasks: int) -> int:
     return max(1, min(n_tasks, os.cpu_count() or 1))
 
 
-def execute(tasks: list[Task], executor: Executor,
-            progress: Callable[[Iterable[Future], int], Iterable[Future]] | None = None
-            ) -> list[TaskResult]:
-    """Run every task on ``executor``; results in plan order whatever the completion order."""
-    from concurrent.futures import as_completed
+# --------------------------------------------------------------------------------- run store
 
-    futures = [executor.submit(run_task, i, t) for i, t in enumerate(tasks)]
-    done = as_completed(futures)
+
+class RunStore:
+    """Task states and finished tables in a run's partial folder.
+
+    Layout: ``plan.json`` (what is run), ``tasks.json`` (each task's state, seconds and any
+    traceback), ``tasks/<index>-{monthly,fy,ledger}.parquet`` (finished tables).
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+        self.tasks_dir = self.folder / "tasks"
+
+    @classmethod
+    def create(cls, folder: Path, plan_info: dict, n_tasks: int) -> RunStore:
+        """A new store for ``n_tasks`` pending tasks."""
+        store = cls(folder)
+        store.tasks_dir.mkdir(parents=True, exist_ok=False)
+        store._write("plan.json", plan_info)
+        store._write("tasks.json", {"tasks": [{"index": i, "state": "pending"}
+                                              for i in range(n_tasks)]})
+        return store
+
+    @classmethod
+    def open(cls, folder: Path) -> RunStore:
+        """An existing store; a clear error when ``folder`` is not one."""
+        store = cls(folder)
+        if not (store.folder / "plan.json").is_file() or not (store.folder / "tasks.json").is_file():
+            raise RunStoreError(f"--resume {folder}: expected an unfinished run folder "
+                                f"(containing plan.json and tasks.json); found none.")
+        return store
+
+    def _write(self, name: str, data: dict) -> None:
+        tmp = self.folder / f".{name}.tmp"
+        tmp.write_text(json.dumps(data, indent=1))
+        os.replace(tmp, self.folder / name)
+
+    def plan_info(self) -> dict:
+        """The plan as written at the start."""
+        return json.loads((self.folder / "plan.json").read_text())
+
+    def states(self) -> list[dict]:
+        """Each task's record."""
+        return json.loads((self.folder / "tasks.json").read_text())["tasks"]
+
+    def _set(self, index: int, **fields) -> None:
+        states = self.states()
+        states[index] = {"index": index, **fields}
+        self._write("tasks.json", {"tasks": states})
+
+    def extend(self, k: int) -> None:
+        """Add ``k`` pending tasks at the end of the plan (``--replications auto``)."""
+        states = self.states()
+        states += [{"index": len(states) + i, "state": "pending"} for i in range(k)]
+        self._write("tasks.json", {"tasks": states})
+        info = self.plan_info()
+        info["replications"] = len(states)
+        self._write("plan.json", info)
+
+    def mark_done(self, result: TaskResult) -> None:
+        """Store a finished task's tables, then mark it done."""
+        i = result.task_index
+        for name in ("monthly", "fy", "ledger"):
+            getattr(result, name).to_parquet(self.tasks_dir / f"{i}-{name}.parquet", index=False)
+        self._set(i, state="done", seconds=round(result.seconds, 3))
+
+    def mark_failed(self, index: int, error: str) -> None:
+        """Record a failed task with its traceback."""
+        self._set(index, state="failed", error=error)
+
+    def missing(self) -> list[int]:
+        """Indices of tasks not done (pending or failed)."""
+        return [s["index"] for s in self.states() if s["state"] != "done"]
+
+    def load(self, index: int) -> TaskResult:
+        """A finished task's tables."""
+        frames = {name: pd.read_parquet(self.tasks_dir / f"{index}-{name}.parquet")
+                  for name in ("monthly", "fy", "ledger")}
+        return TaskResult(index, frames["monthly"], frames["fy"], frames["ledger"])
+
+
+def execute(tasks: list[Task], executor: Executor, store: RunStore | None = None,
+            progress: Progress | None = None) -> list[TaskResult]:
+    """Run the tasks not yet done; results in plan order whatever the completion order.
+
+    A failed task is recorded (with its traceback) and the others go on; the error is raised
+    after every task has finished, so nothing finished is lost.
+    """
+    todo = store.missing() if store is not None else list(range(len(tasks)))
+    futures: dict[Future, int] = {}
+
+    def completed() -> Iterable[Future]:
+        if isinstance(executor, SerialExecutor):
+            # one task at a time, so each is stored before the next starts
+            for i in todo:
+                fut = executor.submit(run_task, i, tasks[i])
+                futures[fut] = i
+                yield fut
+        else:
+            futures.update({executor.submit(run_task, i, tasks[i]): i for i in todo})
+            yield from as_completed(futures)
+
+    done: Iterable[Future] = completed()
     if progress is not None:
-        done = progress(done, len(futures))
-    results: list[TaskResult | None] = [None] * len(tasks)
+        done = progress(done, len(todo))
+    results: dict[int, TaskResult] = {}
+    failures: list[tuple[int, str]] = []
     for fut in done:
-        r = fut.result()
-        results[r.task_index] = r
-    return [r for r in results if r is not None]
+        i = futures[fut]
+        try:
+            r = fut.result()
+        except Exception as exc:  # noqa: BLE001 - recorded in the store, re-raised below
+            tb = "".join(traceback.format_exception(exc))
+            failures.append((i, tb))
+            if store is not None:
+                store.mark_failed(i, tb)
+            continue
+        if store is not None:
+            store.mark_done(r)
+        results[i] = r
+    if failures:
+        raise TaskFailure(failures, store.folder if store is not None else None)
+    if store is not None:
+        return [results[i] if i in results else store.load(i) for i in range(len(tasks))]
+    return [results[i] for i in range(len(tasks))]
+
+
+class TaskFailure(RuntimeError):
+    """One or more tasks failed; the others are kept in the run store."""
+
+    def __init__(self, failures: list[tuple[int, str]], folder: Path | None) -> None:
+        self.failures = failures
+        self.folder = folder
+        first = failures[0][1].strip().splitlines()[-1]
+        where = f" Finished tasks are kept; rerun the rest with: caresim run --resume {folder}" \
+            if folder else ""
+        super().__init__(f"{len(failures)} task(s) failed (first: task {failures[0][0]}: "
+                         f"{first}).{where}")

@@ -14,18 +14,26 @@ from __future__ import annotations
 
 import numpy as np
 
+from caresim.model.sorting import group_time_order
 from caresim.model.state import ModelState
 
 MONTH_FRACTION_OF_YEAR = 1.0 / 12.0
 
 
 def growth_index(s: ModelState, months_elapsed: int) -> float:
-    """Demand growth index (1 in April 2008), compounding the dated annual growth monthly."""
-    idx = 1.0
-    for m in range(months_elapsed):
-        date = s.cal.month_starts()[m]
-        idx *= (1.0 + s.p.demand.growth_per_year.at(date)) ** MONTH_FRACTION_OF_YEAR
-    return idx
+    """Demand growth index (1 in April 2008), compounding the dated annual growth monthly.
+
+    The running product is kept in ``s.growth_by_month`` (the same multiplications in the same
+    order each time, so the same value), extended as months are asked for.
+    """
+    cache = s.growth_by_month
+    if len(cache) <= months_elapsed:
+        starts = s.cal.month_starts()
+        idx = cache[-1]
+        for m in range(len(cache) - 1, months_elapsed):
+            idx *= (1.0 + s.p.demand.growth_per_year.at(starts[m])) ** MONTH_FRACTION_OF_YEAR
+            cache.append(idx)
+    return cache[months_elapsed]
 
 
 def arrivals(s: ModelState, t0: float, t1: float, growth: float) -> dict[str, np.ndarray]:
@@ -50,5 +58,5 @@ def arrivals(s: ModelState, t0: float, t1: float, growth: float) -> dict[str, np
     age = (u[:, 1] < d.share_65plus.value).astype(np.int8)
     need = np.searchsorted(np.cumsum(d.need_mix_assessed.vector()), u[:, 2],
                            side="right").clip(0, 3).astype(np.int8)
-    order = np.lexsort((t, council))
+    order = group_time_order(council, t)  # np.lexsort((t, council)), faster
     return {"t": t[order], "council": council[order], "age": age[order], "need": need[order]}

@@ -38,6 +38,7 @@ import numpy as np
 from caresim.calendar import DAYS_PER_YEAR
 from caresim.model.assessment import servers_for
 from caresim.model.costs import mean_cost
+from caresim.model.kernels import MonthEnd, month_end_pass
 from caresim.model.population import ARRANGED, COMMUNITY, RESIDENTIAL
 from caresim.model.reviews import review_servers
 from caresim.model.state import LEDGER_LINES, ModelState
@@ -216,11 +217,19 @@ def _plan_levers(s: ModelState, requirement: np.ndarray, proj_packages: np.ndarr
         s.price_index *= 1 - s.procurement_cut
 
 
-def month_end(s: ModelState, date: dt.date, t1: float, grant_spent: np.ndarray) -> np.ndarray:
-    """Accrue and book the month's spend, income and savings. Returns transformation spend."""
+def month_end(s: ModelState, date: dt.date, t1: float,
+              grant_spent: np.ndarray) -> tuple[np.ndarray, MonthEnd]:
+    """Accrue and book the month's spend, income and savings.
+
+    Returns the transformation spend and the month-end pass over the population
+    (:func:`caresim.model.kernels.month_end_pass`), whose stocks hold until the population
+    next changes.
+    """
     pop = s.pop
-    act = np.flatnonzero(pop.active)
-    accrue(s, act, t1)
+    tally = month_end_pass(pop.council, pop.setting, pop.mode, pop.cost, pop.t_accrued,
+                           pop.active, t1, s.n)
+    for j, name in enumerate(SPEND_LINES):
+        s.rec.add(name, tally.spend[:, j])
     a, r = s.p.assessment, s.p.reviews
     assess_staff = s.assessment_fte * a.cost_gbp_per_fte_year.value * s.staff_cost_index / 12
     review_staff = s.review_fte * r.cost_gbp_per_fte_year.value * s.staff_cost_index / 12
@@ -246,7 +255,7 @@ def month_end(s: ModelState, date: dt.date, t1: float, grant_spent: np.ndarray) 
     cut = s.procurement_cut
     s.rec.add("savings_procurement_gbp", packages * cut / np.maximum(1 - cut, 1e-9))
     s.rec.add("savings_staff_cuts_gbp", s.staff_cut_monthly_gbp)
-    return transformation
+    return transformation, tally
 
 
 def close_year(s: ModelState) -> None:

@@ -48,14 +48,8 @@ from caresim.model import (
 )
 from caresim.model.finance import LEVER_METRICS
 from caresim.model.inputs import CouncilInputs, derive_inputs
-from caresim.model.population import (
-    ARRANGED,
-    COMMUNITY,
-    DIRECT_PAYMENT,
-    MANAGED_PB,
-    RESIDENTIAL,
-    Population,
-)
+from caresim.model.kernels import MonthEnd
+from caresim.model.population import Population
 from caresim.model.queueing import ServerPool
 from caresim.model.state import ModelState
 from caresim.params.schema import NEED_BANDS, Scenario
@@ -156,27 +150,19 @@ def user_events(s: ModelState, t1: float) -> None:
         reviews.enqueue_due(s, t1, cand)
 
 
-def record_stocks(s: ModelState) -> None:
-    """Record the end-of-month stocks."""
-    pop, rec, n = s.pop, s.rec, s.n
-    act = pop.active
-    c = pop.council[act]
-    setting, mode, cost = pop.setting[act], pop.mode[act], pop.cost[act]
-    comm = setting == COMMUNITY
-
-    def count(mask: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
-        w = None if weights is None else weights[mask]
-        return np.bincount(c[mask], w, minlength=n).astype(float)
-
-    rec.set("users_community", count(comm))
-    rec.set("users_residential", count(setting == RESIDENTIAL))
-    rec.set("users_arranged", count(comm & (mode == ARRANGED)))
-    rec.set("users_pb_managed", count(comm & (mode == MANAGED_PB)))
-    rec.set("users_dp", count(comm & (mode == DIRECT_PAYMENT)))
-    rec.set("pb_holders", count(comm & (mode != ARRANGED)))
-    rec.set("package_cost_gbp_per_year", count(np.ones_like(comm), cost))
-    rec.set("pb_money_gbp_per_year", count(comm & (mode != ARRANGED), cost))
-    rec.set("dp_money_gbp_per_year", count(comm & (mode == DIRECT_PAYMENT), cost))
+def record_stocks(s: ModelState, tally: MonthEnd) -> None:
+    """Record the end-of-month stocks (people and package costs from the month-end pass)."""
+    rec, n = s.rec, s.n
+    users = tally.users
+    rec.set("users_community", (users[:, 1] + users[:, 2] + users[:, 3]).astype(float))
+    rec.set("users_residential", users[:, 0].astype(float))
+    rec.set("users_arranged", users[:, 1].astype(float))
+    rec.set("users_pb_managed", users[:, 2].astype(float))
+    rec.set("users_dp", users[:, 3].astype(float))
+    rec.set("pb_holders", (users[:, 2] + users[:, 3]).astype(float))
+    rec.set("package_cost_gbp_per_year", tally.cost_total)
+    rec.set("pb_money_gbp_per_year", tally.cost_pb)
+    rec.set("dp_money_gbp_per_year", tally.cost_dp)
     rec.set("readiness_sum", s.readiness.copy())
     rec.set("councils", np.ones(n))
     rec.set("unmet_need", s.unmet_pool.count_by_council(n))
@@ -209,14 +195,13 @@ def step_month(s: ModelState, m: int, d0: dt.date, d1: dt.date) -> None:
     prevention.route(s, eligible)
     prevention.complete(s, t1)
     user_events(s, t1)
-    transformation_spend = finance.month_end(s, d0, t1, spent)
+    transformation_spend, tally = finance.month_end(s, d0, t1, spent)
     prevention.accrue_shadow(s, t0, t1)
     v = s.rec.values[m]
     s.rec.set("cashable_savings_gbp", sum(v[:, INDEX[k]] for k in LEVER_METRICS.values()))
-    community = np.bincount(s.pop.council[s.pop.active & (s.pop.setting == COMMUNITY)],
-                            minlength=s.n)
+    community = tally.users[:, 1:].sum(axis=1)  # the population is unchanged since the pass
     transformation.update(s, transformation_spend, community, t1 - t0)
-    record_stocks(s)
+    record_stocks(s, tally)
 
 
 def _calendar(env: simpy.Environment, s: ModelState, boundaries: list[dt.date]):

@@ -32,6 +32,8 @@ from typing import Any, Literal
 
 import numpy as np
 
+from caresim.model.sorting import stable_argsort_float
+
 __all__ = ["ENGINES", "USING_NUMBA", "ServerPool", "default_engine", "numba_available"]
 
 Engine = Literal["numba", "python"]
@@ -232,10 +234,10 @@ def _fifo_order(group: np.ndarray, arrival: np.ndarray, n_groups: int) -> np.nda
     """Stable sort permutation by (group, arrival); ties keep input order.
 
     Same result as ``np.lexsort((arrival, group))``, but faster: a stable sort on arrival
-    followed by a stable sort on group, which numpy does as a radix sort for small integer
-    types.
+    (:func:`caresim.model.sorting.stable_argsort_float`) followed by a stable sort on group,
+    which numpy does as a radix sort for small integer types.
     """
-    by_arrival = np.argsort(arrival, kind="stable")
+    by_arrival = stable_argsort_float(arrival)
     g = group[by_arrival]
     if n_groups <= np.iinfo(np.uint16).max + 1:
         g = g.astype(np.uint16)

@@ -43,9 +43,12 @@ def stable_argsort_float(x: np.ndarray) -> np.ndarray:
         return np.argsort(x, kind="stable")
     tie = xs[1:] == xs[:-1]
     if tie.any():
-        # Within each run of equal keys, put the positions back in increasing (input) order.
-        run = np.cumsum(np.concatenate(([True], ~tie)))
-        order = order[np.lexsort((order, run))]
+        # Within each run of equal keys, put the positions back in increasing (input) order;
+        # only the elements in such runs are touched.
+        pos = np.flatnonzero(np.concatenate((tie, [False])) | np.concatenate(([False], tie)))
+        run = np.cumsum(np.concatenate(([True], ~tie)))[pos]
+        sub = order[pos]
+        order[pos] = sub[np.lexsort((sub, run))]
     return order
 
 

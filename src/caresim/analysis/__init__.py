@@ -1,0 +1,1 @@
+"""Analysis over replications: headline indicators, paired comparisons, replication counts."""

@@ -1,0 +1,34 @@
+"""How many replications: the replications algorithm (Hoad, Robinson and Davies, 2010).
+
+Replications are added in batches until the 95% confidence interval of every tracked indicator
+has a relative half-width (half-width / |mean|) at or below the precision asked for, with at
+least ``min_replications`` and at most ``max_replications``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+
+def relative_half_widths(values: pd.DataFrame) -> pd.Series:
+    """Relative half-width of the 95% interval of each indicator's mean over replications."""
+    out = {}
+    for name, g in values.groupby("indicator"):
+        x = g["value"].to_numpy()
+        n = len(x)
+        if n < 2:
+            out[name] = np.inf
+            continue
+        half = stats.t.ppf(0.975, n - 1) * x.std(ddof=1) / np.sqrt(n)
+        mean = abs(x.mean())
+        out[name] = 0.0 if half == 0 else (half / mean if mean > 0 else np.inf)
+    return pd.Series(out)
+
+
+def enough(values: pd.DataFrame, precision: float, min_replications: int = 3) -> bool:
+    """True when every indicator meets the relative precision (and there are enough reps)."""
+    if values["replication"].nunique() < min_replications:
+        return False
+    return bool((relative_half_widths(values) <= precision).all())

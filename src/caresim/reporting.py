@@ -1,0 +1,965 @@
+"""The run report: a run folder in, ``report.html`` and ``report.md`` out (DESIGN §1, §3, §7).
+
+The report reads the run's own tables (``manifest.json``, ``summary.parquet``,
+``scorecard.csv``, ``ledger.csv``) and never recomputes a summary. It covers the council when
+the run was of one council, else England, and has: what was run (with the parameters that
+differ from the bundled baseline); the target scorecard; the budget ledger by financial year,
+in cash and in real terms (2008-09 prices, deflated by the scenario's own
+``finance.inflation_per_year``); the PB share, spend and savings plots; optionally a comparison
+with a second run; and the model description under the STRESS-DES headings, taken from the
+code's own docstrings (:mod:`caresim.docgen`).
+
+``report.html`` is self-contained: figures are embedded as base64 PNG data URIs, the style
+sheet is inline, and there are no scripts and no links outside the file. ``report.md`` refers
+to the same PNGs saved beside it in ``report_files/``.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import inspect
+import io
+import json
+import math
+import os
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pydantic import ValidationError
+from scipy import stats
+
+from caresim.errors import RunStoreError
+from caresim.params.schema import Scenario
+from caresim.params.values import ASSUMPTION_PREFIX
+from caresim.scenario import ResolvedScenario, diff, flatten_parameters, load_scenario
+from caresim.streams import NATIONAL
+
+REPORT_HTML = "report.html"
+REPORT_MD = "report.md"
+FILES_DIR = "report_files"
+RUN_FILES = ("manifest.json", "summary.parquet", "scorecard.csv", "ledger.csv")
+"""What a run folder must hold for a report to be written."""
+BASE_FY = "2008-09"
+"""Real terms are shown in the prices of this financial year."""
+
+LEDGER_VIEW: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
+    ("Budget", (("opening_budget_gbp", "Net budget set for the year"),)),
+    ("Income", (("income_charges_gbp", "Client charges"),
+                ("income_nhs_gbp", "NHS transfers"))),
+    ("Social Care Reform Grant", (("grant_received_gbp", "Grant received"),
+                                  ("grant_spent_gbp", "Grant spent"),
+                                  ("grant_diverted_gbp", "Grant put to core pressures"),
+                                  ("ring_fenced_closing_gbp",
+                                   "Unspent ring-fenced grant, year end"))),
+    ("Gross spend", (("spend_residential_gbp", "Residential and nursing care"),
+                     ("spend_arranged_gbp", "Council-arranged community support"),
+                     ("spend_pb_managed_gbp", "Council-managed personal budgets"),
+                     ("spend_dp_gbp", "Direct payments"),
+                     ("spend_assessment_staff_gbp", "Assessment staff"),
+                     ("spend_review_staff_gbp", "Review staff"),
+                     ("spend_transformation_gbp", "Transformation"),
+                     ("spend_prevention_gbp", "Prevention (reablement)"),
+                     ("spend_total_gbp", "Total gross spend"))),
+    ("Cashable savings", (("savings_requirement_gbp", "Savings requirement"),
+                          ("savings_procurement_gbp", "Procurement"),
+                          ("savings_prevention_gbp", "Prevention (reablement)"),
+                          ("savings_package_reductions_gbp", "Package reductions at review"),
+                          ("savings_eligibility_gbp", "Eligibility tightening"),
+                          ("savings_staff_cuts_gbp", "Staff cuts"),
+                          ("savings_total_gbp", "Total cashable savings"),
+                          ("savings_shortfall_gbp", "Shortfall against the requirement"))),
+    ("Position", (("closing_position_gbp", "Closing position (+ underspend, - overspend)"),)),
+)
+"""Ledger lines shown in the report, grouped, in order, with their labels."""
+TOTAL_LINES = ("spend_total_gbp", "savings_total_gbp", "closing_position_gbp")
+
+REAL_VIEW = (("opening_budget_gbp", "Net budget set for the year"),
+             ("income_total", "Income (client charges and NHS transfers)"),
+             ("grant_received_gbp", "Grant received"),
+             ("spend_total_gbp", "Total gross spend"),
+             ("savings_requirement_gbp", "Savings requirement"),
+             ("savings_total_gbp", "Total cashable savings"),
+             ("closing_position_gbp", "Closing position (+ underspend, - overspend)"))
+
+COMPARE_METRICS = ("pb_share_adass", "pb_share_ascof", "users_community", "unmet_need",
+                   "mean_wait_days", "readiness", "spend_gbp", "net_spend_gbp",
+                   "grant_received_gbp", "cashable_savings_gbp")
+COMPARE_FYS = ("2009-10", "2010-11", "2012-13", "2014-15")
+
+
+# --------------------------------------------------------------------------- the run folder
+
+
+@dataclass(frozen=True)
+class RunFolder:
+    """The tables of one run folder, as written by ``caresim run``.
+
+    Attributes
+    ----------
+    path : pathlib.Path
+        The run folder.
+    manifest : dict
+        ``manifest.json``.
+    summary : pandas.DataFrame
+        ``summary.parquet`` (``council_code`` as text).
+    scorecard : pandas.DataFrame
+        ``scorecard.csv``.
+    ledger : pandas.DataFrame
+        ``ledger.csv`` (GBP, cash; one row per replication, council and financial year).
+    """
+
+    path: Path
+    manifest: dict[str, Any]
+    summary: pd.DataFrame = field(repr=False)
+    scorecard: pd.DataFrame = field(repr=False)
+    ledger: pd.DataFrame = field(repr=False)
+
+    @property
+    def scenario(self) -> ResolvedScenario:
+        """The run's resolved parameters, wrapped so :func:`caresim.scenario.diff` takes them."""
+        params = Scenario.model_validate(self.manifest["parameters"])
+        return ResolvedScenario(params, tuple(self.manifest.get("scenario_files", ())), {})
+
+    @property
+    def scope(self) -> str:
+        """The council's GSS code when one council was run, else ``E92000001`` (England)."""
+        councils = self.manifest.get("councils") or []
+        return str(councils[0]) if len(councils) == 1 else NATIONAL
+
+    @property
+    def monthly(self) -> pd.DataFrame:
+        """Summary rows of monthly periods (``period`` like ``2011-03-31``)."""
+        return self.summary[self.summary["period"].str.len() == 10]
+
+    @property
+    def fy(self) -> pd.DataFrame:
+        """Summary rows of financial years (``period`` like ``2010-11``)."""
+        return self.summary[self.summary["period"].str.len() == 7]
+
+
+def load_run(path: Path) -> RunFolder:
+    """Read a run folder.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        A folder written by ``caresim run``.
+
+    Raises
+    ------
+    caresim.errors.RunStoreError
+        When ``path`` is missing, is not a folder, or lacks a readable ``manifest.json``,
+        ``summary.parquet``, ``scorecard.csv`` or ``ledger.csv``.
+    """
+    path = Path(path)
+    expected = "a run folder written by `caresim run`, containing " + ", ".join(RUN_FILES)
+    if not path.exists():
+        raise RunStoreError(f"{path}: expected {expected}; found no such folder.")
+    if not path.is_dir():
+        raise RunStoreError(f"{path}: expected {expected}; found a file.")
+    missing = [f for f in RUN_FILES if not (path / f).is_file()]
+    if missing:
+        raise RunStoreError(f"{path}: expected {expected}; found no {', '.join(missing)}.")
+    try:
+        manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+        summary = pd.read_parquet(path / "summary.parquet")
+        card = pd.read_csv(path / "scorecard.csv", dtype={"scope": str, "date_first_met": str},
+                           keep_default_na=False, na_values={"p_met_low": [""],
+                                                             "p_met_high": [""]})
+        ledger = pd.read_csv(path / "ledger.csv", dtype={"council_code": str, "fy": str})
+    except (OSError, ValueError) as exc:
+        raise RunStoreError(f"{path}: expected {expected}; found a file that cannot be read "
+                            f"({type(exc).__name__}: {exc}).") from None
+    if not isinstance(manifest, dict) or "parameters" not in manifest:
+        raise RunStoreError(f"{path}/manifest.json: expected a run manifest with the resolved "
+                            "'parameters'; found none.")
+    summary = summary.assign(council_code=summary["council_code"].astype(str),
+                             metric=summary["metric"].astype(str),
+                             unit=summary["unit"].astype(str),
+                             period=summary["period"].astype(str))
+    run = RunFolder(path, manifest, summary, card, ledger)
+    try:
+        run.scenario  # noqa: B018 - validate the parameters now, with a clear message
+    except ValidationError as exc:
+        raise RunStoreError(f"{path}/manifest.json: expected parameters this version of caresim "
+                            f"can read; found {exc.error_count()} invalid value(s) (was the run "
+                            "made by another version?).") from None
+    return run
+
+
+def scope_name(code: str) -> str:
+    """The council's name for a GSS code (``England`` for ``E92000001``)."""
+    if code == NATIONAL:
+        return "England"
+    from caresim.councils import load_councils
+
+    names = load_councils().set_index("code")["name"]
+    return str(names.get(code, code))
+
+
+def deflator(params: Scenario, fys: list[str], base: str = BASE_FY) -> dict[str, float]:
+    """Price index by financial year from ``finance.inflation_per_year``, 1 in ``base``.
+
+    The model uprates budgets and prices at the start of each financial year by the rate in
+    force on 1 April (``caresim.model.finance``); the index compounds the same rates.
+
+    Parameters
+    ----------
+    params : Scenario
+        The run's parameters.
+    fys : list of str
+        Financial-year labels such as ``2010-11``.
+    base : str
+        The financial year whose prices real terms are in.
+
+    Returns
+    -------
+    dict of str to float
+        Index (dimensionless) by financial year.
+    """
+    rate = params.finance.inflation_per_year
+    b = int(base[:4])
+    out = {}
+    for label in fys:
+        y = int(label[:4])
+        index = 1.0
+        for year in range(b + 1, y + 1):
+            index *= 1.0 + rate.at(dt.date(year, 4, 1))
+        for year in range(y + 1, b + 1):
+            index /= 1.0 + rate.at(dt.date(year, 4, 1))
+        out[label] = index
+    return out
+
+
+def ledger_means(ledger: pd.DataFrame, scope: str) -> pd.DataFrame:
+    """Mean over replications of each ledger line, by financial year, for one scope (GBP)."""
+    led = ledger[ledger["council_code"].astype(str) == scope]
+    lines = [c for c in led.columns if c.endswith("_gbp")]
+    return led.groupby("fy", sort=True)[lines].mean().reset_index()
+
+
+def headline_differences(a: pd.DataFrame, b: pd.DataFrame, scope: str,
+                         metrics: tuple[str, ...] = COMPARE_METRICS,
+                         periods: tuple[str, ...] = COMPARE_FYS) -> pd.DataFrame:
+    """B - A of the mean of each metric, with a 95% Welch interval from the two summaries.
+
+    The interval treats the runs as independent samples (``sd`` and ``n`` of each summary
+    row); with common random numbers a paired interval from the replication tables would
+    usually be narrower.
+
+    Parameters
+    ----------
+    a, b : pandas.DataFrame
+        Financial-year summary rows of the two runs.
+    scope : str
+        GSS code, or ``E92000001``.
+    metrics, periods : tuple of str
+        Metrics and financial years to compare; the last financial year of run A is added.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``metric, unit, period, mean_a, mean_b, diff, diff_low, diff_high`` in the metric's
+        unit.
+    """
+    keys = ["metric", "period"]
+    cols = [*keys, "unit", "n", "mean", "sd"]
+    sa = a[a["council_code"] == scope][cols]
+    sb = b[b["council_code"] == scope][cols]
+    last = sorted(sa["period"].unique())[-1:] if len(sa) else []
+    wanted = list(dict.fromkeys([*periods, *last]))
+    m = sa.merge(sb, on=keys, suffixes=("_a", "_b"))
+    m = m[m["metric"].isin(metrics) & m["period"].isin(wanted)].copy()
+    va, vb = m["sd_a"] ** 2 / m["n_a"], m["sd_b"] ** 2 / m["n_b"]
+    se = np.sqrt(va + vb)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        df = (va + vb) ** 2 / (va ** 2 / (m["n_a"] - 1) + vb ** 2 / (m["n_b"] - 1))
+    df = df.where(df > 0, np.nan).fillna(1.0)
+    half = stats.t.ppf(0.975, df) * se
+    m["diff"] = m["mean_b"] - m["mean_a"]
+    ok = (m["n_a"] > 1) & (m["n_b"] > 1)
+    m["diff_low"] = (m["diff"] - half).where(ok)
+    m["diff_high"] = (m["diff"] + half).where(ok)
+    m["metric"] = pd.Categorical(m["metric"], categories=list(metrics), ordered=True)
+    m = m.sort_values(["metric", "period"])
+    m["metric"] = m["metric"].astype(str)
+    return m.rename(columns={"unit_a": "unit"})[["metric", "unit", "period", "mean_a", "mean_b",
+                                                 "diff", "diff_low", "diff_high"]]
+
+
+# --------------------------------------------------------------------------- report blocks
+
+
+@dataclass
+class Heading:
+    """A section heading (level 1 to 5)."""
+
+    level: int
+    text: str
+
+    @property
+    def anchor(self) -> str:
+        """The heading's id in the HTML."""
+        return re.sub(r"[^a-z0-9]+", "-", self.text.lower()).strip("-")
+
+
+@dataclass
+class Para:
+    """A paragraph of inline Markdown (``code``, ``**bold**``)."""
+
+    text: str
+
+
+@dataclass
+class Table:
+    """A table of text cells; ``numeric[j]`` right-aligns column ``j``.
+
+    ``styles[i]`` is ``"group"`` (a sub-heading row), ``"total"`` or ``""``.
+    """
+
+    header: list[str]
+    rows: list[list[str]]
+    numeric: list[bool] | None = None
+    styles: list[str] | None = None
+    wide: bool = False
+
+
+@dataclass
+class Figure:
+    """A PNG figure with its caption."""
+
+    name: str
+    png: bytes
+    caption: str
+
+
+@dataclass
+class Doc:
+    """Text taken from a docstring (reStructuredText-flavoured Markdown)."""
+
+    text: str
+
+
+Block = Heading | Para | Table | Figure | Doc
+
+
+def _png(fig: Any) -> bytes:
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight", facecolor="white")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def _money(value: float, div: float) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    v = value / div
+    if abs(v) < 0.05:
+        return "0.0"
+    return f"({abs(v):,.1f})" if v < 0 else f"{v:,.1f}"
+
+
+def _pct(value: float, digits: int = 1) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return f"{100 * value:.{digits}f}%"
+
+
+def _by_unit(value: float, unit: str, signed: bool = False) -> str:
+    """A value formatted for its unit (fractions as percent, money in GBP million)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    sign = "+" if signed and value > 0 else ""
+    if unit == "fraction":
+        return f"{sign}{100 * value:.1f}" + (" pts" if signed else "%")
+    if unit.startswith("GBP"):
+        return f"{sign}{value / 1e6:,.2f}m"
+    if unit == "index":
+        return f"{sign}{value:.3f}"
+    if unit == "days":
+        return f"{sign}{value:,.1f}"
+    return f"{sign}{value:,.0f}"
+
+
+def _value(value: Any) -> str:
+    """A parameter value, compactly (dated values as ``date: value`` pairs)."""
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_value(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(_value(v) for v in value)
+    if isinstance(value, float):
+        return f"{value:,.6g}" if abs(value) < 1e6 or value == 0 else f"{value:,.0f}"
+    return "" if value is None else str(value)
+
+
+def _target_label(target: str) -> str:
+    labels = {
+        "pb_share_march_2010": "PB share on 31 March 2010",
+        "pb_share_april_2011": "PB share on 1 April 2011",
+        "pb_share_2013_ambition": "PB share on 1 April 2013 (ambition: everyone)",
+        "offer_share_from_october_2010": "New and reviewed users offered a PB, Oct 2010 to "
+                                         "Mar 2011",
+        "prevention_savings_to_2010_11": "Prevention savings, cumulative to March 2011",
+    }
+    if target.startswith("savings_"):
+        return (f"Cashable savings, cumulative to end of {target.removeprefix('savings_')}, "
+                "share of 2007-08 net budget")
+    return labels.get(target, target)
+
+
+# --------------------------------------------------------------------------- sections
+
+
+def _what_was_run(run: RunFolder, name: str) -> list[Block]:
+    m = run.manifest
+    env = m.get("environment", {})
+    rs = run.scenario
+    councils = m.get("councils") or []
+    shown = ", ".join(scope_name(c) for c in councils[:12]) + (
+        f" and {len(councils) - 12} more" if len(councils) > 12 else "")
+    rows = [["Scenario", f"`{m.get('scenario', '')}`: {rs.params.description}"],
+            ["Scenario files (extends chain, root first)",
+             "<br>".join(f"`{f}`" for f in m.get("scenario_files", []))],
+            ["Scenario hash (SHA-256 of the resolved parameters)", f"`{m.get('scenario_hash')}`"],
+            ["Master seed", str(m.get("master_seed"))],
+            ["Replications", str(m.get("replications"))],
+            ["Councils run", f"{len(councils)}: {shown}"],
+            ["Reported for", name],
+            ["caresim version", f"{m.get('caresim_version')} (git commit "
+                                f"`{env.get('git_commit') or 'unknown'}`)"],
+            ["Run started (UTC)", str(m.get("started_utc", ""))],
+            ["Run finished (UTC)", str(m.get("finished_utc", ""))],
+            ["Command", "`" + " ".join(m.get("command", [])) + "`"],
+            ["Run folder", f"`{run.path}`"]]
+    out: list[Block] = [Heading(2, "1. What was run"), Table(["item", "value"], rows)]
+    baseline = load_scenario("baseline")
+    rows = diff(baseline, rs)
+    out.append(Heading(3, "Parameters that differ from the bundled baseline"))
+    model_rows = [r for r in rows if not r["parameter"].startswith(("run.", "name", "description"))]
+    run_rows = [r for r in rows if r["parameter"].startswith("run.")]
+    if not model_rows:
+        out.append(Para("None: every model parameter has the bundled baseline's value."))
+    else:
+        out.append(Para(f"{len(model_rows)} model parameter(s) differ from "
+                        "`load_scenario('baseline')` (values in the parameter's unit)."))
+        out.append(Table(["parameter", "unit", "baseline", "this run", "source (this run)"],
+                         [[f"`{r['parameter']}`", r["unit"], _value(r["value_a"]),
+                           _value(r["value_b"]), str(r["source_b"])] for r in model_rows]))
+    if run_rows:
+        out.append(Para("Run settings that differ from the baseline file: " + "; ".join(
+            f"`{r['parameter']}` {_value(r['value_a'])} -> {_value(r['value_b'])}"
+            for r in run_rows) + "."))
+    return out
+
+
+def _scorecard(run: RunFolder, name: str) -> list[Block]:
+    card = run.scorecard[run.scorecard["scope"].astype(str) == run.scope]
+    fy = run.fy
+    ascof = fy[(fy["council_code"] == run.scope) & (fy["metric"] == "pb_share_ascof")]
+    ascof = dict(zip(ascof["period"], ascof["mean"], strict=True))
+    ascof_fy = {"pb_share_march_2010": "2009-10", "pb_share_april_2011": "2010-11",
+                "pb_share_2013_ambition": "2012-13"}
+    rows, styles = [], []
+    for _, r in card.iterrows():
+        money = r["target"].startswith("prevention")
+        value = f"GBP {_money(r['value'], 1e6)}m" if money else _pct(r["value"])
+        threshold = "> GBP 0" if money else f">= {_pct(r['threshold'], 1)}"
+        beside = ascof.get(ascof_fy.get(r["target"], ""), float("nan"))
+        date_first = r["date_first_met"] if isinstance(r["date_first_met"], str) else ""
+        rows.append([_target_label(r["target"]), threshold, value,
+                     "met" if bool(r["met"]) else "NOT met", date_first or "-",
+                     f"{r['p_met']:.2f}", f"[{r['p_met_low']:.2f}, {r['p_met_high']:.2f}]",
+                     _pct(beside) if not math.isnan(beside) else ""])
+        styles.append("met" if bool(r["met"]) else "notmet")
+    n = int(card["n"].max()) if len(card) else 0
+    covers = ", ".join(sorted(set(card["covers"].astype(str)))) or "replications"
+    return [
+        Heading(2, f"2. Target scorecard: {name}"),
+        Para("PB shares are scored on `pb_share_adass` (people with a PB or direct payment / "
+             "eligible people with ongoing community support, on the date); `pb_share_ascof` "
+             "(NI 130 / ASCOF 1C, over the financial year ending on or just before the date) is "
+             "shown beside it. **value** is the mean over replications and **met** says whether "
+             "that mean meets the target; **date first met** is the first month end the mean "
+             "trajectory reached the target."),
+        Table(["target", "target value", "value (mean)", "met", "date first met",
+               "p_met", "p_met 95% interval", "ASCOF 1C beside it"], rows,
+              [False, True, True, False, False, True, True, True], styles),
+        Para(f"**p_met** is the share of the {n} replications that met the target, with a 95% "
+             f"Wilson interval. The interval covers {covers} only: the randomness of events "
+             "with every parameter fixed at its value. It does not cover uncertainty in the "
+             "parameters themselves (see the assumptions in section 7) or in the model's "
+             "structure."),
+    ]
+
+
+def _ledger(run: RunFolder, name: str) -> list[Block]:
+    led = ledger_means(run.ledger, run.scope)
+    fys = list(led["fy"])
+    lines = led.set_index("fy")
+    big = float(lines[[c for c in lines.columns if c.startswith("spend_total")]].abs().max().max())
+    div, unit = (1e6, "GBP million") if big >= 1e8 else (1e3, "GBP thousand")
+    n = int(run.manifest.get("replications", 0))
+    base = float(lines["baseline_budget_gbp"].iloc[0]) if "baseline_budget_gbp" in lines else 0.0
+    rows, styles = [], []
+    for group, items in LEDGER_VIEW:
+        rows.append([f"**{group}**", *[""] * len(fys)])
+        styles.append("group")
+        for col, label in items:
+            if col not in lines:
+                continue
+            rows.append([label, *[_money(float(lines.loc[f, col]), div) for f in fys]])
+            styles.append("total" if col in TOTAL_LINES else "")
+    index = deflator(run.scenario.params, fys)
+    real = lines.assign(income_total=lines["income_charges_gbp"] + lines["income_nhs_gbp"])
+    real = real.div(pd.Series(index), axis=0)
+    rrows = [["Price index (2008-09 = 1.000)", *[f"{index[f]:.3f}" for f in fys]]]
+    rstyles = ["group"]
+    for col, label in REAL_VIEW:
+        rrows.append([label, *[_money(float(real.loc[f, col]), div) for f in fys]])
+        rstyles.append("total" if col in TOTAL_LINES else "")
+    infl = run.scenario.params.finance.inflation_per_year
+    figs = _savings_figure(led, name)
+    return [
+        Heading(2, f"3. Budget ledger by financial year: {name}"),
+        Para(f"{unit}, cash (nominal), mean over {n} replications; negative amounts in "
+             f"brackets. Net budget of 2007-08 (the base of the CSR07 savings targets): GBP "
+             f"{_money(base, div)} {unit.removeprefix('GBP ')}. The closing position is the net "
+             "budget plus income and grant received, less gross spend and less the change in "
+             "unspent ring-fenced grant."),
+        Table(["line", *fys], rows, [False, *[True] * len(fys)], styles, wide=True),
+        Heading(3, "The same in real terms (2008-09 prices)"),
+        Para(f"{unit} at 2008-09 prices: each year's cash amount divided by a price index "
+             "compounded from this scenario's `finance.inflation_per_year`, the rates the model "
+             "uses to uprate budgets and prices each April (source: "
+             f"{infl.source}). Real terms here mean that deflator, not a published price "
+             "index."),
+        Table(["line", *fys], rrows, [False, *[True] * len(fys)], rstyles, wide=True),
+        figs,
+    ]
+
+
+def _savings_figure(led: pd.DataFrame, name: str) -> Figure:
+    from caresim import plotting
+
+    fig = plotting.savings_figure(led, title=f"{name}: cashable savings by lever against the "
+                                             "requirement (cash, mean over replications)")
+    return Figure("savings", _png(fig),
+                  "Cashable savings each year by lever (stacked bars), against the savings "
+                  "requirement (black). Savings are what each lever actually changed, never "
+                  "set equal to the requirement; a gap between bar and line is a shortfall.")
+
+
+def _plots(run: RunFolder, name: str) -> list[Block]:
+    from caresim import plotting
+
+    targets = {k: getattr(run.scenario.params.targets, k).value for k in
+               ("pb_share_march_2010", "pb_share_april_2011", "pb_share_2013_ambition")}
+    pb = plotting.pb_share_report_figure(
+        [(run.manifest.get("scenario", "run"), run.monthly, run.fy)], targets, run.scope,
+        title=f"{name}: personal budget share against the Putting People First targets")
+    fys = sorted(run.fy["period"].unique())
+    money = plotting.money_by_year_figure(
+        run.fy, run.scope, deflator(run.scenario.params, fys), BASE_FY,
+        title=f"{name}: adult social care spend and income by financial year")
+    n = int(run.manifest.get("replications", 0))
+    return [
+        Heading(2, "4. Personal budget share"),
+        Figure("pb_share", _png(pb),
+               f"PB share of eligible community users, month by month (line: mean of {n} "
+               "replications; band: 95% confidence interval of that mean) and over each "
+               "financial year (ASCOF 1C, circles). Red stars: the milestones of 10% by 31 "
+               "March 2010 and 30% by 1 April 2011; hollow star: the 2013 ambition."),
+        Heading(2, "5. Spend and income"),
+        Figure("spend", _png(money),
+               "Gross spend, income (client charges and NHS transfers) and net spend by "
+               "financial year, in cash (left) and at 2008-09 prices deflated by the "
+               "scenario's `finance.inflation_per_year` (right); bands: 95% confidence "
+               "interval of the mean over replications."),
+    ]
+
+
+def _comparison(a: RunFolder, b: RunFolder, name: str) -> list[Block]:
+    from caresim import plotting
+
+    ma, mb = a.manifest, b.manifest
+    la, lb = str(ma.get("scenario", "A")), str(mb.get("scenario", "B"))
+    if la == lb:
+        la, lb = f"{la} (A)", f"{lb} (B)"
+    crn = (ma.get("master_seed") == mb.get("master_seed")
+           and sorted(ma.get("councils") or []) == sorted(mb.get("councils") or []))
+    if crn:
+        how = ("Both runs used master seed " f"{ma.get('master_seed')} and the same councils, so "
+               "they share common random numbers (each random decision drew from the same "
+               "stream in both). The intervals shown are nevertheless computed from the two "
+               "summaries as if the runs were independent (Welch t interval); a paired "
+               "analysis of the replication tables would usually give narrower ones.")
+    else:
+        how = ("The runs differ in seed or councils, so they are **unpaired**: the intervals are "
+               "Welch t intervals from the two summaries, treating the runs as independent.")
+    d = headline_differences(a.fy, b.fy, a.scope)
+    rows = [[f"`{r.metric}`", r.period, _by_unit(r.mean_a, r.unit), _by_unit(r.mean_b, r.unit),
+             _by_unit(r.diff, r.unit, signed=True),
+             (f"[{_by_unit(r.diff_low, r.unit, signed=True)}, "
+              f"{_by_unit(r.diff_high, r.unit, signed=True)}]"
+              if not math.isnan(r.diff_low) else "no interval (one replication)")]
+            for r in d.itertuples()]
+    targets = {k: getattr(a.scenario.params.targets, k).value for k in
+               ("pb_share_march_2010", "pb_share_april_2011", "pb_share_2013_ambition")}
+    fig = plotting.pb_share_report_figure([(la, a.monthly, a.fy), (lb, b.monthly, b.fy)],
+                                          targets, a.scope, show_ascof=False,
+                                          title=f"{name}: PB share, {la} against {lb}")
+    return [
+        Heading(2, f"6. Comparison: {lb} against {la}"),
+        Table(["", "A (this run)", "B (compared with)"], [
+            ["scenario", f"`{ma.get('scenario')}`", f"`{mb.get('scenario')}`"],
+            ["description", a.scenario.params.description, b.scenario.params.description],
+            ["scenario hash", f"`{ma.get('scenario_hash')}`", f"`{mb.get('scenario_hash')}`"],
+            ["master seed", str(ma.get("master_seed")), str(mb.get("master_seed"))],
+            ["replications", str(ma.get("replications")), str(mb.get("replications"))],
+            ["run folder", f"`{a.path}`", f"`{b.path}`"]]),
+        Para(how),
+        Heading(3, "Headline differences (B - A)"),
+        Para(f"Means over replications for {name}, by financial year (stocks and shares at the "
+             "year end, flows over the year); money in GBP million cash, shares in percent and "
+             "differences in percentage points; 95% interval of the difference."),
+        Table(["metric", "financial year", f"A: {la}", f"B: {lb}", "B - A",
+               "95% interval of B - A"], rows, [False, False, True, True, True, True]),
+        Figure("compare_pb_share", _png(fig),
+               f"PB share on a date, {la} and {lb} (lines: means; bands: 95% confidence "
+               "intervals of each mean over its replications), against the targets."),
+    ]
+
+
+def _md_table(text: str) -> Table:
+    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip().startswith("|")]
+    cells = [[c.strip() for c in re.split(r"(?<!\\)\|", ln.strip("|"))] for ln in lines]
+    return Table(cells[0], [c for c in cells[2:]])
+
+
+def _model_description(run: RunFolder) -> list[Block]:
+    from caresim import docgen
+    from caresim.results import summarise
+
+    doc = docgen._doc
+    params = run.scenario.params
+    m = run.manifest
+    env = m.get("environment", {})
+    algorithms = ("caresim.model.queueing", "caresim.model.hazards")
+    flat = flatten_parameters(params)
+    assumptions = [(k, v) for k, v in flat.items()
+                   if str(v["source"]).strip().lower().startswith(ASSUMPTION_PREFIX)]
+    data = params.model_dump(mode="json")
+
+    def leaf(path: str) -> dict:
+        node: Any = data
+        for part in path.split("."):
+            node = node[part]
+        return node
+
+    resources = [[f"`{k}`", _value(v["value"]), v["unit"]] for k, v in flat.items()
+                 if re.search(r"fte|utilisation|budget_share|places", k)]
+    out: list[Block] = [
+        Heading(2, "7. Model description (STRESS-DES)"),
+        Para("Under the STRESS-DES reporting headings (Monks et al. 2019). The text under each "
+             "heading is the docstring of the code that implements it (the same source as "
+             "`docs/model.md`), and the tables come from this run's parameters and manifest, "
+             "so the description cannot drift from the code that produced the numbers above."),
+        Heading(3, "1. Objectives"),
+        Heading(4, "1.1 Purpose of the model"), Doc(doc("caresim")),
+        Heading(4, "1.2 Model outputs"), Doc(doc("caresim.recording")),
+        Doc(doc("caresim.results")), Doc(doc("caresim.scorecard")),
+        Heading(4, "1.3 Experimentation aims"),
+        Para(f"This run: scenario `{params.name}`: {params.description} Its differences from "
+             "the bundled baseline are listed in section 1."),
+        Heading(3, "2. Logic"),
+        Heading(4, "2.1 Base model overview"), Doc(doc("caresim.model.model")),
+        Heading(4, "2.2 Base model logic"),
+    ]
+    for title, module in docgen.PROCESS_MODULES:
+        if module in algorithms:
+            continue
+        out += [Heading(5, f"{title.strip()} (`{module}`)"), Doc(doc(module))]
+    out += [Heading(4, "2.3 Scenario logic"),
+            Para(f"Scenarios change parameters, not code: `{params.name}` is the model of 2.2 "
+                 "with the parameter values of section 3.3 (differences from the baseline in "
+                 "section 1).")]
+    out.append(Heading(4, "2.4 Algorithms"))
+    for module in algorithms:
+        out += [Heading(5, f"`{module}`"), Doc(doc(module))]
+    out += [Heading(4, "2.5 Components"),
+            Heading(5, "2.5.1 Entities (service users, `caresim.model.population`)"),
+            Table(["column", "type", "meaning"],
+                  [[f"`{a}`", b, c] for a, b, c in docgen._population_columns()]),
+            Heading(5, "2.5.2 Activities"),
+            Para("; ".join(f"{t.strip()} (`{mod}`)" for t, mod in docgen.PROCESS_MODULES) + "."),
+            Heading(5, "2.5.3 Resources"),
+            Table(["parameter", "value", "unit"], resources),
+            Heading(5, "2.5.4 Queues"), Doc(doc("caresim.model.queueing").split("\n\n")[0]),
+            Heading(5, "2.5.5 Entry and exit points"),
+            Doc(doc("caresim.model.demand").split("\n\n")[0]),
+            Doc(doc("caresim.model.exits").split("\n\n")[0]),
+            Heading(3, "3. Data"),
+            Heading(4, "3.1 Data sources"),
+            Doc(docgen.data_md().split("## Rules")[0].split("# Data", 1)[-1].strip()),
+            Heading(4, "3.2 Pre-processing"), Doc(doc("caresim.model.inputs")),
+            Heading(4, "3.3 Input parameters"),
+            Para("Every parameter of this run with its value, unit, source and sensitivity "
+                 "range (for dated values the range is a pair of multipliers)."),
+            _md_table(docgen.parameter_table(params)),
+            Heading(4, "3.4 Assumptions"),
+            Para(f"{len(assumptions)} of {len(flat)} parameters have no published source "
+                 "(`source: assumption: ...`); each has a range for sensitivity analysis."),
+            Table(["parameter", "value", "unit", "range", "source"],
+                  [[f"`{k}`", _value(v["value"]), v["unit"],
+                    _value(leaf(k).get("range")) if isinstance(leaf(k), dict) else "",
+                    str(v["source"])] for k, v in assumptions]),
+            Heading(3, "4. Experimentation"),
+            Heading(4, "4.1 Initialisation"), Doc(doc("caresim.model.initial")),
+            Heading(4, "4.2 Run length"),
+            Para(f"From {params.run.start_date} to {params.run.end_date} "
+                 f"({len(run.fy['period'].unique())} financial years), "
+                 f"{m.get('replications')} replication(s)."),
+            Heading(4, "4.3 Estimation approach"),
+            Doc(inspect.cleandoc(summarise.__doc__ or "")),
+            Doc(doc("caresim.scorecard").split("\n\n")[-1]),
+            Heading(3, "5. Implementation"),
+            Heading(4, "5.1 Software"),
+            Para(f"Python {env.get('python', '?')}; " + ", ".join(
+                f"{k} {v}" for k, v in (env.get("packages") or {}).items()) + "."),
+            Heading(4, "5.2 Random sampling"), Doc(doc("caresim.streams")),
+            Heading(4, "5.3 Model execution"), Doc(doc("caresim.runner")),
+            Heading(4, "5.4 System specification"),
+            Para(f"Platform {env.get('platform', '?')}; {m.get('workers', '?')} worker(s); "
+                 "timings (seconds): " + ", ".join(
+                     f"{k} {v}" for k, v in (m.get("timings_seconds") or {}).items()) + "."),
+            Heading(3, "6. Code access"),
+            Para(f"caresim {m.get('caresim_version')}, git commit "
+                 f"`{env.get('git_commit') or 'unknown'}`; the run is reproduced bit for bit by "
+                 f"running the scenario files above with master seed {m.get('master_seed')}, "
+                 f"{m.get('replications')} replication(s) and the same councils.")]
+    return out
+
+
+def build_report(run: RunFolder, against: RunFolder | None = None) -> list[Block]:
+    """Every block of the report, in order.
+
+    Raises
+    ------
+    caresim.errors.RunStoreError
+        When ``against`` does not cover the council reported.
+    """
+    name = scope_name(run.scope)
+    if against is not None and run.scope not in set(against.summary["council_code"]):
+        raise RunStoreError(f"--against {against.path}: expected a run that includes "
+                            f"{name} ({run.scope}); found councils "
+                            f"{', '.join(against.manifest.get('councils') or [])}.")
+    blocks: list[Block] = [
+        Heading(1, f"caresim run report: {run.manifest.get('scenario')}, {name}"),
+        Para(f"Report written {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')} by "
+             "`caresim report` from the run's own tables (nothing is recomputed). All money is "
+             "GBP; shares are of eligible people; intervals are 95%."),
+    ]
+    blocks += _what_was_run(run, name)
+    blocks += _scorecard(run, name)
+    blocks += _ledger(run, name)
+    blocks += _plots(run, name)
+    if against is not None:
+        blocks += _comparison(run, against, name)
+    blocks += _model_description(run)
+    return blocks
+
+
+# --------------------------------------------------------------------------- rendering
+
+_ROLE = re.compile(r":[a-z]+:`~?([^`]+)`")
+_RST_CODE = re.compile(r"``(.+?)``")
+
+
+def _rst_to_md(text: str) -> str:
+    return _RST_CODE.sub(r"`\1`", _ROLE.sub(r"`\1`", text))
+
+
+def _inline(text: str) -> str:
+    """Inline Markdown (``code``, ``**bold**``, ``<br>``) to HTML, everything else escaped."""
+    parts = re.split(r"(`[^`]+`)", text)
+    out = []
+    for part in parts:
+        if part.startswith("`") and part.endswith("`") and len(part) > 1:
+            out.append(f"<code>{html.escape(part[1:-1])}</code>")
+        else:
+            s = html.escape(part).replace("&lt;br&gt;", "<br>")
+            out.append(re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", s))
+    return "".join(out)
+
+
+def _doc_html(text: str) -> str:
+    """A docstring (paragraphs, bullet and numbered lists, indented code) as HTML."""
+    out = []
+    for block in re.split(r"\n\s*\n", _rst_to_md(text).strip()):
+        lines = block.splitlines()
+        if all(ln.startswith("    ") for ln in lines):
+            out.append(f"<pre>{html.escape(inspect.cleandoc(block))}</pre>")
+            continue
+        marker = re.match(r"^(\*|-|\d+\.)\s", lines[0])
+        if marker:
+            tag = "ol" if lines[0][0].isdigit() else "ul"
+            items: list[str] = []
+            for ln in lines:
+                if re.match(r"^(\*|-|\d+\.)\s", ln):
+                    items.append(re.sub(r"^(\*|-|\d+\.)\s+", "", ln))
+                else:
+                    items[-1] += " " + ln.strip()
+            out.append(f"<{tag}>" + "".join(f"<li>{_inline(i)}</li>" for i in items)
+                       + f"</{tag}>")
+            continue
+        out.append(f"<p>{_inline(' '.join(ln.strip() for ln in lines))}</p>")
+    return "\n".join(out)
+
+
+CSS = """
+body{font-family:-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;color:#1b1b1b;
+max-width:1200px;margin:24px auto;padding:0 24px;line-height:1.45;font-size:15px}
+h1{font-size:26px;border-bottom:3px solid #1f4e79;padding-bottom:6px;color:#1f4e79}
+h2{font-size:21px;margin-top:40px;border-bottom:1px solid #c8d3e0;padding-bottom:4px;
+color:#1f4e79}
+h3{font-size:17px;margin-top:26px}h4{font-size:15px;margin-top:20px}
+h5{font-size:14px;margin:14px 0 4px;color:#333}
+table{border-collapse:collapse;margin:10px 0 16px;font-size:13px}
+th,td{border:1px solid #d0d7de;padding:4px 8px;vertical-align:top;text-align:left}
+th{background:#eef2f7;font-weight:600}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+tr.group td{background:#f3f5f8;font-weight:600}
+tr.total td{font-weight:600;border-top:2px solid #8a99ab}
+tr.met td:nth-child(4){color:#1a7f37;font-weight:600}
+tr.notmet td:nth-child(4){color:#b42318;font-weight:600}
+.wide{overflow-x:auto}.wide table{font-size:12px}
+figure{margin:16px 0 28px}figure img{max-width:100%;border:1px solid #e1e4e8}
+figcaption{font-size:13px;color:#444;max-width:1000px}
+code{font-family:Menlo,Consolas,monospace;font-size:12px;background:#f4f4f4;padding:0 2px}
+pre{background:#f6f8fa;padding:8px;font-size:12px;overflow-x:auto}
+nav{background:#f6f8fa;border:1px solid #d0d7de;padding:6px 16px;font-size:14px}
+nav ol{margin:4px 0}
+"""
+
+
+def render_html(blocks: list[Block]) -> str:
+    """The report as one self-contained HTML page (inline CSS, data-URI images, no scripts)."""
+    title = next((b.text for b in blocks if isinstance(b, Heading)), "caresim report")
+    body = []
+    toc = [b for b in blocks if isinstance(b, Heading) and b.level == 2]
+    nav = ("<nav><strong>Contents</strong><ol>" + "".join(
+        f'<li><a href="#{h.anchor}">{_inline(re.sub(r"^[0-9]+[.] ", "", h.text))}</a></li>'
+        for h in toc) + "</ol></nav>")
+    for i, b in enumerate(blocks):
+        if isinstance(b, Heading):
+            body.append(f'<h{b.level} id="{b.anchor}">{_inline(b.text)}</h{b.level}>')
+            if i == 0:
+                continue
+        elif isinstance(b, Para):
+            body.append(f"<p>{_inline(b.text)}</p>")
+        elif isinstance(b, Doc):
+            body.append(_doc_html(b.text))
+        elif isinstance(b, Figure):
+            data = base64.b64encode(b.png).decode("ascii")
+            body.append(f'<figure id="fig-{b.name}"><img alt="{html.escape(b.caption)}" '
+                        f'src="data:image/png;base64,{data}"><figcaption>{_inline(b.caption)}'
+                        "</figcaption></figure>")
+        elif isinstance(b, Table):
+            num = b.numeric or [False] * len(b.header)
+            head = "".join(f'<th class="{"num" if n else ""}">{_inline(h)}</th>'
+                           for h, n in zip(b.header, num, strict=True))
+            rows = []
+            for k, row in enumerate(b.rows):
+                style = (b.styles or [""] * len(b.rows))[k]
+                cells = "".join(f'<td class="{"num" if n else ""}">{_inline(c)}</td>'
+                                for c, n in zip(row, num, strict=True))
+                rows.append(f'<tr class="{style}">{cells}</tr>')
+            table = f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+            body.append(f'<div class="wide">{table}</div>' if b.wide else table)
+        if i == 1:
+            body.append(nav)
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>\n"
+            + "\n".join(body) + "\n</body></html>\n")
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(blocks: list[Block], files_dir: str = FILES_DIR) -> str:
+    """The report as Markdown; figures refer to ``files_dir/<name>.png``."""
+    out = []
+    for b in blocks:
+        if isinstance(b, Heading):
+            out.append("#" * b.level + " " + b.text)
+        elif isinstance(b, Para):
+            out.append(b.text)
+        elif isinstance(b, Doc):
+            out.append(_rst_to_md(b.text))
+        elif isinstance(b, Figure):
+            out.append(f"![{b.name}]({files_dir}/{b.name}.png)\n\n*{b.caption}*")
+        elif isinstance(b, Table):
+            num = b.numeric or [False] * len(b.header)
+            lines = ["| " + " | ".join(_md_cell(h) or " " for h in b.header) + " |",
+                     "|" + "|".join("---:" if n else "---" for n in num) + "|"]
+            for row in b.rows:
+                lines.append("| " + " | ".join(_md_cell(c.replace("<br>", ", ")) for c in row)
+                             + " |")
+            out.append("\n".join(lines))
+    return "\n\n".join(out) + "\n"
+
+
+def _write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.partial")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def write_report(run_dir: Path, against: Path | None = None) -> tuple[Path, Path]:
+    """Write ``report.html`` and ``report.md`` (with ``report_files/``) into a run folder.
+
+    Parameters
+    ----------
+    run_dir : pathlib.Path
+        A run folder written by ``caresim run``.
+    against : pathlib.Path, optional
+        A second run folder to compare with (B - A, this run being A).
+
+    Returns
+    -------
+    tuple of pathlib.Path
+        The HTML and the Markdown report.
+
+    Raises
+    ------
+    caresim.errors.RunStoreError
+        When a folder is not a readable run folder, or ``against`` does not cover the
+        council this run reports.
+    """
+    run = load_run(Path(run_dir))
+    other = load_run(Path(against)) if against is not None else None
+    blocks = build_report(run, other)
+    files = run.path / FILES_DIR
+    if files.exists():
+        shutil.rmtree(files)
+    files.mkdir()
+    for b in blocks:
+        if isinstance(b, Figure):
+            (files / f"{b.name}.png").write_bytes(b.png)
+    html_path, md_path = run.path / REPORT_HTML, run.path / REPORT_MD
+    _write_text(html_path, render_html(blocks))
+    _write_text(md_path, render_markdown(blocks))
+    return html_path, md_path

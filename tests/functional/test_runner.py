@@ -1,0 +1,193 @@
+"""The runner: serial, local processes and Dask give identical tables; resume; failures."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from caresim.api import build_tables, resume_run, run_scenario
+from caresim.runner import ExecutorSpec, RunStore, TaskFailure, execute, plan
+from caresim.scenario import load_scenario
+
+COUNCILS = ["Rutland", "Isles of Scilly"]
+
+
+def _tables(folder: Path) -> dict[str, pd.DataFrame]:
+    return {name: pd.read_parquet(folder / f"{name}.parquet")
+            for name in ("timeseries", "financial_years", "summary")} | {
+        "ledger": pd.read_csv(folder / "ledger.csv"),
+        "scorecard": pd.read_csv(folder / "scorecard.csv")}
+
+
+def _assert_same(a: dict, b: dict) -> None:
+    for name in a:
+        pd.testing.assert_frame_equal(a[name], b[name], check_exact=True, obj=name)
+
+
+@pytest.fixture(scope="module")
+def serial_run(tmp_path_factory) -> dict[str, pd.DataFrame]:
+    out = tmp_path_factory.mktemp("serial")
+    folder, _ = run_scenario("baseline", out, replications=3, councils=COUNCILS,
+                             spec=ExecutorSpec(workers=1))
+    return _tables(folder)
+
+
+def test_two_processes_equal_serial_to_the_bit(serial_run, tmp_path) -> None:
+    folder, _ = run_scenario("baseline", tmp_path, replications=3, councils=COUNCILS,
+                             spec=ExecutorSpec(workers=2))
+    _assert_same(serial_run, _tables(folder))
+
+
+def test_task_states_recorded(serial_run, tmp_path) -> None:
+    folder, _ = run_scenario("baseline", tmp_path, replications=2, councils=COUNCILS)
+    import json
+
+    states = json.loads((folder / "tasks.json").read_text())["tasks"]
+    assert [s["state"] for s in states] == ["done", "done"]
+    assert not (folder / "tasks").exists()
+    assert not list(tmp_path.rglob("*.partial"))
+
+
+def test_failed_task_keeps_finished_ones_and_resume_completes(serial_run, tmp_path,
+                                                              monkeypatch) -> None:
+    """A task that fails is recorded with its traceback; the finished ones are kept; resuming
+    runs only the missing task and gives the same tables as an uninterrupted run."""
+    import caresim.runner as runner
+
+    real = runner.run_task
+
+    def flaky(index, task):
+        if index == 1:
+            raise RuntimeError("injected failure in task 1")
+        return real(index, task)
+
+    monkeypatch.setattr(runner, "run_task", flaky)
+    with pytest.raises(TaskFailure, match="injected failure"):
+        run_scenario("baseline", tmp_path, replications=3, councils=COUNCILS,
+                     spec=ExecutorSpec(workers=1))
+    partial = next(tmp_path.rglob("*.partial"))
+    states = RunStore.open(partial).states()
+    assert [s["state"] for s in states] == ["done", "failed", "done"]
+    assert "injected failure" in states[1]["error"]
+    monkeypatch.setattr(runner, "run_task", real)
+    calls = []
+    monkeypatch.setattr(runner, "run_task", lambda i, t: calls.append(i) or real(i, t))
+    folder, _ = resume_run(partial, ExecutorSpec(workers=1))
+    assert calls == [1]
+    _assert_same(serial_run, _tables(folder))
+
+
+@pytest.mark.slow
+def test_killed_run_resumed_equals_uninterrupted(serial_run, tmp_path) -> None:
+    """Kill a real `caresim run` process part way (after its first task is stored), resume it
+    with `caresim run --resume`, and compare with the uninterrupted run."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    cmd = [sys.executable, "-m", "caresim", "run", "baseline", "--replications", "3",
+           "--workers", "1", "--quiet", "--out", str(tmp_path)]
+    for c in COUNCILS:
+        cmd += ["--council", c]
+    proc = subprocess.Popen(cmd, env=env, start_new_session=True)
+    deadline = time.time() + 300
+    partial = None
+    while time.time() < deadline:
+        found = list(tmp_path.rglob("*.partial"))
+        if found and (found[0] / "tasks" / "0-ledger.parquet").exists():
+            partial = found[0]
+            break
+        time.sleep(0.05)
+    assert partial is not None, "the run never stored its first task"
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    states = RunStore.open(partial).states()
+    assert states[0]["state"] == "done" and any(s["state"] != "done" for s in states)
+    done = subprocess.run([sys.executable, "-m", "caresim", "run", "--resume", str(partial),
+                           "--quiet", "--workers", "1"], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    folder = partial.with_name(partial.name.removesuffix(".partial"))
+    _assert_same(serial_run, _tables(folder))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_dask_cluster_on_loopback_equals_serial(serial_run, tmp_path) -> None:
+    """A real `dask scheduler` and `dask worker` processes on loopback, not a mock."""
+    pytest.importorskip("distributed")
+    dask = Path(sys.executable).with_name("dask")
+    if not dask.exists():
+        pytest.skip("the dask command is not installed")
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    procs = [subprocess.Popen([str(dask), "scheduler", "--host", "127.0.0.1", "--port",
+                               str(port), "--no-dashboard"], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, start_new_session=True)]
+    try:
+        procs.append(subprocess.Popen([str(dask), "worker", address, "--nworkers", "2",
+                                       "--nthreads", "1", "--no-dashboard"],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                      start_new_session=True))
+        from distributed import Client
+
+        with Client(address, timeout="60s") as client:
+            client.wait_for_workers(2, timeout=120)
+        folder, _ = run_scenario("baseline", tmp_path, replications=3, councils=COUNCILS,
+                                 spec=ExecutorSpec(scheduler=address))
+        _assert_same(serial_run, _tables(folder))
+    finally:
+        for p in procs:
+            os.killpg(p.pid, signal.SIGTERM)
+        for p in procs:
+            p.wait(timeout=60)
+
+
+def test_results_follow_the_plan_not_completion_order(monkeypatch) -> None:
+    """Tasks that finish in reverse order still come back in plan order."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import caresim.runner as runner
+
+    params = load_scenario("baseline").params
+    tasks = plan("baseline", params, ["E06000017"], 3)
+    real = runner.run_task
+    finished: list[int] = []
+
+    def slow_first(index, task):
+        result = real(index, task)
+        time.sleep(0.4 * (len(tasks) - index))  # task 0 finishes last
+        finished.append(index)
+        return result
+
+    monkeypatch.setattr(runner, "run_task", slow_first)
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        results = execute(tasks, pool)
+    assert finished == [2, 1, 0]
+    assert [r.task_index for r in results] == [0, 1, 2]
+    tables = build_tables(results, params)
+    assert sorted(tables.timeseries["replication"].unique()) == [0, 1, 2]
+
+
+def test_common_random_numbers_identical_scenarios_zero_difference(tmp_path) -> None:
+    from caresim.api import compare
+
+    copy = tmp_path / "copy.yaml"
+    shutil.copy(Path(load_scenario("baseline").files[-1]), copy)
+    text = copy.read_text().replace("name: baseline", "name: baseline_copy")
+    copy.write_text(text)
+    result = compare(["baseline", str(copy)], tmp_path, replications=3, councils=["Rutland"],
+                     spec=ExecutorSpec(workers=1))
+    d = result.differences
+    assert (d["diff"] == 0).all() and (d["diff_ci_low"] == 0).all()
+    assert (result.folder / "comparison.csv").exists()
