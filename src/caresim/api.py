@@ -18,6 +18,7 @@ from caresim.analysis.replications import enough
 from caresim.councils import resolve_council, select_councils
 from caresim.errors import CouncilError, InputError, ScenarioError
 from caresim.outputs import (
+    atomic_folder,
     check_output_root,
     environment,
     finalise,
@@ -304,23 +305,87 @@ def compare(paths: list[str], out: Path, seed: int | None = None,
     comparison = Comparison([n for n, _, _ in resolved], differences,
                             pd.concat(per_rep, ignore_index=True))
     started = dt.datetime.now(dt.UTC)
-    folder = out / "compare" / f"{started.strftime('%Y%m%dT%H%M%S')}Z-{'-vs-'.join(comparison.names)}"
-    tmp = folder.with_name(folder.name + ".partial")
-    tmp.mkdir(parents=True)
-    differences.to_csv(tmp / "comparison.csv", index=False)
-    comparison.per_replication.to_csv(tmp / "per_replication.csv", index=False)
-    (tmp / "manifest.json").write_text(json.dumps({
-        "scenarios": comparison.names, "master_seed": seed, "replications": reps,
-        "councils": codes, "scope": scope, "common_random_numbers": True,
-        "executor": spec.describe(), "command": command or [], "environment": environment(),
-        "started_utc": started.isoformat()}, indent=2))
-    from caresim import plotting
-
-    fig = plotting.comparison_figure(differences)
-    fig.savefig(tmp / "comparison.png", dpi=120, bbox_inches="tight")
+    stamp = started.strftime("%Y%m%dT%H%M%S")
+    folder = out / "compare" / f"{stamp}Z-{'-vs-'.join(comparison.names)}"
     import matplotlib.pyplot as plt
 
-    plt.close(fig)
-    tmp.rename(folder)
+    from caresim import plotting
+
+    with atomic_folder(folder) as tmp:
+        differences.to_csv(tmp / "comparison.csv", index=False)
+        comparison.per_replication.to_csv(tmp / "per_replication.csv", index=False)
+        (tmp / "manifest.json").write_text(json.dumps({
+            "scenarios": comparison.names, "master_seed": seed, "replications": reps,
+            "councils": codes, "scope": scope, "common_random_numbers": True,
+            "executor": spec.describe(), "command": command or [],
+            "environment": environment(), "started_utc": started.isoformat()}, indent=2))
+        fig = plotting.comparison_figure(differences)
+        fig.savefig(tmp / "comparison.png", dpi=120, bbox_inches="tight")
+        plt.close(fig)
     comparison.folder = folder
     return comparison
+
+
+# --------------------------------------------------------------------------------- validate
+
+
+@dataclass
+class Validation:
+    """The validation table, the council spread and where they were written."""
+
+    table: pd.DataFrame
+    spread: pd.DataFrame
+    spread_summary: dict
+    markdown: str
+    folder: Path
+
+
+def validate(path: str, out: Path, replications: int | None = None, seed: int | None = None,
+             spec: ExecutorSpec | None = None, progress: Progress | None = None,
+             command: list[str] | None = None, councils: list[str] | None = None) -> Validation:
+    """Run a scenario (all England by default) and compare it with every published series.
+
+    Writes ``out/validation/<id>/``: ``validation.csv``, ``validation.md``,
+    ``council_spread.csv`` and one plot per series in ``plots/``.
+    """
+    from caresim import __version__, plotting
+    from caresim.analysis.validation import council_spread, validation_markdown, validation_table
+
+    scenario = load_scenario(path).with_run(seed=seed, replications=replications)
+    params, codes = resolve_councils(scenario, councils or [])
+    check_output_root(out)
+    reps = params.run.replications
+    spec = spec or ExecutorSpec(workers=default_workers(reps))
+    results = _execute(plan(scenario.name, params, codes, reps), spec, None, progress)
+    tables = build_tables(results, params)
+    table = validation_table(tables.timeseries, tables.financial_years)
+    spread, spread_summary = council_spread(tables.timeseries)
+    meta = {"scenario": scenario.name, "hash": scenario.hash, "replications": reps,
+            "councils": len(codes), "seed": params.run.seed, "version": __version__,
+            "command": " ".join(["caresim", *(command or [])[1:]]) if command
+            else "caresim validate"}
+    markdown = validation_markdown(table, spread_summary, meta)
+    started = dt.datetime.now(dt.UTC)
+    folder = out / "validation" / f"{started.strftime('%Y%m%dT%H%M%S')}Z-{scenario.hash[:8]}"
+    import matplotlib.pyplot as plt
+
+    summary = tables.summary[tables.summary["council_code"] == NATIONAL]
+    with atomic_folder(folder) as tmp:
+        (tmp / "plots").mkdir()
+        table.to_csv(tmp / "validation.csv", index=False)
+        spread.to_csv(tmp / "council_spread.csv", index=False)
+        (tmp / "validation.md").write_text(markdown)
+        for series, rows in table.groupby("series", sort=False):
+            metric = rows["model_metric"].iloc[0]
+            monthly = rows["period"].str.len().iloc[0] == 10
+            path_rows = summary[(summary["metric"] == metric)
+                                & (summary["period"].str.len() == (10 if monthly else 7))]
+            fig = plotting.validation_figure(series, rows.reset_index(drop=True),
+                                             path_rows if len(path_rows) else None)
+            fig.savefig(tmp / "plots" / f"{_slug(series)}.png", dpi=110, bbox_inches="tight")
+            plt.close(fig)
+    return Validation(table, spread, spread_summary, markdown, folder)
+
+
+def _slug(text: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in text.lower()).strip("_")

@@ -137,6 +137,20 @@ def format_comparison(d) -> str:
     return "\n".join(lines)
 
 
+def cmd_validate(args: argparse.Namespace) -> int:
+    from caresim.api import validate
+
+    reps = _replications(args.replications)
+    if reps == "auto":
+        raise InputError("validate --replications: expected a whole number; found 'auto'.")
+    v = validate(args.scenario, Path(args.out), reps, args.seed, _spec(args, reps or 1),
+                 _progress(args.quiet), sys.argv, args.council)
+    if not args.quiet:
+        print(f"wrote {v.folder}")
+        print(v.markdown)
+    return EXIT_OK
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from caresim.api import resolve_councils
     from caresim.scenario import load_scenario
@@ -238,6 +252,17 @@ def build_parser() -> argparse.ArgumentParser:
     cmp_.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="two or more scenarios")
     _run_options(cmp_)
     cmp_.set_defaults(func=cmd_compare)
+
+    v = sub.add_parser("validate", help="the model against every published series",
+                       description="Run SCENARIO (default: the shipped baseline) for all England "
+                       "and compare it with every published series on its own definition: a "
+                       "table (CSV and Markdown) of published value, definition, source, status, "
+                       "model mean with its 95% interval and the error, plus a plot per series; "
+                       "writes OUT/validation/<id>/.")
+    v.add_argument("scenario", nargs="?", default="baseline",
+                   help="scenario file or bundled name (default: baseline)")
+    _run_options(v)
+    v.set_defaults(func=cmd_validate)
 
     c = sub.add_parser("check", help="validate scenario files without running them",
                        description="Validate each scenario file (and its extends chain).")

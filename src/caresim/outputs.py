@@ -9,6 +9,7 @@ it. Layout of a finished run (``docs/outputs.md``): ``tasks.json`` (each task's 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -105,6 +106,22 @@ def write_outputs(folder: Path, tables: dict[str, pd.DataFrame], manifest: dict[
         fig.savefig(plots / f"{name}.png", dpi=120, bbox_inches="tight")
     manifest = {**manifest, "finished_utc": dt.datetime.now(dt.UTC).isoformat()}
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, default=json_default))
+
+
+@contextlib.contextmanager
+def atomic_folder(final: Path):
+    """Yield ``<final>.partial`` to write into; rename it to ``final`` on success and remove
+    it on any failure, so no half-written folder is left behind."""
+    tmp = final.with_name(final.name + PARTIAL_SUFFIX)
+    if final.exists():
+        raise RunStoreError(f"output folder {final} already exists; expected a new one.")
+    tmp.mkdir(parents=True)
+    try:
+        yield tmp
+        os.replace(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
 
 
 def finalise(partial: Path) -> Path:

@@ -179,7 +179,7 @@ def pb_share_report_figure(runs: list[tuple[str, pd.DataFrame, pd.DataFrame]],
         y axis in percent of eligible community users; shaded bands are 95% confidence
         intervals of the mean over replications.
     """
-    fig, ax = plt.subplots(figsize=(10, 5.6))
+    fig, ax = plt.subplots(figsize=(10, 6.4))
     first_x = None
     for i, (label, monthly, fy) in enumerate(runs):
         color = RUN_COLORS[i % len(RUN_COLORS)]
@@ -191,7 +191,8 @@ def pb_share_report_figure(runs: list[tuple[str, pd.DataFrame, pd.DataFrame]],
         ax.plot(x, s["mean"] * 100, color=color, lw=2,
                 label=f"{label}: PB share on a date (ADASS measure), mean")
         if s["ci_low"].notna().any():
-            ax.fill_between(x, s["ci_low"] * 100, s["ci_high"] * 100, color=color,
+            ax.fill_between(x, s["ci_low"].clip(0, 1) * 100, s["ci_high"].clip(0, 1) * 100,
+                            color=color,
                             alpha=BAND_ALPHA, lw=0,
                             label=f"{label}: 95% confidence interval of the mean "
                             f"({n} replications)")
@@ -222,12 +223,13 @@ def pb_share_report_figure(runs: list[tuple[str, pd.DataFrame, pd.DataFrame]],
         ax.annotate(f"ambition {ambition * 100:.0f}% by 1 Apr 2013", (date, ambition * 100),
                     xytext=(8, -12), textcoords="offset points", color="tab:red", fontsize=9)
     ax.set_ylabel("eligible community users with a PB or DP (%)")
-    ax.set_xlabel("date")
-    ax.set_ylim(0, 105)
+    ax.set_xlabel("date (month end)")
+    ax.set_ylim(0, 108)
     ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
     ax.set_title(title or "Personal budget share against the targets", fontsize=12)
     ax.grid(alpha=0.3)
-    ax.legend(loc="upper left", fontsize=8, framealpha=0.95)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.11), ncol=2, fontsize=8.5,
+              frameon=False)
     fig.tight_layout()
     return fig
 
@@ -267,7 +269,7 @@ def money_by_year_figure(fy_summary: pd.DataFrame, scope: str = NATIONAL,
     div, unit = money_scale(top)
     panels = [("cash", None)] + ([(f"real terms, {base_year} prices", deflator)] if deflator
                                  else [])
-    fig, axes = plt.subplots(1, len(panels), figsize=(12 if deflator else 9, 5.2), sharey=True,
+    fig, axes = plt.subplots(1, len(panels), figsize=(12 if deflator else 9, 5.8), sharey=True,
                              squeeze=False)
     n = 0
     for ax, (name, index) in zip(axes[0], panels, strict=True):
@@ -291,9 +293,9 @@ def money_by_year_figure(fy_summary: pd.DataFrame, scope: str = NATIONAL,
     handles, names = axes[0][0].get_legend_handles_labels()
     handles.append(Patch(color="grey", alpha=BAND_ALPHA))
     names.append(f"shaded: 95% confidence interval of the mean ({n} replications)")
-    axes[0][0].legend(handles, names, loc="lower left", fontsize=8, framealpha=0.95)
     fig.suptitle(title or "Adult social care spend and income by financial year", fontsize=12)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.1, 1, 1))
+    fig.legend(handles, names, loc="lower center", ncol=2, fontsize=8.5, frameon=False)
     return fig
 
 
@@ -319,7 +321,7 @@ def savings_figure(ledger_means: pd.DataFrame, title: str = "") -> plt.Figure:
     top = max(float(led[[c for c in LEVER_COLORS if c in led]].clip(lower=0).sum(axis=1).max()),
               float(led["savings_requirement_gbp"].max()), 1.0)
     div, unit = money_scale(top)
-    fig, ax = plt.subplots(figsize=(10, 5.2))
+    fig, ax = plt.subplots(figsize=(10, 6))
     x = list(range(len(labels)))
     up = pd.Series(0.0, index=led.index)
     down = pd.Series(0.0, index=led.index)
@@ -345,6 +347,53 @@ def savings_figure(ledger_means: pd.DataFrame, title: str = "") -> plt.Figure:
         handles.append(Patch(facecolor="lightgrey", hatch="//",
                                                 edgecolor="white"))
         names.append("below zero: a lever that cost more than it saved")
-    ax.legend(handles, names, loc="upper left", fontsize=8, framealpha=0.95)
+    ax.legend(handles, names, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=3,
+              fontsize=8.5, frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def _period_x(period: str) -> pd.Timestamp:
+    if " to " in period:  # a span of financial years: plot at the last one's end
+        return pd.Timestamp(int(period.split(" to ")[-1][:4]) + 1, 3, 31)
+    if len(period) == 7:  # financial year: plot at its mid-point
+        return pd.Timestamp(int(period[:4]), 10, 1)
+    return pd.Timestamp(period[:10])
+
+
+def validation_figure(series: str, rows: pd.DataFrame, path: pd.DataFrame | None) -> plt.Figure:
+    """One published series against the model: published points, model means with 95%
+    intervals at the same periods, and the model's whole path where it is a single metric."""
+    unit = rows["unit"].iloc[0]
+    scale, label = {"fraction": (100, "%"), "GBP": (1e-9, "GBP billion (cash)")}.get(
+        unit, (1, unit))
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    if path is not None and len(path):
+        x = [_period_x(p) for p in path["period"]]
+        ax.plot(x, path["mean"] * scale, color="tab:blue", lw=1.2, alpha=0.8,
+                label="model (mean over replications)")
+        if path["ci_low"].notna().any():
+            ax.fill_between(x, path["ci_low"] * scale, path["ci_high"] * scale, color="tab:blue",
+                            alpha=0.2, lw=0, label="model 95% interval")
+    px = [_period_x(p) for p in rows["period"]]
+    fitted = rows["weight"] > 0
+    ax.errorbar([x for x, f in zip(px, fitted, strict=True) if f],
+                rows.loc[fitted, "model_mean"] * scale,
+                yerr=[(rows.loc[fitted, "model_mean"] - rows.loc[fitted, "model_ci_low"])
+                      .fillna(0) * scale,
+                      (rows.loc[fitted, "model_ci_high"] - rows.loc[fitted, "model_mean"])
+                      .fillna(0) * scale],
+                fmt="s", color="tab:blue", ms=5, capsize=3, label="model at the published period")
+    ax.plot([x for x, f in zip(px, fitted, strict=True) if f], rows.loc[fitted, "published"]
+            * scale, "o", color="tab:red", ms=7, label="published (fitted)")
+    if (~fitted).any():
+        ax.plot([x for x, f in zip(px, fitted, strict=True) if not f],
+                rows.loc[~fitted, "published"] * scale, "o", mfc="none", color="tab:red", ms=7,
+                label="published (shown, weight 0)")
+    ax.set_title(f"{series}: model against the published record")
+    ax.set_ylabel(label)
+    ax.set_xlabel("date (financial years at their mid-point)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
     fig.tight_layout()
     return fig

@@ -381,16 +381,19 @@ def _by_unit(value: float, unit: str, signed: bool = False) -> str:
     """A value formatted for its unit (fractions as percent, money in GBP million)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
-    sign = "+" if signed and value > 0 else ""
     if unit == "fraction":
-        return f"{sign}{100 * value:.1f}" + (" pts" if signed else "%")
-    if unit.startswith("GBP"):
-        return f"{sign}{value / 1e6:,.2f}m"
-    if unit == "index":
-        return f"{sign}{value:.3f}"
-    if unit == "days":
-        return f"{sign}{value:,.1f}"
-    return f"{sign}{value:,.0f}"
+        text = f"{100 * value:+.1f}" + (" pts" if signed else "%")
+    elif unit.startswith("GBP"):
+        text = f"{value / 1e6:+,.2f}m"
+    elif unit == "index":
+        text = f"{value:+.3f}"
+    elif unit == "days":
+        text = f"{value:+,.1f}"
+    else:
+        text = f"{value:+,.0f}"
+    if re.fullmatch(r"[+-][0.,]+\D*", text):  # rounds to zero: no sign
+        return text[1:]
+    return text if signed else text.removeprefix("+")
 
 
 def _value(value: Any) -> str:
@@ -404,7 +407,7 @@ def _value(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _target_label(target: str) -> str:
+def target_label(target: str) -> str:
     labels = {
         "pb_share_march_2010": "PB share on 31 March 2010",
         "pb_share_april_2011": "PB share on 1 April 2011",
@@ -478,7 +481,7 @@ def _scorecard(run: RunFolder, name: str) -> list[Block]:
         threshold = "> GBP 0" if money else f">= {_pct(r['threshold'], 1)}"
         beside = ascof.get(ascof_fy.get(r["target"], ""), float("nan"))
         date_first = r["date_first_met"] if isinstance(r["date_first_met"], str) else ""
-        rows.append([_target_label(r["target"]), threshold, value,
+        rows.append([target_label(r["target"]), threshold, value,
                      "met" if bool(r["met"]) else "NOT met", date_first or "-",
                      f"{r['p_met']:.2f}", f"[{r['p_met_low']:.2f}, {r['p_met_high']:.2f}]",
                      _pct(beside) if not math.isnan(beside) else ""])
@@ -669,7 +672,7 @@ def _model_description(run: RunFolder) -> list[Block]:
         return node
 
     resources = [[f"`{k}`", _value(v["value"]), v["unit"]] for k, v in flat.items()
-                 if re.search(r"fte|utilisation|budget_share|places", k)]
+                 if re.search(r"(^|[._])fte([._]|$)|utilisation|budget_share|places", k)]
     out: list[Block] = [
         Heading(2, "7. Model description (STRESS-DES)"),
         Para("Under the STRESS-DES reporting headings (Monks et al. 2019). The text under each "
@@ -784,7 +787,7 @@ def build_report(run: RunFolder, against: RunFolder | None = None) -> list[Block
 # --------------------------------------------------------------------------- rendering
 
 _ROLE = re.compile(r":[a-z]+:`~?([^`]+)`")
-_RST_CODE = re.compile(r"``(.+?)``")
+_RST_CODE = re.compile(r"``(.+?)``", re.S)
 
 
 def _rst_to_md(text: str) -> str:

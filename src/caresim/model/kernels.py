@@ -1,10 +1,12 @@
-"""The month-end pass over the population: package spend accrued to the month's end, and stocks.
+"""Monthly passes over every row: package spend accrued to the month's end, stocks, savings.
 
 At each month end every person in service accrues package spend up to the end of the month, and
 the stocks (people and annual package cost by council, setting and support mode) are counted.
 Both need every row; :func:`month_end_pass` does them in one pass. Rows are grouped by *line*:
 0 residential, 1 community council-arranged, 2 community council-managed PB, 3 community direct
 payment (the spend lines of :mod:`caresim.model.finance`).
+
+:func:`shadow_savings` is the one pass over the prevention-savings records each month.
 
 Every sum adds its terms one at a time in row order, exactly as ``numpy.bincount`` does, so the
 two engines give bit-for-bit identical results:
@@ -24,7 +26,7 @@ from caresim.calendar import DAYS_PER_YEAR
 from caresim.model import queueing
 
 ENGINES: tuple[str, ...] = ("numba", "numpy")
-"""Names accepted by the ``engine`` argument of :func:`month_end_pass`."""
+"""Names accepted by the ``engine`` arguments."""
 
 N_LINES = 4
 """Lines: 0 residential, 1 arranged, 2 managed PB, 3 direct payment."""
@@ -131,18 +133,46 @@ def _month_end_loop(council, setting, mode, cost, t_accrued, active, t1, spend, 
         cost_dp[cur] = dps
 
 
-_kernel: Callable[..., None] | None = None
+def _shadow_loop(t, t_from, council, avoided, live, t0, t1, out):  # pragma: no cover
+    """Avoided spend in ``[t0, t1)`` of each live record, added to ``out`` in row order.
+
+    The comparisons reproduce ``np.minimum``, ``np.maximum`` (NaN propagates) exactly.
+    """
+    for i in range(t.shape[0]):
+        if not live[i]:
+            continue
+        end = t[i]
+        if t1 < end:
+            end = t1
+        start = t_from[i]
+        if t0 > start:
+            start = t0
+        days = end - start
+        if days < 0.0:
+            days = 0.0
+        out[council[i]] += avoided[i] * days / 365.25
 
 
-def _get_kernel() -> Callable[..., None]:
-    global _kernel
-    if _kernel is None:
+_kernels: dict[str, Callable[..., None]] = {}
+
+
+def _get_kernel(name: str = "month_end") -> Callable[..., None]:
+    kernel = _kernels.get(name)
+    if kernel is None:
         if not queueing.numba_available():
             raise RuntimeError("engine='numba' requested but numba cannot be imported")
         import numba
 
-        _kernel = numba.njit(cache=True, nogil=True)(_month_end_loop)
-    return _kernel
+        py = {"month_end": _month_end_loop, "shadow": _shadow_loop}[name]
+        kernel = _kernels[name] = numba.njit(cache=True, nogil=True)(py)
+    return kernel
+
+
+def _engine(engine: str | None) -> str:
+    eng = engine or ("numba" if queueing.USING_NUMBA else "numpy")
+    if eng not in ENGINES:
+        raise ValueError(f"engine must be one of {ENGINES} or None, got {engine!r}")
+    return eng
 
 
 def _month_end_numpy(council, setting, mode, cost, t_accrued, active, t1, n) -> MonthEnd:
@@ -188,15 +218,32 @@ def month_end_pass(council: np.ndarray, setting: np.ndarray, mode: np.ndarray,
         Spend ``days x cost / 365.25`` (days not below zero) summed by council and line in row
         order; people and annual costs by council.
     """
-    eng = engine or ("numba" if queueing.USING_NUMBA else "numpy")
     t1 = float(t1)
-    if eng == "numpy":
+    if _engine(engine) == "numpy":
         return _month_end_numpy(council, setting, mode, cost, t_accrued, active, t1, n)
-    if eng != "numba":
-        raise ValueError(f"engine must be one of {ENGINES} or None, got {engine!r}")
     spend = np.zeros((n, N_LINES))
     users = np.zeros((n, N_LINES), dtype=np.int64)
     cost_total, cost_pb, cost_dp = np.zeros(n), np.zeros(n), np.zeros(n)
     _get_kernel()(council, setting, mode, cost, t_accrued, active, t1, spend, users,
                   cost_total, cost_pb, cost_dp)
     return MonthEnd(spend, users, cost_total, cost_pb, cost_dp)
+
+
+def shadow_savings(t: np.ndarray, t_from: np.ndarray, council: np.ndarray,
+                   avoided_gbp_per_year: np.ndarray, live: np.ndarray, t0: float, t1: float,
+                   n: int, engine: str | None = None) -> np.ndarray:
+    """Avoided package spend (GBP) in ``[t0, t1)`` by council, over the live records.
+
+    Each record avoids ``avoided_gbp_per_year`` from ``t_from`` to ``t`` (days):
+    ``avoided x max(min(t, t1) - max(t_from, t0), 0) / 365.25``, summed by council in row
+    order. Used for prevention savings (:func:`caresim.model.prevention.accrue_shadow`).
+    """
+    t0, t1 = float(t0), float(t1)
+    if _engine(engine) == "numpy":
+        days = np.maximum(np.minimum(t, t1) - np.maximum(t_from, t0), 0.0)
+        key = np.where(live, council, n)  # removed rows go to an extra bin that is dropped
+        return np.bincount(key, avoided_gbp_per_year * days / DAYS_PER_YEAR,
+                           minlength=n + 1)[:n]
+    out = np.zeros(n)
+    _get_kernel("shadow")(t, t_from, council, avoided_gbp_per_year, live, t0, t1, out)
+    return out

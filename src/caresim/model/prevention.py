@@ -27,6 +27,7 @@ import numpy as np
 from caresim.calendar import DAYS_PER_YEAR
 from caresim.model import exits, services
 from caresim.model.costs import draw_cost
+from caresim.model.kernels import shadow_savings
 from caresim.model.population import COMMUNITY, RESIDENTIAL
 from caresim.model.sorting import group_time_order
 from caresim.model.state import ModelState
@@ -125,12 +126,7 @@ def accrue_shadow(s: ModelState, t0: float, t1: float) -> None:
     if len(sh) == 0:
         return
     cols, live = sh.stored()
-    end = np.minimum(cols["t"], t1)
-    start = np.maximum(cols["t_from"], t0)
-    days = np.maximum(end - start, 0.0)
-    # one pass over the stored rows; removed rows go to an extra bin that is dropped
-    council = np.where(live, cols["council"], s.n)
-    saving = np.bincount(council, cols["avoided_gbp_per_year"] * days / DAYS_PER_YEAR,
-                         minlength=s.n + 1)[: s.n]
-    s.rec.add("savings_prevention_gbp", saving)
+    s.rec.add("savings_prevention_gbp", shadow_savings(
+        cols["t"], cols["t_from"], cols["council"], cols["avoided_gbp_per_year"], live, t0, t1,
+        s.n))
     sh.pop_due(t1)

@@ -1,0 +1,89 @@
+"""``caresim report``: write a run's report (HTML and Markdown) into its run folder.
+
+A thin layer, as the rest of the command line: parse, check the folders, call
+:func:`caresim.reporting.write_report`, print the two paths. Wired into the parser by
+``caresim.cli.build_parser`` calling :func:`register`.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from caresim.errors import RunStoreError
+
+EXPECTED = "a run folder containing manifest.json (written by `caresim run`)"
+
+
+def check_run_dir(path: str, option: str = "RUN_DIR") -> Path:
+    """The path of a run folder, or a clear error.
+
+    Parameters
+    ----------
+    path : str
+        What was given on the command line.
+    option : str
+        The argument's name, for the message (``RUN_DIR`` or ``--against``).
+
+    Raises
+    ------
+    caresim.errors.RunStoreError
+        When ``path`` does not exist, is not a folder, or has no ``manifest.json``.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise RunStoreError(f"{option} {p}: expected {EXPECTED}; found no such folder.")
+    if not p.is_dir():
+        raise RunStoreError(f"{option} {p}: expected {EXPECTED}; found a file.")
+    if not (p / "manifest.json").is_file():
+        raise RunStoreError(f"{option} {p}: expected {EXPECTED}; found a folder without "
+                            "manifest.json (pass the <run-id> folder inside "
+                            "OUT/<scenario>/, not OUT or OUT/<scenario>).")
+    return p
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write the report of ``args.run_dir`` (compared with ``args.against``); exit status 0."""
+    run_dir = check_run_dir(args.run_dir)
+    against = check_run_dir(args.against, "--against") if args.against else None
+    from caresim.reporting import write_report
+
+    html_path, md_path = write_report(run_dir, against)
+    print(f"wrote {html_path}")
+    print(f"wrote {md_path}")
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Add the ``report`` subcommand to the ``caresim`` parser.
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+        What ``ArgumentParser.add_subparsers`` returned.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        The ``report`` parser.
+    """
+    p = subparsers.add_parser(
+        "report", help="write a run's report (HTML and Markdown) into its run folder",
+        description="Write RUN_DIR/report.html (one self-contained page: figures embedded, no "
+        "scripts, no links outside the file) and RUN_DIR/report.md (figures in "
+        "RUN_DIR/report_files/) from the run's own tables. The report covers the council "
+        "when the run was of one council, else England: what was run and the parameters "
+        "that differ from the bundled baseline; the target scorecard with the probability "
+        "of meeting each target and its interval; the budget ledger by financial year in "
+        "cash and at 2008-09 prices; PB share, spend and savings plots; and the model "
+        "description under the STRESS-DES headings. With --against, a comparison section "
+        "gives the other run's headline differences (B - A) with 95%% intervals and an "
+        "overlaid PB share plot.")
+    p.add_argument("run_dir", metavar="RUN_DIR",
+                   help="a run folder written by `caresim run` (OUT/<scenario>/<run-id>/, "
+                   "containing manifest.json)")
+    p.add_argument("--against", metavar="RUN_DIR",
+                   help="a second run folder to compare with (differences are B - A, this "
+                   "run being A); it must include the council reported")
+    p.set_defaults(func=cmd_report)
+    return p

@@ -1,0 +1,313 @@
+"""The run workbook (``workbook.xlsx``): a run's scorecard, ledger, headline series and
+parameters in one spreadsheet, for people who work in Excel (DESIGN §1, §7).
+
+Sheets: **Scorecard** (every scope), **Ledger** (mean over replications per council and
+financial year, GBP cash), **Headline by year** (financial-year means with 95% intervals of the
+headline metrics), **Parameters** (every parameter with value, unit, source and range;
+assumptions marked) and **About** (what was run and what each sheet is). The selected scope
+(the council of a one-council run, else England) comes first on every sheet. Values are
+written as numbers with Excel number formats, so they can be summed and charted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from caresim.params.schema import Scenario
+from caresim.params.values import ASSUMPTION_PREFIX
+from caresim.scenario import flatten_parameters
+from caresim.streams import NATIONAL
+
+HEADLINE_METRICS = ("pb_share_adass", "pb_share_ascof", "users_community", "users_residential",
+                    "users_served_in_fy", "spend_gbp", "income_gbp", "net_spend_gbp",
+                    "grant_received_gbp", "grant_spent_gbp", "cashable_savings_gbp",
+                    "unmet_need", "mean_wait_days", "readiness")
+"""Metrics on the "Headline by year" sheet, in this order."""
+
+SHEETS = {
+    "Scorecard": "Each target for every scope (the reported scope first): the target value, the "
+                 "mean over replications, whether that mean meets it, the date the mean "
+                 "trajectory first met it, and p_met, the share of replications meeting it, with "
+                 "its 95% Wilson interval (over replications only; parameter uncertainty is not "
+                 "included).",
+    "Ledger": "The budget ledger (ledger.csv) averaged over replications, per council and "
+              "financial year, GBP cash; England (E92000001) is the sum of the councils run. "
+              "Each header gives the line's label and its name in ledger.csv.",
+    "Headline by year": "Financial-year means over replications, with the 95% t interval of the "
+                        "mean, of the headline metrics (stocks and shares at the year end, flows "
+                        "over the year; definitions in docs/outputs.md).",
+    "Parameters": "Every parameter of the run: dotted path, value, unit, source and "
+                  "sensitivity range (for dated values a pair of multipliers). Rows whose "
+                  "source starts 'assumption:' have no published source and are highlighted.",
+    "About": "This sheet: what was run and what each sheet holds.",
+}
+
+MONEY = "#,##0;-#,##0"
+PERCENT = "0.0%"
+HEADER_FONT = Font(bold=True)
+HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
+SCOPE_FILL = PatternFill("solid", fgColor="F2F2F2")
+ASSUMPTION_FILL = PatternFill("solid", fgColor="FFF2CC")
+
+
+def _names() -> dict[str, str]:
+    from caresim.councils import load_councils
+
+    df = load_councils()
+    return {**dict(zip(df["code"].astype(str), df["name"].astype(str), strict=True)),
+            NATIONAL: "England"}
+
+
+def _scope_order(codes: list[str], scope: str, names: dict[str, str]) -> list[str]:
+    rest = sorted((c for c in set(codes) if c not in (scope, NATIONAL)),
+                  key=lambda c: names.get(c, c))
+    head = [scope] + ([NATIONAL] if scope != NATIONAL and NATIONAL in codes else [])
+    return head + rest
+
+
+def _unit_format(unit: str) -> str:
+    if unit == "fraction":
+        return PERCENT
+    if unit.startswith("GBP"):
+        return MONEY
+    if unit in ("days",):
+        return "0.0"
+    if unit == "index":
+        return "0.000"
+    return "#,##0"
+
+
+class _Sheet:
+    """A write-only sheet with a bold, frozen, filtered header row and set column widths."""
+
+    def __init__(self, wb: Workbook, title: str, header: list[str], widths: list[float],
+                 wrap_header: bool = False) -> None:
+        self.ws = wb.create_sheet(title)
+        self.n_cols = len(header)
+        for j, w in enumerate(widths, start=1):
+            self.ws.column_dimensions[get_column_letter(j)].width = w
+        self.ws.freeze_panes = "A2"
+        cells = []
+        for h in header:
+            c = WriteOnlyCell(self.ws, value=h)
+            c.font = HEADER_FONT
+            c.fill = HEADER_FILL
+            c.alignment = Alignment(wrap_text=wrap_header, vertical="top")
+            cells.append(c)
+        if wrap_header:
+            self.ws.row_dimensions[1].height = 45
+        self.ws.append(cells)
+        self.rows = 1
+
+    def row(self, values: list[Any], formats: list[str | None] | None = None,
+            fill: PatternFill | None = None, bold: bool = False) -> None:
+        cells = []
+        for j, v in enumerate(values):
+            if isinstance(v, float) and pd.isna(v):
+                v = None
+            c = WriteOnlyCell(self.ws, value=v)
+            if formats and formats[j]:
+                c.number_format = formats[j]
+            if fill is not None:
+                c.fill = fill
+            if bold:
+                c.font = HEADER_FONT
+            cells.append(c)
+        self.ws.append(cells)
+        self.rows += 1
+
+    def finish(self) -> None:
+        last = get_column_letter(self.n_cols)
+        self.ws.auto_filter.ref = f"A1:{last}{max(self.rows, 2)}"
+
+
+def _scorecard_sheet(wb: Workbook, card: pd.DataFrame, scope: str,
+                     names: dict[str, str]) -> None:
+    from caresim.reporting import target_label
+
+    header = ["scope code", "scope", "target", "description", "target value", "value (mean)",
+              "met", "date first met", "p_met", "p_met 95% low", "p_met 95% high",
+              "replications", "gap to target", "interval covers"]
+    sheet = _Sheet(wb, "Scorecard", header,
+                   [12, 22, 30, 52, 12, 14, 8, 14, 8, 13, 14, 12, 14, 15])
+    card = card.assign(scope=card["scope"].astype(str))
+    for code in _scope_order(list(card["scope"].unique()), scope, names):
+        for _, r in card[card["scope"] == code].iterrows():
+            money = str(r["target"]).startswith("prevention")
+            f = MONEY if money else PERCENT
+            first = r["date_first_met"] if isinstance(r["date_first_met"], str) else ""
+            sheet.row([code, names.get(code, code), r["target"], target_label(r["target"]),
+                       float(r["threshold"]), float(r["value"]),
+                       "met" if bool(r["met"]) else "NOT met", first or None,
+                       float(r["p_met"]), float(r["p_met_low"]), float(r["p_met_high"]),
+                       int(r["n"]), float(r["gap"]), r["covers"]],
+                      [None, None, None, None, f, f, None, None, "0.00", "0.00", "0.00", "0",
+                       f, None], SCOPE_FILL if code == scope else None)
+    sheet.finish()
+
+
+def _ledger_sheet(wb: Workbook, ledger: pd.DataFrame, scope: str,
+                  names: dict[str, str]) -> None:
+    from caresim.reporting import LEDGER_VIEW
+
+    labels = {col: label for _, items in LEDGER_VIEW for col, label in items}
+    labels["baseline_budget_gbp"] = "Net budget 2007-08 (base of the CSR07 targets)"
+    labels["ring_fenced_opening_gbp"] = "Unspent ring-fenced grant, year start"
+    lines = [c for c in ledger.columns if c.endswith("_gbp")]
+    led = ledger.assign(council_code=ledger["council_code"].astype(str),
+                        fy=ledger["fy"].astype(str))
+    means = led.groupby(["council_code", "fy"], sort=True)[lines].mean()
+    n = led.groupby(["council_code", "fy"], sort=True)["replication"].nunique() \
+        if "replication" in led else pd.Series(1, index=means.index)
+    header = ["council code", "council", "financial year", "replications",
+              *[f"{labels.get(c, c)} (GBP)\n{c}" for c in lines]]
+    sheet = _Sheet(wb, "Ledger", header, [12, 22, 10, 8, *[18] * len(lines)],
+                   wrap_header=True)
+    formats = [None, None, None, "0", *[MONEY] * len(lines)]
+    codes = list(means.index.get_level_values(0).unique())
+    for code in _scope_order(codes, scope, names):
+        block = means.loc[code]
+        for fy, r in block.iterrows():
+            sheet.row([code, names.get(code, code), fy, int(n.loc[(code, fy)]),
+                       *[float(r[c]) for c in lines]], formats,
+                      SCOPE_FILL if code == scope else None)
+    sheet.finish()
+
+
+def _headline_sheet(wb: Workbook, summary: pd.DataFrame, scope: str,
+                    names: dict[str, str]) -> None:
+    from caresim.recording import BY_NAME
+
+    s = summary[(summary["period"].astype(str).str.len() == 7)
+                & summary["metric"].astype(str).isin(HEADLINE_METRICS)].copy()
+    s["council_code"] = s["council_code"].astype(str)
+    s["metric"] = pd.Categorical(s["metric"].astype(str), categories=HEADLINE_METRICS,
+                                 ordered=True)
+    s["period"] = s["period"].astype(str)
+    s["unit"] = s["unit"].astype(str)
+    header = ["scope code", "scope", "metric", "definition", "unit", "financial year",
+              "replications", "mean", "95% low", "95% high"]
+    sheet = _Sheet(wb, "Headline by year", header, [12, 22, 24, 50, 10, 10, 8, 16, 16, 16])
+    for code in _scope_order(list(s["council_code"].unique()), scope, names):
+        block = s[s["council_code"] == code].sort_values(["metric", "period"])
+        for r in block.itertuples():
+            metric = str(r.metric)
+            f = _unit_format(r.unit)
+            definition = BY_NAME[metric].description if metric in BY_NAME else ""
+            sheet.row([code, names.get(code, code), metric, definition, r.unit, r.period,
+                       int(r.n), float(r.mean), float(r.ci_low), float(r.ci_high)],
+                      [None, None, None, None, None, None, "0", f, f, f],
+                      SCOPE_FILL if code == scope else None)
+    sheet.finish()
+
+
+def _cell_value(value: Any) -> Any:
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_cell_value(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(str(_cell_value(v)) for v in value)
+    if isinstance(value, bool) or value is None:
+        return "" if value is None else str(value)
+    return value
+
+
+def _parameters_sheet(wb: Workbook, params: Scenario) -> None:
+    data = params.model_dump(mode="json")
+
+    def node_at(path: str) -> Any:
+        node: Any = data
+        for part in path.split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        return node
+
+    header = ["parameter", "value", "unit", "source", "range", "assumption"]
+    sheet = _Sheet(wb, "Parameters", header, [44, 40, 16, 90, 22, 12])
+    for path, leaf in flatten_parameters(params).items():
+        node = node_at(path)
+        rng = node.get("range") if isinstance(node, dict) else None
+        assumption = str(leaf["source"]).strip().lower().startswith(ASSUMPTION_PREFIX)
+        value = _cell_value(leaf["value"])
+        sheet.row([path, value, leaf["unit"], leaf["source"],
+                   "" if rng is None else f"[{rng[0]:g}, {rng[1]:g}]",
+                   "assumption" if assumption else ""],
+                  [None, "General" if isinstance(value, int | float) else None, None, None,
+                   None, None], ASSUMPTION_FILL if assumption else None)
+    sheet.finish()
+
+
+def _about_sheet(wb: Workbook, manifest: dict[str, Any], params: Scenario, scope: str,
+                 names: dict[str, str]) -> None:
+    env = manifest.get("environment") or {}
+    councils = [str(c) for c in manifest.get("councils") or []]
+    sheet = _Sheet(wb, "About", ["item", "value"], [34, 120])
+    rows: list[tuple[str, Any]] = [
+        ("Scenario", manifest.get("scenario")),
+        ("Description", params.description),
+        ("Scenario files (extends chain, root first)",
+         "; ".join(manifest.get("scenario_files") or [])),
+        ("Scenario hash", manifest.get("scenario_hash")),
+        ("Master seed", manifest.get("master_seed")),
+        ("Replications", manifest.get("replications")),
+        ("Councils run", f"{len(councils)}: " + ", ".join(names.get(c, c)
+                                                          for c in councils[:20])
+         + (f" and {len(councils) - 20} more" if len(councils) > 20 else "")),
+        ("Shown first on every sheet", f"{names.get(scope, scope)} ({scope})"),
+        ("caresim version", manifest.get("caresim_version")),
+        ("git commit", env.get("git_commit") or "unknown"),
+        ("Run started (UTC)", manifest.get("started_utc")),
+        ("Run finished (UTC)", manifest.get("finished_utc")),
+        ("Workbook written (UTC)", dt.datetime.now(dt.UTC).isoformat(timespec="seconds")),
+        ("Money", "GBP, cash (nominal) prices"),
+        ("Intervals", "95%; over replications only (the randomness of events with the "
+                      "parameters fixed), not over parameter uncertainty"),
+    ]
+    for key, value in rows:
+        sheet.row([key, "" if value is None else value])
+    sheet.row(["", ""])
+    sheet.row(["Sheet", "What it holds"], bold=True)
+    for name, text in SHEETS.items():
+        sheet.row([name, text])
+
+
+def write_workbook(path: Path, manifest: dict[str, Any], summary: pd.DataFrame,
+                   scorecard: pd.DataFrame, ledger: pd.DataFrame, scope: str) -> None:
+    """Write the run workbook.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The ``.xlsx`` file to write (replaced if it exists).
+    manifest : dict
+        The run manifest (``manifest.json``), with ``parameters``, ``scenario``,
+        ``scenario_files``, ``scenario_hash``, ``master_seed``, ``replications`` and
+        ``councils``.
+    summary : pandas.DataFrame
+        ``summary.parquet``: monthly and financial-year summaries over replications.
+    scorecard : pandas.DataFrame
+        ``scorecard.csv``.
+    ledger : pandas.DataFrame
+        ``ledger.csv`` (GBP cash, one row per replication, council and financial year).
+    scope : str
+        GSS code shown first on every sheet: the council of a one-council run, else
+        ``E92000001`` (England).
+    """
+    names = _names()
+    params = Scenario.model_validate(manifest["parameters"])
+    wb = Workbook(write_only=True)
+    _scorecard_sheet(wb, scorecard, scope, names)
+    _ledger_sheet(wb, ledger, scope, names)
+    _headline_sheet(wb, summary, scope, names)
+    _parameters_sheet(wb, params)
+    _about_sheet(wb, manifest, params, scope, names)
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.partial")
+    wb.save(tmp)
+    tmp.replace(path)
