@@ -151,6 +151,42 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from caresim.analysis.calibration import PARAMETERS
+    from caresim.api import calibrate
+
+    reps = _replications(args.replications) or 1
+    if reps == "auto":
+        raise InputError("calibrate --replications: expected a whole number; found 'auto'.")
+    if args.every < 1 or args.max_evaluations < 1:
+        raise InputError("calibrate: expected --every and --max-evaluations >= 1; found "
+                         f"{args.every} and {args.max_evaluations}.")
+    bar = None
+    if not args.quiet and sys.stderr.isatty():
+        from tqdm import tqdm
+
+        bar = tqdm(total=args.max_evaluations, desc="calibration", unit="eval", file=sys.stderr)
+
+    def progress(n: int, value: float) -> None:
+        if bar is not None:
+            bar.update(1)
+            bar.set_postfix(objective=f"{value:.4g}")
+
+    result = calibrate(args.scenario, Path(args.out), args.seed, reps, args.every,
+                       args.max_evaluations, _spec(args, reps), Path(args.write_scenario)
+                       if args.write_scenario else None, sys.argv, progress)
+    if bar is not None:
+        bar.close()
+    if not args.quiet:
+        fit = result.fit
+        print(f"wrote {result.folder}")
+        print(f"objective {fit.objective:.4g} after {fit.evaluations} evaluations; "
+              f"calibrated {len(PARAMETERS)} parameters:")
+        print(fit.identification[["parameter", "value", "std_error", "max_abs_correlation",
+                                  "identified"]].to_string(index=False))
+    return EXIT_OK
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from caresim.api import resolve_councils
     from caresim.scenario import load_scenario
@@ -263,6 +299,26 @@ def build_parser() -> argparse.ArgumentParser:
                    help="scenario file or bundled name (default: baseline)")
     _run_options(v)
     v.set_defaults(func=cmd_validate)
+
+    cal = sub.add_parser("calibrate", help="fit the calibrated assumptions to the published "
+                         "record to 2011/12",
+                         description="Fit the calibrated assumptions (caresim.analysis."
+                         "calibration.PARAMETERS) of SCENARIO (default: prior, the "
+                         "uncalibrated assumptions) to the verified and derived outturns up to "
+                         "2011/12, with common random numbers; writes OUT/calibration/<id>/ "
+                         "with calibrated.yaml, the components of the objective, the history "
+                         "and an identification report. --write-scenario PATH also writes the "
+                         "scenario there: that is how the shipped baseline is made.")
+    cal.add_argument("scenario", nargs="?", default="prior",
+                     help="the scenario holding the priors (default: prior)")
+    _run_options(cal)
+    cal.add_argument("--every", type=int, default=4, metavar="K",
+                     help="calibration sample: every K-th council in data order (default 4)")
+    cal.add_argument("--max-evaluations", type=int, default=200, metavar="N",
+                     help="budget of model evaluations (default 200)")
+    cal.add_argument("--write-scenario", metavar="PATH",
+                     help="also write the calibrated scenario to PATH")
+    cal.set_defaults(func=cmd_calibrate)
 
     c = sub.add_parser("check", help="validate scenario files without running them",
                        description="Validate each scenario file (and its extends chain).")

@@ -13,7 +13,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.patches import Patch
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from caresim.streams import NATIONAL
 
@@ -140,6 +140,18 @@ def money_scale(max_abs_gbp: float) -> tuple[float, str]:
     return 1e3, "GBP thousand"
 
 
+def _ci_label(n: int) -> str:
+    """Legend text of a 95% confidence band over ``n`` replications."""
+    if n < 5:
+        return f"95% confidence interval of the mean (only {n} replications, hence wide)"
+    return f"95% confidence interval of the mean ({n} replications)"
+
+
+def _thousands(ax) -> None:
+    ax.yaxis.set_major_formatter(FuncFormatter(
+        lambda x, _: f"{x:,.0f}" if abs(x) >= 100 else f"{x:g}"))
+
+
 def _fy_rows(fy_summary: pd.DataFrame, scope: str, metric: str) -> pd.DataFrame:
     f = fy_summary[(fy_summary["council_code"].astype(str) == scope)
                    & (fy_summary["metric"] == metric)]
@@ -194,8 +206,7 @@ def pb_share_report_figure(runs: list[tuple[str, pd.DataFrame, pd.DataFrame]],
             ax.fill_between(x, s["ci_low"].clip(0, 1) * 100, s["ci_high"].clip(0, 1) * 100,
                             color=color,
                             alpha=BAND_ALPHA, lw=0,
-                            label=f"{label}: 95% confidence interval of the mean "
-                            f"({n} replications)")
+                            label=f"{label}: {_ci_label(n)}")
         f = _fy_rows(fy, scope, "pb_share_ascof")
         if show_ascof and len(f):
             xf = [pd.Timestamp(int(p[:4]) + 1, 3, 31) for p in f["period"]]
@@ -290,9 +301,10 @@ def money_by_year_figure(fy_summary: pd.DataFrame, scope: str = NATIONAL,
         ax.grid(alpha=0.3)
         ax.set_ylim(bottom=0)
     axes[0][0].set_ylabel(f"{unit} a year")
+    _thousands(axes[0][0])
     handles, names = axes[0][0].get_legend_handles_labels()
     handles.append(Patch(color="grey", alpha=BAND_ALPHA))
-    names.append(f"shaded: 95% confidence interval of the mean ({n} replications)")
+    names.append(f"shaded: {_ci_label(n)}")
     fig.suptitle(title or "Adult social care spend and income by financial year", fontsize=12)
     fig.tight_layout(rect=(0, 0.1, 1, 1))
     fig.legend(handles, names, loc="lower center", ncol=2, fontsize=8.5, frameon=False)
@@ -340,6 +352,7 @@ def savings_figure(ledger_means: pd.DataFrame, title: str = "") -> plt.Figure:
     ax.axhline(0, color="black", lw=0.8)
     _fy_axis(ax, labels)
     ax.set_ylabel(f"{unit} in the year (cash)")
+    _thousands(ax)
     ax.set_title(title or "Cashable savings by lever against the requirement", fontsize=12)
     ax.grid(axis="y", alpha=0.3)
     handles, names = ax.get_legend_handles_labels()

@@ -59,7 +59,7 @@ def test_no_command_prints_help_and_exits_2(capsys: pytest.CaptureFixture[str]) 
 
 @pytest.mark.parametrize(("argv", "text"), [
     (["frobnicate"], "invalid choice: 'frobnicate'"),
-    (["run"], "the following arguments are required: scenario"),
+    (["run"], "expected a SCENARIO (file or bundled name) or --resume RUN_DIR"),
     (["diff", "baseline"], "the following arguments are required: b"),
     (["check"], "the following arguments are required: scenario"),
     (["run", "baseline", "--seed", "abc"], "invalid int value: 'abc'"),

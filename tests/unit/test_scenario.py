@@ -17,8 +17,10 @@ from caresim.cli import main
 from caresim.errors import ScenarioError
 from caresim.params.schema import Scenario
 
-BUNDLED = ["baseline", "deep_austerity", "grant_extended", "no_grant", "prevention_first"]
+BUNDLED = ["baseline", "deep_austerity", "grant_extended", "no_grant", "prevention_first",
+           "prior"]
 BASELINE = sc.bundled_dir() / "baseline.yaml"
+ROOT = sc.bundled_dir() / "prior.yaml"  # the root of every bundled chain (no extends)
 
 
 def write(path: Path, text: str) -> Path:
@@ -42,7 +44,7 @@ def baseline() -> sc.ResolvedScenario:
 
 def test_bundled_child_resolves_its_chain(baseline: sc.ResolvedScenario) -> None:
     s = sc.load_scenario("no_grant")
-    assert [Path(f).name for f in s.files] == ["baseline.yaml", "no_grant.yaml"]
+    assert [Path(f).name for f in s.files] == ["prior.yaml", "baseline.yaml", "no_grant.yaml"]
     assert s.name == "no_grant"
     assert s.params.grant.tranches_gbp.values == {dt.date(2008, 4, 1): 0.0}
     # everything the child does not set comes from the parent
@@ -65,12 +67,13 @@ def test_three_level_chain_and_provenance(tmp_path: Path) -> None:
           spend_per_month: {value: 0.2, unit: fraction, source: "leaf file"}
         """, name="leaf.yaml", parent="mid.yaml")
     s = sc.load_scenario(leaf)
-    assert [Path(f).name for f in s.files] == ["baseline.yaml", "mid.yaml", "leaf.yaml"]
+    assert [Path(f).name for f in s.files] == ["prior.yaml", "baseline.yaml", "mid.yaml",
+                                                "leaf.yaml"]
     assert s.params.finance.pass_through.value == 0.6
     assert s.params.grant.spend_per_month.value == 0.2
     assert s.provenance["finance.pass_through"] == str(mid)
     assert s.provenance["grant.spend_per_month"] == str(leaf)
-    assert Path(s.provenance["grant.tranches_gbp"]).name == "baseline.yaml"
+    assert Path(s.provenance["grant.tranches_gbp"]).name == "prior.yaml"
 
 
 def test_error_names_the_child_that_set_the_bad_key(tmp_path: Path) -> None:
@@ -102,7 +105,7 @@ def test_section_level_error_names_the_child(tmp_path: Path) -> None:
 
 
 def test_parent_error_names_the_parent_when_child_is_fine(tmp_path: Path) -> None:
-    parent = write(tmp_path / "root.yaml", BASELINE.read_text(encoding="utf-8").replace(
+    parent = write(tmp_path / "root.yaml", ROOT.read_text(encoding="utf-8").replace(
         "unit: contacts/year", "unit: contacts/month"))
     leaf = child(tmp_path, "name: leaf\n", parent="root.yaml")
     with pytest.raises(ScenarioError) as info:
@@ -115,14 +118,14 @@ def test_extends_is_relative_to_the_file_not_the_cwd(tmp_path: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     sub = tmp_path / "sub"
     sub.mkdir()
-    write(sub / "root.yaml", BASELINE.read_text(encoding="utf-8"))
+    write(sub / "root.yaml", ROOT.read_text(encoding="utf-8"))
     leaf = child(sub, "name: leaf\n", parent="root.yaml")
     monkeypatch.chdir(tmp_path)
     assert sc.load_scenario(leaf).files[0] == str(sub / "root.yaml")
 
 
 def test_name_defaults_to_the_file_stem(tmp_path: Path) -> None:
-    text = BASELINE.read_text(encoding="utf-8").replace("name: baseline\n", "")
+    text = ROOT.read_text(encoding="utf-8").replace("name: prior\n", "")
     path = write(tmp_path / "my_root.yaml", text)
     assert sc.load_scenario(path).name == "my_root"
 

@@ -162,17 +162,17 @@ TARGETS: tuple[Target, ...] = (
        "PSS-EX1, 4% of GCE", "asc_expenditure.csv", "verified", 1.0, "flow over the year"),
     # thresholds
     _t("councils at substantial or higher", "2008-09", 0.716, "fraction",
-       "threshold_substantial_plus/councils", "fy", "CQC 2008-09: of 148 councils 3 critical, "
+       "share_councils_substantial_plus", "fy", "CQC 2008-09: of 148 councils 3 critical, "
        "103 substantial", "facs_eligibility_thresholds.csv", "verified", 1.0,
        "thresholds in force during the year"),
     _t("councils at substantial or higher", "2009-10", 0.80, "fraction",
-       "threshold_substantial_plus/councils", "fy", "PSSRU: 80% substantial-or-critical",
+       "share_councils_substantial_plus", "fy", "PSSRU: 80% substantial-or-critical",
        "facs_eligibility_thresholds.csv", "verified", 1.0, "thresholds in force during the year"),
     _t("councils at substantial or higher", "2010-11", 0.78, "fraction",
-       "threshold_substantial_plus/councils", "fy", "CQC State of Care 2011/12",
+       "share_councils_substantial_plus", "fy", "CQC State of Care 2011/12",
        "facs_eligibility_thresholds.csv", "verified", 1.0, "thresholds in force during the year"),
     _t("councils at substantial or higher", "2011-12", 0.835, "fraction",
-       "threshold_substantial_plus/councils", "fy", "ADASS 82%, CQC 83%, PSSRU 85% (midpoint)",
+       "share_councils_substantial_plus", "fy", "ADASS 82%, CQC 83%, PSSRU 85% (midpoint)",
        "facs_eligibility_thresholds.csv", "verified", 1.0, "thresholds in force during the year"),
     # grant
     _t("Social Care Reform Grant", "2008-09", 84e6, "GBP", "grant_received_gbp", "fy",
