@@ -225,6 +225,10 @@ def _complete(store: RunStore, spec: ExecutorSpec, progress: Progress | None
         "timeseries": tables.timeseries, "financial_years": tables.financial_years,
         "summary": tables.summary, "scorecard": tables.scorecard, "ledger": tables.ledger,
     }, manifest, figures)
+    from caresim.workbook import write_workbook
+
+    write_workbook(store.folder / "workbook.xlsx", manifest, tables.summary, tables.scorecard,
+                   tables.ledger, scope)
     import matplotlib.pyplot as plt
 
     for fig in figures.values():

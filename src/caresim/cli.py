@@ -320,6 +320,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="also write the calibrated scenario to PATH")
     cal.set_defaults(func=cmd_calibrate)
 
+    from caresim.cli_report import register as register_report
+
+    register_report(sub)
+
     c = sub.add_parser("check", help="validate scenario files without running them",
                        description="Validate each scenario file (and its extends chain).")
     c.add_argument("scenario", nargs="+", help="scenario files or bundled names")

@@ -77,13 +77,13 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "of meeting each target and its interval; the budget ledger by financial year in "
         "cash and at 2008-09 prices; PB share, spend and savings plots; and the model "
         "description under the STRESS-DES headings. With --against, a comparison section "
-        "gives the other run's headline differences (B - A) with 95%% intervals and an "
-        "overlaid PB share plot.")
+        "gives the headline differences of the other run minus this one, with 95% "
+        "intervals, and an overlaid PB share plot.")
     p.add_argument("run_dir", metavar="RUN_DIR",
                    help="a run folder written by `caresim run` (OUT/<scenario>/<run-id>/, "
                    "containing manifest.json)")
     p.add_argument("--against", metavar="RUN_DIR",
-                   help="a second run folder to compare with (differences are B - A, this "
-                   "run being A); it must include the council reported")
+                   help="a second run folder to compare with (differences are that run minus this "
+                   "one); it must include the council reported")
     p.set_defaults(func=cmd_report)
     return p

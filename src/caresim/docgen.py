@@ -34,11 +34,13 @@ PROCESS_MODULES = (
 )
 
 
-def _doc(module: str) -> str:
+def doc(module: str) -> str:
+    """The cleaned docstring of ``module``."""
     return inspect.cleandoc(importlib.import_module(module).__doc__ or "")
 
 
-def _population_columns() -> list[tuple[str, str, str]]:
+def population_columns() -> list[tuple[str, str, str]]:
+    """(column, type, meaning) of every population column, read from its source."""
     from caresim.model import population
 
     src = inspect.getsource(population)
@@ -87,7 +89,7 @@ def model_md() -> str:
            "This description follows the ODD protocol and the STRESS-DES reporting headings. "
            "Each process section is the docstring of the module that implements it, so the text "
            "cannot drift from the code.\n\n",
-           "## 1. Purpose\n\n", _doc("caresim"), "\n\n",
+           "## 1. Purpose\n\n", doc("caresim"), "\n\n",
            "Questions it answers: what the personalisation reforms and the Social Care Reform "
            "Grant did to personal budget uptake, spend and unmet need, and what would have "
            "happened under other grant, austerity and prevention paths; every run is scored "
@@ -96,7 +98,7 @@ def model_md() -> str:
            "## 2. Entities, state variables and scales\n\n",
            "**Service user** (one row per person in service, `caresim.model.population`):\n\n",
            "| column | type | meaning |\n|---|---|---|\n"]
-    for name, typ, meaning in _population_columns():
+    for name, typ, meaning in population_columns():
         out.append(f"| `{name}` | {typ} | {meaning} |\n")
     out += ["\n**Council** (arrays over councils, `caresim.model.state.ModelState`): readiness R, "
             "transformation speed, FACS threshold, assessment and review FTE, net budget, price "
@@ -109,15 +111,15 @@ def model_md() -> str:
             "**Scales.** 152 councils (2009 boundaries); clock in days from 1 April 2008 to 31 "
             "March 2020 by default; monthly calendar steps; financial years April to March; "
             "money in nominal GBP.\n\n",
-            "## 3. Process overview and scheduling\n\n", _doc("caresim.model.model"), "\n\n",
+            "## 3. Process overview and scheduling\n\n", doc("caresim.model.model"), "\n\n",
             "## 4. Processes\n\n"]
     for title, module in PROCESS_MODULES:
-        out += [f"### {title.strip()}\n\n`{module}`\n\n", _doc(module), "\n\n"]
+        out += [f"### {title.strip()}\n\n`{module}`\n\n", doc(module), "\n\n"]
     out += ["## 5. Inputs: council data and the rules that fill gaps\n\n",
-            _doc("caresim.model.inputs"), "\n\n",
-            "## 6. Randomness\n\n", _doc("caresim.streams"), "\n\n",
-            "## 7. Indicators and the scorecard\n\n", _doc("caresim.recording"), "\n\n",
-            _doc("caresim.scorecard"), "\n\n",
+            doc("caresim.model.inputs"), "\n\n",
+            "## 6. Randomness\n\n", doc("caresim.streams"), "\n\n",
+            "## 7. Indicators and the scorecard\n\n", doc("caresim.recording"), "\n\n",
+            doc("caresim.scorecard"), "\n\n",
             "## 8. Parameters of the baseline scenario\n\n",
             "Every parameter with its value, unit and source. A source beginning `assumption:` "
             "has no published value; its range is used in sensitivity analysis (for dated "
@@ -130,8 +132,8 @@ def outputs_md() -> str:
     from caresim.model.state import LEDGER_LINES
     from caresim.recording import METRICS
 
-    out = [HEADER, "# Outputs\n\n", _doc("caresim.outputs"), "\n\n",
-           "## Tables\n\n", _doc("caresim.results"), "\n\n",
+    out = [HEADER, "# Outputs\n\n", doc("caresim.outputs"), "\n\n",
+           "## Tables\n\n", doc("caresim.results"), "\n\n",
            "`kind` is `stock` (value at the end of the period), `flow` (total over the period) "
            "or `ratio` (numerator / denominator, both reported as metrics of their own). Monthly "
            "periods are labelled with their last day; a stock at `2011-03-31` is the value at "
@@ -149,13 +151,13 @@ def outputs_md() -> str:
             "at the year's last month; `pb_share_ascof` and `users_served_in_fy` count everyone "
             "who had the service at any time in the year.\n\n",
             "## Ledger lines (`ledger.csv`, GBP cash)\n\n",
-            _doc("caresim.model.finance").split("\n\n")[0], "\n\n",
+            doc("caresim.model.finance").split("\n\n")[0], "\n\n",
             "| line |\n|---|\n"]
     out += [f"| `{line}` |\n" for line in LEDGER_LINES]
     out += ["\nIdentity: `closing_position = opening_budget + income_charges + income_nhs + "
             "grant_received - spend_total - (ring_fenced_closing - ring_fenced_opening)`; "
             "`savings_shortfall = max(0, savings_requirement - savings_total)`.\n\n",
-            "## Scorecard (`scorecard.csv`)\n\n", _doc("caresim.scorecard"), "\n"]
+            "## Scorecard (`scorecard.csv`)\n\n", doc("caresim.scorecard"), "\n"]
     return "".join(out)
 
 
@@ -169,8 +171,8 @@ def data_md() -> str:
         "`councils_england.md`) and `published/` (the published series used for calibration "
         "and validation, each row with its source, status and confidence; see "
         "`published/README.md`). Councils use 2009 boundaries throughout.\n\n",
-        "## Rules that fill what the data lacks\n\n", _doc("caresim.model.inputs"), "\n\n",
-        "## Starting state\n\n", _doc("caresim.model.initial"), "\n",
+        "## Rules that fill what the data lacks\n\n", doc("caresim.model.inputs"), "\n\n",
+        "## Starting state\n\n", doc("caresim.model.initial"), "\n",
     ])
 
 

@@ -109,6 +109,7 @@ def comparison_figure(differences: pd.DataFrame) -> plt.Figure:
 # labels, money scaled to the size of the council, targets drawn and named in the legend.
 
 BAND_ALPHA = 0.22
+LABEL_BOX = {"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85}
 RUN_COLORS = ("tab:blue", "tab:orange", "tab:green", "tab:purple")
 LEVER_COLORS = {
     "savings_procurement_gbp": ("procurement", "#4e79a7"),
@@ -142,9 +143,8 @@ def money_scale(max_abs_gbp: float) -> tuple[float, str]:
 
 def _ci_label(n: int) -> str:
     """Legend text of a 95% confidence band over ``n`` replications."""
-    if n < 5:
-        return f"95% confidence interval of the mean (only {n} replications, hence wide)"
-    return f"95% confidence interval of the mean ({n} replications)"
+    few = ": few, so wide" if n < 5 else ""
+    return f"95% confidence interval of the mean ({n} replications{few})"
 
 
 def _thousands(ax) -> None:
@@ -201,7 +201,7 @@ def pb_share_report_figure(runs: list[tuple[str, pd.DataFrame, pd.DataFrame]],
         first_x = x.min() if first_x is None else min(first_x, x.min())
         n = int(s["n"].max()) if len(s) else 0
         ax.plot(x, s["mean"] * 100, color=color, lw=2,
-                label=f"{label}: PB share on a date (ADASS measure), mean")
+                label=f"{label}: PB share on a date (ADASS), mean")
         if s["ci_low"].notna().any():
             ax.fill_between(x, s["ci_low"].clip(0, 1) * 100, s["ci_high"].clip(0, 1) * 100,
                             color=color,
@@ -225,14 +225,15 @@ def pb_share_report_figure(runs: list[tuple[str, pd.DataFrame, pd.DataFrame]],
                 else None)
         ax.annotate(f"target {value * 100:.0f}% by {when}", (date, value * 100),
                     xytext=(8, -12), textcoords="offset points", color="tab:red", fontsize=9,
-                    fontweight="bold")
+                    fontweight="bold", bbox=LABEL_BOX)
     ambition = targets.get("pb_share_2013_ambition")
     if ambition is not None:
         date = pd.Timestamp(2013, 4, 1)
         ax.plot([date], [ambition * 100], marker="*", ms=13, mfc="white", mec="tab:red",
                 ls="none", label="2013 ambition: everyone eligible on a PB")
         ax.annotate(f"ambition {ambition * 100:.0f}% by 1 Apr 2013", (date, ambition * 100),
-                    xytext=(8, -12), textcoords="offset points", color="tab:red", fontsize=9)
+                    xytext=(8, -12), textcoords="offset points", color="tab:red", fontsize=9,
+                    bbox=LABEL_BOX)
     ax.set_ylabel("eligible community users with a PB or DP (%)")
     ax.set_xlabel("date (month end)")
     ax.set_ylim(0, 108)

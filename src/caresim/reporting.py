@@ -46,6 +46,8 @@ REPORT_MD = "report.md"
 FILES_DIR = "report_files"
 RUN_FILES = ("manifest.json", "summary.parquet", "scorecard.csv", "ledger.csv")
 """What a run folder must hold for a report to be written."""
+ALL_COUNCILS = 152
+"""Councils with adult social services responsibilities: a run of all of them is England."""
 BASE_FY = "2008-09"
 """Real terms are shown in the prices of this financial year."""
 
@@ -366,9 +368,10 @@ def _money(value: float, div: float) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     v = value / div
-    if abs(v) < 0.05:
-        return "0.0"
-    return f"({abs(v):,.1f})" if v < 0 else f"{v:,.1f}"
+    digits = 0 if div < 1e6 else 1  # GBP thousand as whole numbers, million to one decimal
+    if abs(v) < 0.5 * 10 ** -digits:
+        return f"{0:.{digits}f}"
+    return f"({abs(v):,.{digits}f})" if v < 0 else f"{v:,.{digits}f}"
 
 
 def _pct(value: float, digits: int = 1) -> str:
@@ -407,7 +410,12 @@ def _value(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def target_label(target: str) -> str:
+    """A plain-English label of a scorecard target (``pb_share_march_2010`` etc.)."""
     labels = {
         "pb_share_march_2010": "PB share on 31 March 2010",
         "pb_share_april_2011": "PB share on 1 April 2011",
@@ -556,7 +564,7 @@ def _ledger(run: RunFolder, name: str) -> list[Block]:
 def _savings_figure(led: pd.DataFrame, name: str) -> Figure:
     from caresim import plotting
 
-    fig = plotting.savings_figure(led, title=f"{name}: cashable savings by lever against the "
+    fig = plotting.savings_figure(led, title=f"{_cap(name)}: cashable savings by lever against the "
                                              "requirement (cash, mean over replications)")
     return Figure("savings", _png(fig),
                   "Cashable savings each year by lever (stacked bars), against the savings "
@@ -571,11 +579,11 @@ def _plots(run: RunFolder, name: str) -> list[Block]:
                ("pb_share_march_2010", "pb_share_april_2011", "pb_share_2013_ambition")}
     pb = plotting.pb_share_report_figure(
         [(run.manifest.get("scenario", "run"), run.monthly, run.fy)], targets, run.scope,
-        title=f"{name}: personal budget share against the Putting People First targets")
+        title=f"{_cap(name)}: personal budget share against the Putting People First targets")
     fys = sorted(run.fy["period"].unique())
     money = plotting.money_by_year_figure(
         run.fy, run.scope, deflator(run.scenario.params, fys), BASE_FY,
-        title=f"{name}: adult social care spend and income by financial year")
+        title=f"{_cap(name)}: adult social care spend and income by financial year")
     n = int(run.manifest.get("replications", 0))
     return [
         Heading(2, "4. Personal budget share"),
@@ -606,8 +614,9 @@ def _comparison(a: RunFolder, b: RunFolder, name: str) -> list[Block]:
         how = ("Both runs used master seed " f"{ma.get('master_seed')} and the same councils, so "
                "they share common random numbers (each random decision drew from the same "
                "stream in both). The intervals shown are nevertheless computed from the two "
-               "summaries as if the runs were independent (Welch t interval); a paired "
-               "analysis of the replication tables would usually give narrower ones.")
+               "summaries as if the runs were independent (Welch t interval), so they are "
+               "conservative; `caresim compare` runs the scenarios together and reports the "
+               "paired intervals, usually much narrower.")
     else:
         how = ("The runs differ in seed or councils, so they are **unpaired**: the intervals are "
                "Welch t intervals from the two summaries, treating the runs as independent.")
@@ -622,7 +631,7 @@ def _comparison(a: RunFolder, b: RunFolder, name: str) -> list[Block]:
                ("pb_share_march_2010", "pb_share_april_2011", "pb_share_2013_ambition")}
     fig = plotting.pb_share_report_figure([(la, a.monthly, a.fy), (lb, b.monthly, b.fy)],
                                           targets, a.scope, show_ascof=False,
-                                          title=f"{name}: PB share, {la} against {lb}")
+                                          title=f"{_cap(name)}: PB share, {la} against {lb}")
     return [
         Heading(2, f"6. Comparison: {lb} against {la}"),
         Table(["", "A (this run)", "B (compared with)"], [
@@ -645,6 +654,17 @@ def _comparison(a: RunFolder, b: RunFolder, name: str) -> list[Block]:
     ]
 
 
+def _timings(timings: dict[str, Any]) -> str:
+    parts = []
+    for key, value in timings.items():
+        if isinstance(value, list):
+            done = [float(v) for v in value if isinstance(v, int | float)]
+            parts.append(f"{key}: {len(done)} timed, {sum(done):,.1f} s in all")
+        elif isinstance(value, int | float):
+            parts.append(f"{key} {value:,.1f} s")
+    return ", ".join(parts) or "not recorded"
+
+
 def _md_table(text: str) -> Table:
     lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip().startswith("|")]
     cells = [[c.strip() for c in re.split(r"(?<!\\)\|", ln.strip("|"))] for ln in lines]
@@ -655,7 +675,7 @@ def _model_description(run: RunFolder) -> list[Block]:
     from caresim import docgen
     from caresim.results import summarise
 
-    doc = docgen._doc
+    doc = docgen.doc
     params = run.scenario.params
     m = run.manifest
     env = m.get("environment", {})
@@ -704,7 +724,7 @@ def _model_description(run: RunFolder) -> list[Block]:
     out += [Heading(4, "2.5 Components"),
             Heading(5, "2.5.1 Entities (service users, `caresim.model.population`)"),
             Table(["column", "type", "meaning"],
-                  [[f"`{a}`", b, c] for a, b, c in docgen._population_columns()]),
+                  [[f"`{a}`", b, c] for a, b, c in docgen.population_columns()]),
             Heading(5, "2.5.2 Activities"),
             Para("; ".join(f"{t.strip()} (`{mod}`)" for t, mod in docgen.PROCESS_MODULES) + "."),
             Heading(5, "2.5.3 Resources"),
@@ -744,9 +764,9 @@ def _model_description(run: RunFolder) -> list[Block]:
             Heading(4, "5.2 Random sampling"), Doc(doc("caresim.streams")),
             Heading(4, "5.3 Model execution"), Doc(doc("caresim.runner")),
             Heading(4, "5.4 System specification"),
-            Para(f"Platform {env.get('platform', '?')}; {m.get('workers', '?')} worker(s); "
-                 "timings (seconds): " + ", ".join(
-                     f"{k} {v}" for k, v in (m.get("timings_seconds") or {}).items()) + "."),
+            Para(f"Platform {env.get('platform', '?')}; executor: "
+                 f"{m.get('executor', m.get('workers', 'not recorded'))}; timings: "
+                 + _timings(m.get("timings_seconds") or {}) + "."),
             Heading(3, "6. Code access"),
             Para(f"caresim {m.get('caresim_version')}, git commit "
                  f"`{env.get('git_commit') or 'unknown'}`; the run is reproduced bit for bit by "
@@ -764,6 +784,9 @@ def build_report(run: RunFolder, against: RunFolder | None = None) -> list[Block
         When ``against`` does not cover the council reported.
     """
     name = scope_name(run.scope)
+    n_councils = len(run.manifest.get("councils") or [])
+    if run.scope == NATIONAL and n_councils < ALL_COUNCILS:
+        name = f"the {n_councils} councils run, together"
     if against is not None and run.scope not in set(against.summary["council_code"]):
         raise RunStoreError(f"--against {against.path}: expected a run that includes "
                             f"{name} ({run.scope}); found councils "

@@ -1,0 +1,240 @@
+"""The run report and workbook: what they contain, that the HTML is self-contained, and the
+errors for a folder that is not a run (DESIGN §1, §7, §9)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from caresim.errors import RunStoreError
+from caresim.streams import NATIONAL
+
+RUTLAND = "E06000017"
+SHEETS = ("Scorecard", "Ledger", "Headline by year", "Parameters", "About")
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def make_runs(root: Path) -> tuple[Path, Path]:
+    """Two tiny run folders (Rutland, 2 replications): baseline and no_grant."""
+    from caresim.api import run_scenario
+
+    a, _ = run_scenario("baseline", root, replications=2, councils=["Rutland"])
+    b, _ = run_scenario("no_grant", root, replications=2, councils=["Rutland"])
+    return a, b
+
+
+@pytest.fixture(scope="session")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return make_runs(tmp_path_factory.mktemp("report_runs"))
+
+
+@pytest.fixture(scope="session")
+def report(runs: tuple[Path, Path]) -> tuple[Path, Path]:
+    """The baseline run's report, compared with no_grant."""
+    from caresim.reporting import write_report
+
+    return write_report(runs[0], against=runs[1])
+
+
+@pytest.fixture(scope="session")
+def html(report: tuple[Path, Path]) -> str:
+    return report[0].read_text(encoding="utf-8")
+
+
+def test_report_files_are_in_the_run_folder(runs, report) -> None:
+    html_path, md_path = report
+    assert html_path == runs[0] / "report.html" and html_path.stat().st_size > 0
+    assert md_path == runs[0] / "report.md" and md_path.stat().st_size > 0
+
+
+def _section(html: str, heading: str) -> str:
+    """The HTML from the level-2 heading ``heading`` to the next one."""
+    start = re.search(rf"<h2 id=\"[^\"]+\">{re.escape(heading)}</h2>", html)
+    assert start, heading
+    return html[start.end():].split("<h2", 1)[0]
+
+
+def test_html_has_scorecard_and_ledger(html: str) -> None:
+    scorecard = _section(html, "2. Target scorecard: Rutland")
+    assert "<table>" in scorecard
+    for text in ("PB share on 31 March 2010", "PB share on 1 April 2011", "p_met",
+                 "replications only"):
+        assert text in scorecard, text
+    ledger = _section(html, "3. Budget ledger by financial year: Rutland")
+    for text in ("Net budget set for the year", "Grant received", "Grant spent",
+                 "Total gross spend", "Savings requirement", "Procurement",
+                 "Shortfall against the requirement", "Closing position", "2010-11",
+                 "2008-09 prices", "finance.inflation_per_year"):
+        assert text in ledger, text
+
+
+def test_html_embeds_its_images(html: str) -> None:
+    images = re.findall(r'<img [^>]*src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
+    assert len(images) >= 2
+    import base64
+
+    for data in images:
+        assert base64.b64decode(data).startswith(PNG_MAGIC)
+
+
+def test_html_is_self_contained(html: str) -> None:
+    links = re.findall(r"""\b(?:src|href)\s*=\s*["']([^"']*)["']""", html, re.I)
+    assert links, "expected images and contents links"
+    external = [u for u in links if not (u.startswith("data:") or u.startswith("#"))]
+    assert external == []
+    assert "<script" not in html.lower()
+    assert "<link" not in html.lower()
+    assert "url(" not in html.lower()
+    for anchor in re.findall(r'href="#([^"]+)"', html):
+        assert f'id="{anchor}"' in html, anchor
+
+
+def test_html_sections(html: str) -> None:
+    for heading in ("1. What was run", "Parameters that differ from the bundled baseline",
+                    "4. Personal budget share", "5. Spend and income",
+                    "6. Comparison: no_grant against baseline", "Headline differences (B - A)",
+                    "7. Model description (STRESS-DES)", "2.2 Base model logic",
+                    "3.4 Assumptions", "5.2 Random sampling"):
+        assert heading in html, heading
+    assert "common random numbers" in html  # same seed and councils
+    # the model description is the code's own docstrings, not typed text
+    from caresim.docgen import _doc
+
+    first_line = _doc("caresim.streams").splitlines()[0]
+    assert first_line in html
+
+
+def test_markdown_refers_to_saved_pngs(runs, report) -> None:
+    md = report[1].read_text(encoding="utf-8")
+    refs = re.findall(r"!\[[^\]]*\]\((report_files/[^)]+\.png)\)", md)
+    assert len(refs) >= 2
+    for ref in refs:
+        png = runs[0] / ref
+        assert png.read_bytes().startswith(PNG_MAGIC), ref
+    assert "## 2. Target scorecard: Rutland" in md
+    assert "| Total gross spend |" in md
+
+
+def test_report_without_comparison(runs) -> None:
+    from caresim.reporting import write_report
+
+    html_path, md_path = write_report(runs[1])
+    text = html_path.read_text(encoding="utf-8")
+    assert "Comparison" not in text
+    assert "no_grant" in text
+    assert "grant.tranches_gbp" in text  # differs from the bundled baseline
+    assert md_path.exists()
+
+
+def test_deflator_compounds_the_scenario_inflation() -> None:
+    from caresim.reporting import deflator
+    from caresim.scenario import load_scenario
+
+    params = load_scenario("baseline").params
+    index = deflator(params, ["2008-09", "2009-10", "2010-11"])
+    rate = params.finance.inflation_per_year
+    import datetime as dt
+
+    assert index["2008-09"] == 1.0
+    assert index["2009-10"] == pytest.approx(1 + rate.at(dt.date(2009, 4, 1)))
+    assert index["2010-11"] == pytest.approx(index["2009-10"] * (1 + rate.at(dt.date(2010, 4, 1))))
+
+
+def test_headline_differences_interval() -> None:
+    from caresim.reporting import headline_differences
+
+    def summary(mean: float, sd: float) -> pd.DataFrame:
+        return pd.DataFrame({"council_code": [NATIONAL], "period": ["2010-11"],
+                             "metric": ["net_spend_gbp"], "unit": ["GBP"], "n": [4],
+                             "mean": [mean], "sd": [sd]})
+
+    d = headline_differences(summary(10.0, 2.0), summary(13.0, 2.0), NATIONAL)
+    row = d.iloc[0]
+    assert row["diff"] == pytest.approx(3.0)
+    assert row["diff_low"] < 3.0 < row["diff_high"]
+    assert row["diff_high"] - 3.0 == pytest.approx(3.0 - row["diff_low"])
+
+
+def test_workbook_has_every_sheet_filled(runs, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    from caresim.workbook import write_workbook
+
+    run = runs[0]
+    manifest = json.loads((run / "manifest.json").read_text())
+    path = tmp_path / "workbook.xlsx"
+    write_workbook(path, manifest, pd.read_parquet(run / "summary.parquet"),
+                   pd.read_csv(run / "scorecard.csv"), pd.read_csv(run / "ledger.csv"), RUTLAND)
+    wb = load_workbook(path)
+    assert tuple(wb.sheetnames) == SHEETS
+    for ws in wb:
+        assert ws.max_row > 1, ws.title
+        assert ws.freeze_panes == "A2", ws.title
+        assert all(c.font.bold for c in ws[1] if c.value is not None), ws.title
+        assert ws.column_dimensions["A"].width > 8, ws.title
+    # the selected scope first; England present too
+    assert wb["Scorecard"]["A2"].value == RUTLAND
+    assert wb["Ledger"]["A2"].value == RUTLAND
+    assert NATIONAL in {c.value for c in wb["Ledger"]["A"]}
+    headline = {c.value for c in wb["Headline by year"]["C"]}
+    assert {"pb_share_adass", "net_spend_gbp", "grant_received_gbp", "readiness"} <= headline
+    assert wb["Ledger"]["E2"].number_format.startswith("#,##0")
+    params = wb["Parameters"]
+    assert "assumption" in {c.value for c in params["F"]}
+    assert params.max_row > 50
+
+
+def _report_parser() -> argparse.ArgumentParser:
+    from caresim.cli_report import register
+
+    parser = argparse.ArgumentParser(prog="caresim")
+    register(parser.add_subparsers(dest="command"))
+    return parser
+
+
+def test_cli_report_missing_folder(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-run"
+    args = _report_parser().parse_args(["report", str(missing)])
+    with pytest.raises(RunStoreError) as info:
+        args.func(args)
+    message = str(info.value)
+    assert str(missing) in message and "manifest.json" in message
+
+
+def test_cli_report_folder_that_is_not_a_run(tmp_path: Path) -> None:
+    args = _report_parser().parse_args(["report", str(tmp_path)])
+    with pytest.raises(RunStoreError, match=r"without manifest\.json"):
+        args.func(args)
+
+
+def test_cli_report_writes_and_prints(runs, capsys: pytest.CaptureFixture[str]) -> None:
+    args = _report_parser().parse_args(["report", str(runs[1])])
+    assert args.func(args) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out == [f"wrote {runs[1] / 'report.html'}", f"wrote {runs[1] / 'report.md'}"]
+
+
+def test_cli_report_help_is_complete(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        _report_parser().parse_args(["report", "--help"])
+    out = capsys.readouterr().out
+    for text in ("RUN_DIR", "--against", "report.html", "report.md", "manifest.json"):
+        assert text in out, text
+
+
+def test_main_exit_status_2_for_a_missing_run(tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    from caresim.cli import build_parser, main
+
+    choices = build_parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    if "report" not in choices:
+        pytest.skip("caresim.cli does not register `report` yet (cli_report.register)")
+    missing = tmp_path / "no-such-run"
+    assert main(["report", str(missing)]) == 2
+    err = capsys.readouterr().err
+    assert str(missing) in err and "manifest.json" in err and "Traceback" not in err
