@@ -103,7 +103,7 @@ def test_html_sections(html: str) -> None:
         assert heading in html, heading
     assert "common random numbers" in html  # same seed and councils
     # the model description is the code's own docstrings, not typed text
-    from caresim.docgen import _doc
+    from caresim.docgen import doc as _doc
 
     first_line = _doc("caresim.streams").splitlines()[0]
     assert first_line in html
