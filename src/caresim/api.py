@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from caresim.analysis.headline import PRECISION_HEADLINES, headline_values
@@ -149,12 +150,15 @@ def _execute(tasks, spec: ExecutorSpec, store: RunStore | None, progress: Progre
 def run_scenario(path: str, out: Path, seed: int | None = None,
                  replications: int | str | None = None, councils: list[str] | None = None,
                  spec: ExecutorSpec | None = None, command: list[str] | None = None,
-                 progress: Progress | None = None, precision: float | None = None
-                 ) -> tuple[Path, RunOutputs]:
+                 progress: Progress | None = None, precision: float | None = None,
+                 parameter_uncertainty: int | None = None) -> tuple[Path, RunOutputs]:
     """Load, run and write a scenario; returns the run folder and the tables.
 
     ``replications="auto"`` adds replications until the 95% interval of the headline indicators
-    is within ``precision`` (relative half-width).
+    is within ``precision`` (relative half-width). ``parameter_uncertainty=N`` draws N
+    parameter sets (scrambled Sobol over every assumption's range and distribution, calibrated
+    parameters over their calibration range; seeded by the master seed) and runs each with the
+    same replications (common random numbers across sets).
 
     Raises
     ------
@@ -165,6 +169,10 @@ def run_scenario(path: str, out: Path, seed: int | None = None,
     auto = replications == "auto"
     if auto and (precision is None or precision <= 0):
         raise InputError("--replications auto needs --precision X (relative half-width, > 0).")
+    if parameter_uncertainty is not None and (auto or parameter_uncertainty < 1):
+        raise InputError("--parameter-uncertainty: expected a whole number >= 1 with a fixed "
+                         "--replications; found "
+                         f"{parameter_uncertainty} with replications {replications}.")
     scenario = load_scenario(path).with_run(
         seed=seed, replications=None if auto else replications)
     params, codes = resolve_councils(scenario, councils or [])
@@ -176,10 +184,23 @@ def run_scenario(path: str, out: Path, seed: int | None = None,
     info = {"scenario": scenario.name, "scenario_files": list(scenario.files),
             "scenario_hash": scenario.hash, "codes": codes, "replications": reps,
             "auto_precision": precision if auto else None, "command": command or [],
+            "parameter_sets": _parameter_sets(params, parameter_uncertainty),
             "started_utc": started.isoformat(), "parameters": params.model_dump(mode="json")}
     folder.parent.mkdir(parents=True, exist_ok=True)
-    store = RunStore.create(folder, info, 0 if auto else reps)
+    n_sets = max(1, len(info["parameter_sets"]))
+    store = RunStore.create(folder, info, 0 if auto else reps * n_sets)
     return _complete(store, spec, progress)
+
+
+def _parameter_sets(params: Scenario, n: int | None) -> list[dict[str, float]]:
+    """N draws of every assumption (and calibrated parameter), as {path: value} dicts."""
+    if not n:
+        return []
+    from caresim.analysis.sampling import assumption_parameters, draw
+
+    specs = assumption_parameters(params, include_calibrated=True)
+    values = draw(params, specs, n, "sobol", params.run.seed)
+    return [{spec.path: float(v) for spec, v in zip(specs, row, strict=True)} for row in values]
 
 
 def resume_run(run_dir: Path, spec: ExecutorSpec | None = None,
@@ -199,9 +220,20 @@ def _complete(store: RunStore, spec: ExecutorSpec, progress: Progress | None
     scope = scope_of(codes)
 
     def tasks_for(first: int, count: int):
-        return plan(info["scenario"], params, codes, count, first)
+        if not info.get("parameter_sets"):
+            return plan(info["scenario"], params, codes, count, first)
+        from caresim.analysis.sampling import apply_values
 
-    if info.get("auto_precision") and not store.states():
+        tasks = []
+        for k, values in enumerate(info["parameter_sets"]):
+            drawn = apply_values(params, values, note=f"parameter set {k} of "
+                                 f"{len(info['parameter_sets'])}")
+            tasks += plan(info["scenario"], drawn, codes, info["replications"], 0, k)
+        return tasks
+
+    if info.get("parameter_sets"):
+        results = _execute(tasks_for(0, 0), spec, store, progress)
+    elif info.get("auto_precision") and not store.states():
         results = _auto_batches(store, tasks_for, spec, info["auto_precision"], scope, progress)
     else:  # a fixed plan, or resuming an auto run: finish the tasks already planned
         results = _execute(tasks_for(0, len(store.states())), spec, store, progress)
@@ -215,6 +247,11 @@ def _complete(store: RunStore, spec: ExecutorSpec, progress: Progress | None
         "replications_rule": (f"auto: 95% interval within {info['auto_precision']:g} relative "
                               f"half-width for {', '.join(PRECISION_HEADLINES)}"
                               if info.get("auto_precision") else "fixed"),
+        "parameter_uncertainty": ({
+            "parameter_sets": len(info["parameter_sets"]), "design": "scrambled Sobol",
+            "seed": params.run.seed, "parameters": sorted(info["parameter_sets"][0]),
+            "intervals": "95% range over parameter sets and replications"}
+            if info.get("parameter_sets") else None),
         "councils": codes, "executor": spec.describe(), "command": info["command"],
         "started_utc": info["started_utc"], "environment": environment(),
         "timings_seconds": {"simulation": round(t_sim, 3),
@@ -480,12 +517,19 @@ def _calibrated_yaml(scenario: ResolvedScenario, fit, note: str, run_id: str, ev
         for key in leaf.path.split("."):
             node = node[key]
         entry = {"unit": node["unit"], "source": f"{note}; prior: {node['source']}"}
-        if leaf.dated:
+        se = float(fit.identification.loc[fit.identification["parameter"] == leaf.path,
+                                          "std_error"].iloc[0])
+        low = max(leaf.low, x - 2 * se) if np.isfinite(se) else leaf.low
+        high = min(leaf.high, x + 2 * se) if np.isfinite(se) else leaf.high
+        if leaf.dated:  # calibrated through a multiplier x: the range is relative to x
             entry["values"] = {k: float(v * x) for k, v in node["values"].items()}
-            entry["range"] = [float(leaf.low / x), float(leaf.high / x)]
+            entry["range"] = [float(low / x), float(high / x)]
         else:
             entry["value"] = float(x)
-            entry["range"] = [float(leaf.low), float(leaf.high)]
+            entry["range"] = [float(low), float(high)]
+        entry["distribution"] = "triangular"
+        entry["note"] = ("range: calibration uncertainty, value +- 2 standard errors "
+                         "(local Jacobian) within the prior range; triangular around the fit")
         cursor = overrides
         *parents, last = leaf.path.split(".")
         for key in parents:

@@ -70,9 +70,11 @@ def cmd_run(args: argparse.Namespace) -> int:
             raise InputError("run: expected a SCENARIO (file or bundled name) or --resume "
                              "RUN_DIR; found neither. See 'caresim run --help'.")
         n = reps if isinstance(reps, int) else None
+        n_tasks = n * (args.parameter_uncertainty or 1) if n else None
         folder, tables = run_scenario(args.scenario, Path(args.out), args.seed, reps,
-                                      args.council, _spec(args, n), sys.argv,
-                                      _progress(args.quiet), args.precision)
+                                      args.council, _spec(args, n_tasks), sys.argv,
+                                      _progress(args.quiet), args.precision,
+                                      args.parameter_uncertainty)
     if not args.quiet:
         print(f"wrote {folder}")
         print(format_scorecard(tables.scorecard))
@@ -89,8 +91,9 @@ def format_scorecard(card) -> str:
     names = dict(zip(load_councils()["code"], load_councils()["name"], strict=True))
     view = card[card["scope"] == scope]
     n = int(view["n"].max()) if len(view) else 0
-    lines = [f"scorecard for {names.get(scope, 'England')} over {n} replication(s) "
-             "(p_met: share of replications meeting the target, 95% interval):"]
+    covers = view["covers"].iloc[0] if len(view) else "replications"
+    lines = [f"scorecard for {names.get(scope, 'England')} over {n} run(s), {covers} "
+             "(p_met: share of runs meeting the target, 95% interval):"]
     for _, r in view.iterrows():
         if r["target"].startswith("prevention"):
             value, threshold = f"GBP {r['value'] / 1e6:,.1f}m", "> 0"
@@ -278,6 +281,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--precision", type=float, metavar="X",
                    help="with --replications auto: add replications until the 95%% interval "
                    "of the headline indicators has relative half-width <= X (e.g. 0.01)")
+    r.add_argument("--parameter-uncertainty", type=int, metavar="N",
+                   help="draw N parameter sets over every assumption's range (scrambled Sobol) "
+                   "and run each with the replications: intervals and the scorecard's "
+                   "probabilities then cover parameters and randomness")
     r.set_defaults(func=cmd_run)
 
     cmp_ = sub.add_parser("compare", help="paired differences between scenarios",

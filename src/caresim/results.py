@@ -45,10 +45,11 @@ def _metric_block(values: np.ndarray, metrics) -> np.ndarray:
 
 
 def _tidy(block: np.ndarray, periods: list, period_col: str, codes: list[str], metrics,
-          scenario: str, replication: int) -> pd.DataFrame:
+          scenario: str, replication: int, parameter_set: int) -> pd.DataFrame:
     n_p, n_c, n_m = block.shape
     frame = pd.DataFrame({
         "scenario": pd.Categorical([scenario] * (n_p * n_c * n_m)),
+        "parameter_set": np.full(n_p * n_c * n_m, parameter_set, dtype=np.int32),
         "replication": np.full(n_p * n_c * n_m, replication, dtype=np.int32),
         "council_code": pd.Categorical(np.tile(np.repeat(codes, n_m), n_p), categories=codes),
         period_col: np.repeat(np.asarray(periods, dtype=object), n_c * n_m),
@@ -63,12 +64,13 @@ def _tidy(block: np.ndarray, periods: list, period_col: str, codes: list[str], m
     return frame
 
 
-def monthly_table(res: ReplicationResult, scenario: str, replication: int) -> pd.DataFrame:
+def monthly_table(res: ReplicationResult, scenario: str, replication: int,
+                  parameter_set: int = 0) -> pd.DataFrame:
     """Monthly tidy rows for every council and England (``date`` = last day of the month)."""
     values = _with_national(res.monthly)
     block = _metric_block(values, MONTHLY_METRICS)
     table = _tidy(block, res.month_ends, "date", [*res.codes, NATIONAL], MONTHLY_METRICS,
-                  scenario, replication)
+                  scenario, replication, parameter_set)
     table["date"] = pd.to_datetime(table["date"])
     return table
 
@@ -94,15 +96,17 @@ def financial_year_values(res: ReplicationResult) -> tuple[list[str], np.ndarray
     return labels, out
 
 
-def fy_table(res: ReplicationResult, scenario: str, replication: int) -> pd.DataFrame:
+def fy_table(res: ReplicationResult, scenario: str, replication: int,
+             parameter_set: int = 0) -> pd.DataFrame:
     """Financial-year tidy rows for every council and England (``fy`` like ``2010-11``)."""
     labels, values = financial_year_values(res)
     block = _metric_block(values, FY_METRICS)
     return _tidy(block, labels, "fy", [*res.codes, NATIONAL], FY_METRICS, scenario,
-                 replication)
+                 replication, parameter_set)
 
 
-def ledger_table(res: ReplicationResult, scenario: str, replication: int) -> pd.DataFrame:
+def ledger_table(res: ReplicationResult, scenario: str, replication: int,
+                 parameter_set: int = 0) -> pd.DataFrame:
     """The budget ledger: one row per council (and England) and financial year, GBP cash."""
     frames = []
     codes = [*res.codes, NATIONAL]
@@ -112,25 +116,43 @@ def ledger_table(res: ReplicationResult, scenario: str, replication: int) -> pd.
         frame.insert(0, "council_code", codes)
         frame.insert(0, "fy", row["fy"])
         frame.insert(0, "replication", replication)
+        frame.insert(0, "parameter_set", parameter_set)
         frame.insert(0, "scenario", scenario)
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
 
 
-def summarise(table: pd.DataFrame, period_col: str, confidence: float = 0.95) -> pd.DataFrame:
-    """Summary over replications: ``n, mean, sd, ci_low, ci_high`` (t interval for the mean).
+COVERS_RANDOMNESS = "95% confidence interval of the mean over replications (randomness only)"
+COVERS_PARAMETERS = "95% range over parameter sets and replications (parameters and randomness)"
 
-    With one replication ``sd`` and the interval are NaN: one replication has no interval.
+
+def summarise(table: pd.DataFrame, period_col: str, confidence: float = 0.95) -> pd.DataFrame:
+    """Summary over runs: ``n, mean, sd, ci_low, ci_high, covers``.
+
+    With one parameter set the interval is the t interval of the mean over replications
+    (randomness only); with one replication ``sd`` and the interval are NaN, since one
+    replication has no interval. With several parameter sets (``--parameter-uncertainty``) the
+    interval is the central 95% range of the outcome over parameter sets and replications.
+    ``covers`` says which.
     """
     keys = ["scenario", "council_code", period_col, "metric", "unit"]
     g = table.groupby(keys, observed=True, sort=False)["value"]
     out = g.agg(n="count", mean="mean", sd="std").reset_index()
-    half = stats.t.ppf(0.5 + confidence / 2, np.maximum(out["n"] - 1, 1)) * out["sd"] / np.sqrt(
-        out["n"])
-    half = half.where(out["n"] > 1)
-    out["ci_low"] = out["mean"] - half
-    out["ci_high"] = out["mean"] + half
+    uncertain = "parameter_set" in table.columns and table["parameter_set"].nunique() > 1
+    if uncertain:
+        tail = (1 - confidence) / 2
+        q = g.quantile([tail, 1 - tail]).unstack()
+        q.columns = ["ci_low", "ci_high"]
+        out = out.merge(q.reset_index(), on=keys, how="left")
+        out["covers"] = COVERS_PARAMETERS
+    else:
+        half = stats.t.ppf(0.5 + confidence / 2, np.maximum(out["n"] - 1, 1)) * out["sd"] \
+            / np.sqrt(out["n"])
+        half = half.where(out["n"] > 1)
+        out["ci_low"] = out["mean"] - half
+        out["ci_high"] = out["mean"] + half
+        out["covers"] = COVERS_RANDOMNESS
     out = out.rename(columns={period_col: "period"})
     out["period"] = out["period"].astype(str)
     return out[["scenario", "council_code", "period", "metric", "unit", "n", "mean", "sd",
-                "ci_low", "ci_high"]]
+                "ci_low", "ci_high", "covers"]]

@@ -48,6 +48,7 @@ class Task:
     params_data: dict
     codes: tuple[str, ...]
     replication: int
+    parameter_set: int = 0
 
     @property
     def params(self) -> Scenario:
@@ -73,17 +74,20 @@ def run_task(index: int, task: Task) -> TaskResult:
 
     t0 = time.perf_counter()
     res = run_replication(task.params, list(task.codes), task.replication)
-    return TaskResult(index, monthly_table(res, task.scenario_name, task.replication),
-                      fy_table(res, task.scenario_name, task.replication),
-                      ledger_table(res, task.scenario_name, task.replication),
-                      time.perf_counter() - t0)
+    key = (task.scenario_name, task.replication, task.parameter_set)
+    return TaskResult(index, monthly_table(res, *key), fy_table(res, *key),
+                      ledger_table(res, *key), time.perf_counter() - t0)
 
 
 def plan(scenario_name: str, params: Scenario, codes: list[str], replications: int,
-         first_replication: int = 0) -> list[Task]:
-    """The run plan: one task per replication, in replication order."""
+         first_replication: int = 0, parameter_set: int = 0) -> list[Task]:
+    """The run plan: one task per replication, in replication order.
+
+    Every parameter set uses the same replication numbers, so parameter sets share common
+    random numbers.
+    """
     data = params.model_dump(mode="json")
-    return [Task(scenario_name, data, tuple(codes), r)
+    return [Task(scenario_name, data, tuple(codes), r, parameter_set)
             for r in range(first_replication, first_replication + replications)]
 
 

@@ -13,9 +13,10 @@ Targets, scored on ``pb_share_adass`` (``pb_share_ascof`` reported beside it):
   (2007-08) net budget >= 3.0%, 6.1%, 9.3% (CSR07);
 * ``prevention_savings_to_2010_11``: cumulative prevention savings to March 2011 > 0.
 
-``p_met`` is the share of replications meeting the target, with a 95% Wilson interval;
-``value`` is the mean over replications and ``met`` whether that mean meets the threshold.
-``covers`` says what the probability is over (``replications`` here).
+``p_met`` is the share of runs meeting the target, with a 95% Wilson interval; ``value`` is the
+mean over runs and ``met`` whether that mean meets the threshold. A run is one replication, or,
+under parameter uncertainty, one (parameter set, replication) pair; ``covers`` says which
+(``replications (randomness only)`` or ``parameter sets and replications``).
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def _first_met(series: pd.DataFrame, threshold: float) -> pd.Series:
 
 
 def _rows(per_rep: pd.DataFrame, target: str, threshold: float, first: pd.Series | None,
-          strict: bool = False) -> pd.DataFrame:
+          strict: bool = False, covers: str = "replications (randomness only)") -> pd.DataFrame:
     per_rep = per_rep.copy()
     per_rep["ok"] = per_rep["value"] > threshold if strict else per_rep["value"] >= threshold - 1e-12
     g = per_rep.groupby("council_code", observed=True)
@@ -63,14 +64,26 @@ def _rows(per_rep: pd.DataFrame, target: str, threshold: float, first: pd.Series
     out = out.reset_index().rename(columns={"council_code": "scope"})
     out["target"] = target
     out["threshold"] = threshold
-    out["covers"] = "replications"
+    out["covers"] = covers
     return out[["scope", "target", "threshold", "value", "met", "date_first_met", "p_met",
                 "p_met_low", "p_met_high", "n", "gap", "covers"]]
 
 
+def _run_units(frame: pd.DataFrame) -> pd.DataFrame:
+    """Replace ``replication`` by a run unit: (parameter set, replication) when sets vary."""
+    if "parameter_set" not in frame.columns:
+        return frame
+    unit = frame["parameter_set"].astype(np.int64) * 1_000_000 + frame["replication"]
+    return frame.assign(replication=unit)
+
+
 def scorecard(monthly: pd.DataFrame, fy: pd.DataFrame, ledger: pd.DataFrame,
               targets: Targets) -> pd.DataFrame:
-    """The scorecard from the tidy tables of all replications of one scenario."""
+    """The scorecard from the tidy tables of all runs of one scenario."""
+    uncertain = "parameter_set" in monthly.columns and monthly["parameter_set"].nunique() > 1
+    covers = ("parameter sets and replications (parameters and randomness)" if uncertain
+              else "replications (randomness only)")
+    monthly, fy, ledger = _run_units(monthly), _run_units(fy), _run_units(ledger)
     rows = []
     pb = monthly[monthly["metric"] == "pb_share_adass"][["replication", "council_code", "date",
                                                          "value"]]
@@ -82,7 +95,8 @@ def scorecard(monthly: pd.DataFrame, fy: pd.DataFrame, ledger: pd.DataFrame,
     ):
         at = pb[dates == pd.Timestamp(date)]
         if len(at):
-            rows.append(_rows(at, target, threshold, _first_met(pb, threshold)))
+            rows.append(_rows(at, target, threshold, _first_met(pb, threshold),
+                              covers=covers))
 
     offers = monthly[monthly["metric"].isin(["pb_offers", "pb_offer_opportunities"])]
     window = offers[(pd.to_datetime(offers["date"]) >= pd.Timestamp(2010, 10, 1))
@@ -92,7 +106,7 @@ def scorecard(monthly: pd.DataFrame, fy: pd.DataFrame, ledger: pd.DataFrame,
                               observed=True)["value"].sum().unstack("metric")
         share = (sums["pb_offers"] / sums["pb_offer_opportunities"]).rename("value").reset_index()
         rows.append(_rows(share, "offer_share_from_october_2010",
-                          targets.offer_share_from_october_2010.value, None))
+                          targets.offer_share_from_october_2010.value, None, covers=covers))
 
     if len(ledger):
         led = ledger.sort_values("fy")
@@ -106,11 +120,12 @@ def scorecard(monthly: pd.DataFrame, fy: pd.DataFrame, ledger: pd.DataFrame,
             if len(at):
                 v = (at["cum_savings"] / at["baseline_budget_gbp"]).rename("value")
                 frame = pd.concat([at[["replication", "council_code"]], v], axis=1)
-                rows.append(_rows(frame, f"savings_{label}", share, None))
+                rows.append(_rows(frame, f"savings_{label}", share, None, covers=covers))
         at = led[led["fy"] == "2010-11"]
         if len(at):
             frame = at[["replication", "council_code"]].assign(value=at["cum_prevention"])
-            rows.append(_rows(frame, "prevention_savings_to_2010_11", 0.0, None, strict=True))
+            rows.append(_rows(frame, "prevention_savings_to_2010_11", 0.0, None, strict=True,
+                              covers=covers))
     if not rows:
         return pd.DataFrame(columns=["scope", "target", "threshold", "value", "met",
                                      "date_first_met", "p_met", "p_met_low", "p_met_high", "n",
