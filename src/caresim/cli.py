@@ -330,6 +330,9 @@ def build_parser() -> argparse.ArgumentParser:
     from caresim.cli_report import register as register_report
 
     register_report(sub)
+    from caresim.cli_sensitivity import register as register_sensitivity
+
+    register_sensitivity(sub)
 
     c = sub.add_parser("check", help="validate scenario files without running them",
                        description="Validate each scenario file (and its extends chain).")

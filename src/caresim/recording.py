@@ -49,6 +49,7 @@ METRICS: tuple[Metric, ...] = (
     _M("assessment_fte", "FTE", "stock", "assessment staff"),
     _M("review_fte", "FTE", "stock", "review staff"),
     _M("threshold_substantial_plus", "councils", "stock", "councils whose FACS threshold is substantial or critical"),
+    _M("share_councils_substantial_plus", "fraction", "ratio", "share of councils whose FACS threshold is substantial or critical", "threshold_substantial_plus", "councils"),
     _M("ring_fenced_balance_gbp", "GBP", "stock", "unspent ring-fenced grant"),
     _M("package_cost_gbp_per_year", "GBP/year", "stock", "annual cost of all packages in place"),
     _M("pb_money_gbp_per_year", "GBP/year", "stock", "annual value of all personal budgets (managed and DP)"),

@@ -448,6 +448,19 @@ def _scorecard(run: RunFolder, name: str) -> list[Block]:
         styles.append("met" if bool(r["met"]) else "notmet")
     n = int(card["n"].max()) if len(card) else 0
     covers = ", ".join(sorted(set(card["covers"].astype(str)))) or "replications"
+    if "parameters" in covers:
+        scope_text = (f"**p_met** is the share of the {n} runs (parameter sets x replications) "
+                      "that met the target, with a 95% Wilson interval. It covers parameters "
+                      "and randomness: each parameter set is a draw of every assumption from "
+                      "its range, run with the same replications. It does not cover "
+                      "uncertainty in the model's structure.")
+    else:
+        scope_text = (f"**p_met** is the share of the {n} replications that met the target, "
+                      "with a 95% Wilson interval. The interval covers replications only: the "
+                      "randomness of events with every parameter fixed at its value. It does "
+                      "not cover uncertainty in the parameters themselves (see the assumptions "
+                      "in section 7; `caresim run --parameter-uncertainty N` does) or in the "
+                      "model's structure.")
     return [
         Heading(2, f"2. Target scorecard: {name}"),
         Para("PB shares are scored on `pb_share_adass` (people with a PB or direct payment / "
@@ -459,11 +472,7 @@ def _scorecard(run: RunFolder, name: str) -> list[Block]:
         Table(["target", "target value", "value (mean)", "met", "date first met",
                "p_met", "p_met 95% interval", "ASCOF 1C beside it"], rows,
               [False, True, True, False, False, True, True, True], styles),
-        Para(f"**p_met** is the share of the {n} replications that met the target, with a 95% "
-             f"Wilson interval. The interval covers {covers} only: the randomness of events "
-             "with every parameter fixed at its value. It does not cover uncertainty in the "
-             "parameters themselves (see the assumptions in section 7) or in the model's "
-             "structure."),
+        Para(scope_text),
     ]
 
 

@@ -6,7 +6,7 @@ the replication, the council and the stream's name, so results never depend on w
 what or in what order; results are sorted by the plan, not by completion.
 
 Executors all implement ``concurrent.futures.Executor``: serial (this process), local processes
-(spawn start method, workers recycled every few tasks so memory does not grow), or a Dask
+(spawn start method; each task returns tables, never the model, so workers stay small), or a Dask
 distributed cluster (``--scheduler tcp://HOST:PORT`` or ``--dask-local N``; the optional extra
 ``caresim[dask]``). Each task returns small tidy tables, never the live model.
 
@@ -161,8 +161,9 @@ def make_executor(spec: ExecutorSpec) -> Executor:
         return _DaskExecutor(spec)
     if spec.workers <= 1:
         return SerialExecutor()
-    return ProcessPoolExecutor(max_workers=spec.workers, mp_context=mp.get_context("spawn"),
-                               max_tasks_per_child=4)
+    # no max_tasks_per_child: on CPython 3.11 it deadlocks the pool once more than
+    # 4 x workers tasks are queued (gh-115634); workers return only small tidy tables
+    return ProcessPoolExecutor(max_workers=spec.workers, mp_context=mp.get_context("spawn"))
 
 
 def default_workers(n_tasks: int) -> int:

@@ -123,30 +123,24 @@ class StreamSet:
         # skipped when they already come grouped, as they often do).
         if np.all(council[1:] >= council[:-1]):
             order = None
-            sorted_c = council
         else:
             key = council
             if int(council.min()) >= 0 and int(council.max()) <= np.iinfo(np.uint16).max:
                 key = council.astype(np.uint16)  # numpy sorts 16-bit keys stably by radix
             order = np.argsort(key, kind="stable")
-            sorted_c = council[order]
-        bounds = (np.flatnonzero(sorted_c[1:] != sorted_c[:-1]) + 1).tolist()
-        starts = [0, *bounds]
-        ends = [*bounds, n]
-        groups = sorted_c[starts].tolist()
+        counts = np.bincount(council)
+        groups = np.flatnonzero(counts)
+        sizes = counts[groups].tolist()
         gens = self._by_name.get(name)
         if gens is None:
             gens = self._by_name[name] = {}
-        out = None
-        for c, s, e in zip(groups, starts, ends, strict=True):
+        values = []
+        for c, k in zip(groups.tolist(), sizes, strict=True):
             gen = gens.get(c)
             if gen is None:
                 gen = gens[c] = self.get(c, name)
-            values = draw(gen, e - s)
-            if out is None:
-                values = np.asarray(values)
-                out = np.empty((n, *values.shape[1:]), dtype=values.dtype)
-            out[s:e] = values
+            values.append(draw(gen, k))
+        out = np.concatenate(values) if len(values) > 1 else np.asarray(values[0])
         if order is not None:
             unsorted = np.empty_like(out)
             unsorted[order] = out

@@ -41,14 +41,17 @@ def enqueue(s: ModelState, req: dict[str, np.ndarray]) -> None:
     dur = np.full(len(req["t"]), a.dur_assessment_days.value)
     start = s.assess_pool.serve(req["council"], req["t"], dur, a.max_wait_days.value)
     s.rec.add_at("assessment_requests", req["council"])
-    served = ~np.isnan(start)
+    # index arrays rather than boolean masks throughout: the same rows, much faster
+    is_served = ~np.isnan(start)
+    served = np.flatnonzero(is_served)
     c = req["council"]
-    s.rec.add_at("assessments_started", c[served])
-    s.rec.add_at("assessment_wait_days", c[served], start[served] - req["t"][served])
-    s.assess_pending.push(t=start[served] + a.dur_assessment_days.value, council=c[served],
+    c_served, t_served, start_served = c[served], req["t"][served], start[served]
+    s.rec.add_at("assessments_started", c_served)
+    s.rec.add_at("assessment_wait_days", c_served, start_served - t_served)
+    s.assess_pending.push(t=start_served + a.dur_assessment_days.value, council=c_served,
                           age=req["age"][served], need=req["need"][served])
-    gave_up = ~served
-    if gave_up.any():
+    if len(served) < len(start):
+        gave_up = np.flatnonzero(~is_served)
         s.rec.add_at("reneged", c[gave_up])
         to_unmet(s, req["t"][gave_up] + a.max_wait_days.value, c[gave_up],
                  req["age"][gave_up], req["need"][gave_up])
@@ -72,14 +75,16 @@ def complete(s: ModelState, t1: float) -> dict[str, np.ndarray]:
     done = s.assess_pending.pop_due(t1)
     council, need = done["council"], done["need"]
     s.rec.add_at("assessments", council)
-    eligible = need >= s.threshold[council]
+    is_eligible = need >= s.threshold[council]
+    eligible = np.flatnonzero(is_eligible)
+    inel = np.flatnonzero(~is_eligible)
     s.rec.add_at("eligible", council[eligible])
-    inel = ~eligible
-    s.rec.add_at("ineligible", council[inel])
-    if inel.any():
-        ci = council[inel]
-        to_unmet(s, done["t"][inel], ci, done["age"][inel], need[inel])
-        _eligibility_savings(s, done["t"][inel], ci, done["age"][inel], need[inel])
+    ci = council[inel]
+    s.rec.add_at("ineligible", ci)
+    if len(inel):
+        ti, ai, ni = done["t"][inel], done["age"][inel], need[inel]
+        to_unmet(s, ti, ci, ai, ni)
+        _eligibility_savings(s, ti, ci, ai, ni)
     return {k: v[eligible] for k, v in done.items()}
 
 
@@ -94,11 +99,11 @@ def _eligibility_savings(s: ModelState, t: np.ndarray, council: np.ndarray, age:
     from caresim.model.population import COMMUNITY
 
     raised = s.eligibility_raised_from[council]
-    hit = (raised >= 0) & (need >= raised)
-    if not hit.any():
+    hit = np.flatnonzero((raised >= 0) & (need >= raised))
+    if len(hit) == 0:
         return
     c = council[hit]
-    cost = mean_cost(s, c, age[hit], need[hit], np.full(hit.sum(), COMMUNITY))
+    cost = mean_cost(s, c, age[hit], need[hit], np.full(len(hit), COMMUNITY))
     years = np.maximum(s.fy_end_day - t[hit], 0.0) / DAYS_PER_YEAR
     s.rec.add_at("savings_eligibility_gbp", c, cost * years)
 
@@ -106,7 +111,7 @@ def _eligibility_savings(s: ModelState, t: np.ndarray, council: np.ndarray, age:
 def unmet_returns(s: ModelState, t1: float) -> dict[str, np.ndarray]:
     """People leaving the unmet-need pool before ``t1``; those who return, with needs raised."""
     out = s.unmet_pool.pop_due(t1)
-    back = out["returns"]
+    back = np.flatnonzero(out["returns"])
     s.rec.add_at("returns_unmet", out["council"][back])
     need = np.minimum(out["need"][back] + 1, 3).astype(np.int8)
     return {"t": out["t"][back], "council": out["council"][back], "age": out["age"][back],

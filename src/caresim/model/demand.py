@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from caresim.model.sorting import group_time_order
+from caresim.model.sorting import group_time_order, searchsorted_right
 from caresim.model.state import ModelState
 
 MONTH_FRACTION_OF_YEAR = 1.0 / 12.0
@@ -56,7 +56,7 @@ def arrivals(s: ModelState, t0: float, t1: float, growth: float) -> dict[str, np
     u = s.draw("demand.arrival", council, lambda g, m: g.random((m, 3)))
     t = t0 + u[:, 0] * (t1 - t0)
     age = (u[:, 1] < d.share_65plus.value).astype(np.int8)
-    need = np.searchsorted(np.cumsum(d.need_mix_assessed.vector()), u[:, 2],
-                           side="right").clip(0, 3).astype(np.int8)
+    need = searchsorted_right(np.cumsum(d.need_mix_assessed.vector()),
+                              u[:, 2]).clip(0, 3).astype(np.int8)
     order = group_time_order(council, t)  # np.lexsort((t, council)), faster
     return {"t": t[order], "council": council[order], "age": age[order], "need": need[order]}

@@ -31,8 +31,8 @@ def draw_exit_times(s: ModelState, stream: str, council: np.ndarray, age: np.nda
     e = s.draw(stream, council, lambda g, k: g.standard_exponential(k))
     out = np.empty(len(t0))
     for (a, st), hz in s.hazards.items():
-        m = (age == a) & (setting == st)
-        if m.any():
+        m = np.flatnonzero((age == a) & (setting == st))  # indices: faster than a mask
+        if len(m):
             out[m] = hz.draw_times(t0[m], e[m])
     return out
 

@@ -35,11 +35,10 @@ import datetime as dt
 
 import numpy as np
 
-from caresim.calendar import DAYS_PER_YEAR
 from caresim.model.assessment import servers_for
 from caresim.model.costs import mean_cost
-from caresim.model.kernels import MonthEnd, month_end_pass
-from caresim.model.population import ARRANGED, COMMUNITY, RESIDENTIAL
+from caresim.model.kernels import MonthEnd, accrue_rows, month_end_pass
+from caresim.model.population import ARRANGED, COMMUNITY
 from caresim.model.reviews import review_servers
 from caresim.model.state import LEDGER_LINES, ModelState
 from caresim.params.schema import LEVERS, NEED_BANDS
@@ -55,14 +54,9 @@ def accrue(s: ModelState, idx: np.ndarray, t: np.ndarray | float) -> None:
     if len(idx) == 0:
         return
     pop = s.pop
-    days = np.maximum(np.asarray(t) - pop.t_accrued[idx], 0.0)
-    amount = pop.cost[idx] * days / DAYS_PER_YEAR
-    line = np.where(pop.setting[idx] == RESIDENTIAL, 0, 1 + pop.mode[idx])
-    key = pop.council[idx].astype(np.int64) * 4 + line
-    sums = np.bincount(key, amount, minlength=s.n * 4).reshape(s.n, 4)
+    sums = accrue_rows(idx, t, pop.council, pop.setting, pop.mode, pop.cost, pop.t_accrued, s.n)
     for j, name in enumerate(SPEND_LINES):
         s.rec.add(name, sums[:, j])
-    pop.t_accrued[idx] = t
 
 
 def _package_totals(s: ModelState) -> tuple[np.ndarray, np.ndarray]:

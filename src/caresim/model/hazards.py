@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from caresim.calendar import DAYS_PER_YEAR
+from caresim.model.sorting import searchsorted_right
 
 
 class PiecewiseHazard:
@@ -41,14 +42,14 @@ class PiecewiseHazard:
     def cumulative(self, t: np.ndarray) -> np.ndarray:
         """Cumulative hazard H(t) from the origin (dimensionless)."""
         t = np.asarray(t, dtype=float)
-        i = np.searchsorted(self.days, t, side="right") - 1
+        i = searchsorted_right(self.days, t) - 1
         i = np.clip(i, 0, len(self.days) - 1)
         return self.cum[i] + (t - self.days[i]) * self.rates[i]
 
     def inverse(self, target: np.ndarray) -> np.ndarray:
         """The time t at which H(t) = ``target`` (``inf`` where the hazard ends at zero)."""
         target = np.asarray(target, dtype=float)
-        i = np.searchsorted(self.cum, target, side="right") - 1
+        i = searchsorted_right(self.cum, target) - 1
         i = np.clip(i, 0, len(self.cum) - 1)
         rate = self.rates[i]
         with np.errstate(divide="ignore", invalid="ignore"):

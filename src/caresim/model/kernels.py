@@ -6,7 +6,12 @@ Both need every row; :func:`month_end_pass` does them in one pass. Rows are grou
 0 residential, 1 community council-arranged, 2 community council-managed PB, 3 community direct
 payment (the spend lines of :mod:`caresim.model.finance`).
 
-:func:`shadow_savings` is the one pass over the prevention-savings records each month.
+:func:`shadow_savings` is the one pass over the prevention-savings records each month,
+:func:`candidates` the one search of the population for people with a review or exit due
+(then :func:`due_events` and :func:`reviews_due` look only at those),
+:func:`accrue_rows` accrues the spend of the people reviewed or leaving, and
+:func:`indices_below` finds the records of a :class:`~caresim.model.buffers.RecordBuffer` that
+end. Kernels are compiled once and cached on disk (``cache=True``).
 
 Every sum adds its terms one at a time in row order, exactly as ``numpy.bincount`` does, so the
 two engines give bit-for-bit identical results:
@@ -20,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+
 import numpy as np
 
 from caresim.calendar import DAYS_PER_YEAR
@@ -58,79 +64,51 @@ def _month_end_loop(council, setting, mode, cost, t_accrued, active, t1, spend, 
                     cost_total, cost_pb, cost_dp):  # pragma: no cover - compiled by numba
     """One pass: accrue to ``t1`` and add to the per-council sums (outputs start at zero).
 
-    A council's running sums are kept in local variables while consecutive rows belong to it
-    (rows are mostly grouped by council); they are the same additions in the same order as
-    adding into the arrays, so the results equal ``bincount``'s.
+    Outputs have one extra council slot, ``n``, that takes the terms of rows outside a sum
+    (inactive rows; rows without a PB for ``cost_pb``...), so the loop has no branches that
+    depend on the data; each real slot receives its own terms in row order, as ``bincount``
+    adds them.
     """
-    cur = -1
-    s0 = s1 = s2 = s3 = 0.0
-    u0 = u1 = u2 = u3 = 0
-    tot = pbs = dps = 0.0
+    n = cost_total.shape[0] - 1
     for i in range(council.shape[0]):
-        if not active[i]:
-            continue
-        c = council[i]
-        if c != cur:
-            if cur >= 0:
-                spend[cur, 0] = s0
-                spend[cur, 1] = s1
-                spend[cur, 2] = s2
-                spend[cur, 3] = s3
-                users[cur, 0] = u0
-                users[cur, 1] = u1
-                users[cur, 2] = u2
-                users[cur, 3] = u3
-                cost_total[cur] = tot
-                cost_pb[cur] = pbs
-                cost_dp[cur] = dps
-            cur = c
-            s0 = spend[c, 0]
-            s1 = spend[c, 1]
-            s2 = spend[c, 2]
-            s3 = spend[c, 3]
-            u0 = users[c, 0]
-            u1 = users[c, 1]
-            u2 = users[c, 2]
-            u3 = users[c, 3]
-            tot = cost_total[c]
-            pbs = cost_pb[c]
-            dps = cost_dp[c]
+        a = active[i]
+        c = council[i] if a else n
         w = cost[i]
-        days = t1 - t_accrued[i]
+        ta = t_accrued[i]
+        days = t1 - ta
         if days < 0.0:
             days = 0.0
         amount = w * days / 365.25
-        t_accrued[i] = t1
-        tot += w
-        if setting[i] == 1:
-            s0 += amount
-            u0 += 1
-        else:
-            m = mode[i]
-            if m == 0:
-                s1 += amount
-                u1 += 1
-            elif m == 1:
-                s2 += amount
-                u2 += 1
-                pbs += w
-            else:
-                s3 += amount
-                u3 += 1
-                pbs += w
-                dps += w
-    if cur >= 0:
-        spend[cur, 0] = s0
-        spend[cur, 1] = s1
-        spend[cur, 2] = s2
-        spend[cur, 3] = s3
-        users[cur, 0] = u0
-        users[cur, 1] = u1
-        users[cur, 2] = u2
-        users[cur, 3] = u3
-        cost_total[cur] = tot
-        cost_pb[cur] = pbs
-        cost_dp[cur] = dps
+        t_accrued[i] = t1 if a else ta
+        line = 0 if setting[i] == 1 else 1 + mode[i]
+        spend[c, line] += amount
+        users[c, line] += 1
+        cost_total[c] += w
+        cost_pb[c if line >= 2 else n] += w
+        cost_dp[c if line == 3 else n] += w
+
+
+def _accrue_rows_loop(idx, t, council, setting, mode, cost, t_accrued,
+                      sums):  # pragma: no cover - compiled by numba
+    """Accrue rows ``idx`` to times ``t`` (one per row); ``sums[council, line]`` in idx order."""
+    for j in range(idx.shape[0]):
+        i = idx[j]
+        tj = t[j]
+        days = tj - t_accrued[i]
+        if days < 0.0:
+            days = 0.0
+        line = 0 if setting[i] == 1 else 1 + mode[i]
+        sums[council[i], line] += cost[i] * days / 365.25
+        t_accrued[i] = tj
+
+
+def _below_loop(x, v, out):  # pragma: no cover - compiled by numba
+    """Write the positions ``i`` with ``x[i] < v`` to ``out``, in order; return their count."""
+    k = 0
+    for i in range(x.shape[0]):
+        out[k] = i
+        k += x[i] < v
+    return k
 
 
 def _shadow_loop(t, t_from, council, avoided, live, t0, t1, out):  # pragma: no cover
@@ -153,6 +131,41 @@ def _shadow_loop(t, t_from, council, avoided, live, t0, t1, out):  # pragma: no 
         out[council[i]] += avoided[i] * days / 365.25
 
 
+def _candidates_loop(active, t_exit, t_review, t1, out):  # pragma: no cover - numba
+    """Write the active rows with ``t_exit < t1`` or ``t_review < t1`` to ``out``; count."""
+    k = 0
+    for i in range(active.shape[0]):
+        out[k] = i
+        k += active[i] & ((t_exit[i] < t1) | (t_review[i] < t1))
+    return k
+
+
+def _due_events_loop(cand, active, t_exit, t_review, queued, t1, due,
+                     leaving):  # pragma: no cover - compiled by numba
+    """Rows of ``cand`` with an exit or a queued review before ``t1``; count returned."""
+    k = 0
+    for j in range(cand.shape[0]):
+        i = cand[j]
+        te = t_exit[i]
+        tr = t_review[i] if queued[i] else np.inf
+        # np.minimum propagates NaN, so a NaN time makes a row not due
+        is_due = active[i] & (te == te) & (tr == tr) & ((te < t1) | (tr < t1))
+        due[k] = i
+        leaving[k] = te <= tr
+        k += is_due
+    return k
+
+
+def _reviews_due_loop(rows, active, queued, t_review, t1, out):  # pragma: no cover - numba
+    """Rows of ``rows`` that are active, not queued, with ``t_review < t1``; count returned."""
+    k = 0
+    for j in range(rows.shape[0]):
+        i = rows[j]
+        out[k] = i
+        k += active[i] & (not queued[i]) & (t_review[i] < t1)
+    return k
+
+
 _kernels: dict[str, Callable[..., None]] = {}
 
 
@@ -163,7 +176,10 @@ def _get_kernel(name: str = "month_end") -> Callable[..., None]:
             raise RuntimeError("engine='numba' requested but numba cannot be imported")
         import numba
 
-        py = {"month_end": _month_end_loop, "shadow": _shadow_loop}[name]
+        py = {"month_end": _month_end_loop, "shadow": _shadow_loop,
+              "candidates": _candidates_loop, "accrue": _accrue_rows_loop,
+              "below": _below_loop, "due_events": _due_events_loop,
+              "reviews_due": _reviews_due_loop}[name]
         kernel = _kernels[name] = numba.njit(cache=True, nogil=True)(py)
     return kernel
 
@@ -221,12 +237,12 @@ def month_end_pass(council: np.ndarray, setting: np.ndarray, mode: np.ndarray,
     t1 = float(t1)
     if _engine(engine) == "numpy":
         return _month_end_numpy(council, setting, mode, cost, t_accrued, active, t1, n)
-    spend = np.zeros((n, N_LINES))
-    users = np.zeros((n, N_LINES), dtype=np.int64)
-    cost_total, cost_pb, cost_dp = np.zeros(n), np.zeros(n), np.zeros(n)
+    spend = np.zeros((n + 1, N_LINES))
+    users = np.zeros((n + 1, N_LINES), dtype=np.int64)
+    cost_total, cost_pb, cost_dp = np.zeros(n + 1), np.zeros(n + 1), np.zeros(n + 1)
     _get_kernel()(council, setting, mode, cost, t_accrued, active, t1, spend, users,
                   cost_total, cost_pb, cost_dp)
-    return MonthEnd(spend, users, cost_total, cost_pb, cost_dp)
+    return MonthEnd(spend[:n], users[:n], cost_total[:n], cost_pb[:n], cost_dp[:n])
 
 
 def shadow_savings(t: np.ndarray, t_from: np.ndarray, council: np.ndarray,
@@ -247,3 +263,82 @@ def shadow_savings(t: np.ndarray, t_from: np.ndarray, council: np.ndarray,
     out = np.zeros(n)
     _get_kernel("shadow")(t, t_from, council, avoided_gbp_per_year, live, t0, t1, out)
     return out
+
+
+def candidates(active: np.ndarray, t_exit: np.ndarray, t_review: np.ndarray, t1: float,
+               engine: str | None = None) -> np.ndarray:
+    """Rows (increasing) that are active with an exit or a review time before ``t1``.
+
+    Same as ``np.flatnonzero(active & ((t_exit < t1) | (t_review < t1)))``.
+    """
+    t1 = float(t1)
+    if _engine(engine) == "numpy":
+        return np.flatnonzero(active & ((t_exit < t1) | (t_review < t1)))
+    out = np.empty(active.shape[0], dtype=np.intp)
+    k = _get_kernel("candidates")(active, t_exit, t_review, t1, out)
+    return out[:k].copy()
+
+
+def accrue_rows(idx: np.ndarray, t: np.ndarray | float, council: np.ndarray,
+                setting: np.ndarray, mode: np.ndarray, cost: np.ndarray, t_accrued: np.ndarray,
+                n: int, engine: str | None = None) -> np.ndarray:
+    """Accrue package spend of rows ``idx`` up to ``t`` (days); set their ``t_accrued``.
+
+    Returns ``[council, line]`` spend, each cell summed in the order of ``idx`` (as
+    ``bincount`` would). ``idx`` must not repeat a row.
+    """
+    if _engine(engine) == "numpy":
+        days = np.maximum(np.asarray(t) - t_accrued[idx], 0.0)
+        amount = cost[idx] * days / DAYS_PER_YEAR
+        line = np.where(setting[idx] == 1, 0, 1 + mode[idx])
+        key = council[idx].astype(np.int64) * N_LINES + line
+        sums = np.bincount(key, amount, minlength=n * N_LINES).reshape(n, N_LINES)
+        t_accrued[idx] = t
+        return sums
+    t = np.asarray(t, dtype=np.float64)
+    t = np.full(idx.shape, t) if t.ndim == 0 else np.ascontiguousarray(t)
+    sums = np.zeros((n, N_LINES))
+    _get_kernel("accrue")(idx, t, council, setting, mode, cost, t_accrued, sums)
+    return sums
+
+
+def indices_below(x: np.ndarray, v: float, engine: str | None = None) -> np.ndarray:
+    """``np.flatnonzero(x < v)`` in one pass."""
+    if _engine(engine) == "numpy":
+        return np.flatnonzero(x < v)
+    out = np.empty(x.shape[0], dtype=np.intp)
+    k = _get_kernel("below")(x, float(v), out)
+    return out[:k].copy()
+
+
+def due_events(cand: np.ndarray, active: np.ndarray, t_exit: np.ndarray, t_review: np.ndarray,
+               review_queued: np.ndarray, t1: float,
+               engine: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of ``cand`` whose next own event (exit, or queued review) falls before ``t1``.
+
+    Returns the rows (in the order of ``cand``) and whether each one's event is its exit
+    (exit time not after the review time). The event time is
+    ``np.minimum(t_exit, np.where(review_queued, t_review, inf))``.
+    """
+    t1 = float(t1)
+    if _engine(engine) == "numpy":
+        t_ex = t_exit[cand]
+        t_rev = np.where(review_queued[cand], t_review[cand], np.inf)
+        is_due = active[cand] & (np.minimum(t_ex, t_rev) < t1)
+        return cand[is_due], t_ex[is_due] <= t_rev[is_due]
+    due = np.empty(cand.shape[0], dtype=np.intp)
+    leaving = np.empty(cand.shape[0], dtype=np.bool_)
+    k = _get_kernel("due_events")(cand, active, t_exit, t_review, review_queued, t1, due,
+                                  leaving)
+    return due[:k].copy(), leaving[:k].copy()
+
+
+def reviews_due(rows: np.ndarray, active: np.ndarray, review_queued: np.ndarray,
+                t_review: np.ndarray, t1: float, engine: str | None = None) -> np.ndarray:
+    """Rows of ``rows`` (in order) that are active with a review due, not queued, before ``t1``."""
+    t1 = float(t1)
+    if _engine(engine) == "numpy":
+        return rows[active[rows] & ~review_queued[rows] & (t_review[rows] < t1)]
+    out = np.empty(rows.shape[0], dtype=np.intp)
+    k = _get_kernel("reviews_due")(rows, active, review_queued, t_review, t1, out)
+    return out[:k].copy()

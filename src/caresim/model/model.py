@@ -23,7 +23,12 @@ events never depend on simpy's tie-breaking):
 10. stocks are recorded.
 
 Between boundaries the population lives in numpy arrays advanced in vectorised batches
-(ENGINE.md); the model never prints or writes files.
+(ENGINE.md); the model never prints or writes files. Step 7 searches the population once for
+people with a review or exit before the month's end and then looks only at them; steps 8 and 10
+share one pass over the population (:mod:`caresim.model.kernels`: spend accrued and stocks
+counted together; nothing changes the population in between). These passes, the queues and the
+event buffers have fast paths (numba kernels, bucketed buffers, index arrays rather than
+boolean masks) that give the same numbers bit for bit as the plain numpy formulation.
 """
 
 from __future__ import annotations
@@ -48,10 +53,10 @@ from caresim.model import (
 )
 from caresim.model.finance import LEVER_METRICS
 from caresim.model.inputs import CouncilInputs, derive_inputs
-from caresim.model.kernels import MonthEnd
+from caresim.model.kernels import MonthEnd, candidates, due_events
 from caresim.model.population import Population
 from caresim.model.queueing import ServerPool
-from caresim.model.state import ModelState
+from caresim.model.state import ModelState, person_buffer, reablement_buffer, unmet_buffer
 from caresim.params.schema import NEED_BANDS, Scenario
 from caresim.recording import INDEX, Recorder
 from caresim.streams import StreamSet
@@ -96,6 +101,8 @@ def build_state(params: Scenario, codes: list[str], replication: int,
     streams = StreamSet(params.run.seed, replication, inp.codes)
     n_months = len(cal.month_ends())
     expected = int((inp.users_community.sum() + inp.users_residential.sum()) * 1.6) + 1024
+    # buffers bucket their rows by month, so each month's pop takes whole buckets
+    edges = np.array([cal.day(d) for d in cal.month_starts()])
     s = ModelState(
         p=params, cal=cal, inp=inp, streams=streams, rec=Recorder(n_months, n),
         pop=Population(expected), hazards=exits.build_hazards(params, cal),
@@ -109,6 +116,8 @@ def build_state(params: Scenario, codes: list[str], replication: int,
         eligibility_raised_from=np.full(n, -1, np.int8), rf_balance_gbp=np.zeros(n),
         grant_this_fy_gbp=np.zeros(n), ring_fenced=True, reablement_places_left=np.zeros(n),
         last_prevention_savings_gbp=np.zeros(n), assessments_last_fy=np.zeros(n),
+        assess_pending=person_buffer(edges), unmet_pool=unmet_buffer(edges),
+        reablement_pending=reablement_buffer(edges), relapse_pending=person_buffer(edges),
     )
     a_fte, r_fte, assessments_per_year = initial.initial_staff(s)
     s.assessment_fte, s.review_fte = a_fte, r_fte
@@ -127,26 +136,23 @@ def user_events(s: ModelState, t1: float) -> None:
     """Apply every review and exit falling before ``t1``, each person's in time order.
 
     Only rows with an exit or a review (due or queued) before ``t1`` at the start can take
-    part: the passes below touch no other row, so they are searched once and then only these
-    candidates are scanned, in row order.
+    part, so they are found once and only they are scanned, in row order. After a pass only
+    the rows it reviewed can have a further event before ``t1`` (nothing else changed), so
+    the next pass scans only them.
     """
     pop = s.pop
-    cand = np.flatnonzero(pop.active & ((pop.t_exit < t1) | (pop.t_review < t1)))
+    cand = candidates(pop.active, pop.t_exit, pop.t_review, t1)
     reviews.enqueue_due(s, t1, cand)
     while len(cand):
-        t_exit = pop.t_exit[cand]
-        t_rev = np.where(pop.review_queued[cand], pop.t_review[cand], np.inf)
-        is_due = pop.active[cand] & (np.minimum(t_exit, t_rev) < t1)
-        due = cand[is_due]
+        due, leaving = due_events(cand, pop.active, pop.t_exit, pop.t_review, pop.review_queued,
+                                  t1)
         if len(due) == 0:
             break
-        leaving = t_exit[is_due] <= t_rev[is_due]
-        ex = due[leaving]
+        ex = due[np.flatnonzero(leaving)]
         finance.accrue(s, ex, pop.t_exit[ex])
         exits.leave(s, ex)
-        reviews.review(s, due[~leaving])
-        # people who left can take no further part
-        cand = cand[pop.active[cand]]
+        cand = due[np.flatnonzero(~leaving)]
+        reviews.review(s, cand)
         reviews.enqueue_due(s, t1, cand)
 
 

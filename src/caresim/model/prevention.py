@@ -60,20 +60,23 @@ def route(s: ModelState, people: dict[str, np.ndarray]) -> None:
     rank_in_council = cum - before_block[c_sorted]  # 1-based among community-bound
     inv_rank[order] = rank_in_council
     places = np.floor(s.reablement_places_left).astype(np.int64)
-    reable = community & (inv_rank <= places[council])
+    is_reabled = community & (inv_rank <= places[council])
+    # index arrays rather than boolean masks: the same rows, much faster
+    reable = np.flatnonzero(is_reabled)
+    direct = np.flatnonzero(~is_reabled)
     taken = np.bincount(council[reable], minlength=s.n)
     s.reablement_places_left -= taken
-    direct = ~reable
     services.start(s, t[direct], council[direct], age[direct], need[direct],
-                   np.zeros(direct.sum(), bool),
+                   np.zeros(len(direct), bool),
                    np.where(community[direct], COMMUNITY, RESIDENTIAL).astype(np.int8))
-    if reable.any():
+    if len(reable):
         c = council[reable]
         r = s.p.reablement
-        assessed = draw_cost(s, "prevention.assessed_cost", c, age[reable], need[reable],
+        age_r, need_r = age[reable], need[reable]
+        assessed = draw_cost(s, "prevention.assessed_cost", c, age_r, need_r,
                              np.full(len(c), COMMUNITY, dtype=np.int8))
         s.reablement_pending.push(t=t[reable] + r.dur_episode_days.value, council=c,
-                                  age=age[reable], need=need[reable], assessed_cost=assessed)
+                                  age=age_r, need=need_r, assessed_cost=assessed)
         spend = np.full(len(c), r.cost_gbp_per_episode.value)
         s.rec.add_at("reablement_episodes", c)
         s.rec.add_at("spend_prevention_gbp", c, spend)
@@ -88,31 +91,33 @@ def complete(s: ModelState, t1: float) -> None:
     r = s.p.reablement
     t, council = done["t"], done["council"]
     u = s.draw("prevention.outcome", council, lambda g, k: g.random(k))
-    free = u < r.p_no_package_after.value
-    s.rec.add_at("reablement_no_package", council[free])
+    is_free = u < r.p_no_package_after.value
+    free = np.flatnonzero(is_free)  # index arrays: the same rows as masks, faster
+    c_free, t_free = council[free], t[free]
+    s.rec.add_at("reablement_no_package", c_free)
     # relapse: constant hazard so that P(still free at 2 years) = p2 / p1
     keep = r.p_no_package_2yr.value / r.p_no_package_after.value
     hazard_per_day = -np.log(max(keep, 1e-12)) / (2 * DAYS_PER_YEAR)
-    e = s.draw("prevention.relapse", council[free], lambda g, k: g.standard_exponential(k))
-    t_relapse = t[free] + (e / hazard_per_day if hazard_per_day > 0 else np.inf)
+    e = s.draw("prevention.relapse", c_free, lambda g, k: g.standard_exponential(k))
+    t_relapse = t_free + (e / hazard_per_day if hazard_per_day > 0 else np.inf)
     # counterfactual: how long they would have been in community services
     cf_exit = exits.draw_exit_times(s, "prevention.counterfactual_exit", council,
                                     done["age"], np.full(len(t), COMMUNITY, dtype=np.int8), t)
-    s.relapse_pending.push(t=t_relapse, council=council[free], age=done["age"][free],
+    s.relapse_pending.push(t=t_relapse, council=c_free, age=done["age"][free],
                            need=done["need"][free])
-    s.prevention_shadow.push(t=np.minimum(cf_exit[free], t_relapse), t_from=t[free],
-                             council=council[free],
+    s.prevention_shadow.push(t=np.minimum(cf_exit[free], t_relapse), t_from=t_free,
+                             council=c_free,
                              avoided_gbp_per_year=done["assessed_cost"][free])
     # the rest start a package with fewer hours, from the assessed cost
-    pk = ~free
-    if pk.any():
+    pk = np.flatnonzero(~is_free)
+    if len(pk):
         idx = services.start(s, t[pk], council[pk], done["age"][pk], done["need"][pk],
-                             np.ones(pk.sum(), bool), np.full(pk.sum(), COMMUNITY, np.int8))
-        s.pop.cost[idx] = done["assessed_cost"][pk] * (1.0 - r.hours_reduction.value)
+                             np.ones(len(pk), bool), np.full(len(pk), COMMUNITY, np.int8))
+        assessed = done["assessed_cost"][pk]
+        s.pop.cost[idx] = assessed * (1.0 - r.hours_reduction.value)
         # avoided spend lasts while they are in service (their own exit time)
         s.prevention_shadow.push(t=s.pop.t_exit[idx], t_from=t[pk], council=council[pk],
-                                 avoided_gbp_per_year=done["assessed_cost"][pk]
-                                 * r.hours_reduction.value)
+                                 avoided_gbp_per_year=assessed * r.hours_reduction.value)
 
 
 def relapses(s: ModelState, t1: float) -> dict[str, np.ndarray]:

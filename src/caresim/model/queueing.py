@@ -19,6 +19,13 @@ Two engines compute the same recurrence and give bit-for-bit identical start tim
   row of a 2-D array (``O(log c)`` per job);
 * ``"python"``: a pure-Python fallback using :mod:`heapq`, one heap per group.
 
+When every job of a call has the same duration (as the model's assessments and reviews do),
+the numba engine uses a second kernel that needs no heap: within a group, starts are
+non-decreasing, so the free times a call adds come in non-decreasing order, and the earliest
+free server is the smaller of the heads of two sorted sequences (the free times the call began
+with, sorted, and those it added). Each job still takes the smallest free time, so the start
+times are the same bit for bit; rows are left sorted, which is a valid heap.
+
 The default engine is ``"numba"`` when numba can be imported and the environment variable
 ``CARESIM_DISABLE_NUMBA`` is not ``"1"``; see :data:`USING_NUMBA`.
 """
@@ -148,6 +155,89 @@ def _serve_heap_kernel(
             else:
                 break
         free_at[g, pos] = v
+
+
+def _serve_merge_kernel(
+    free_at: np.ndarray,
+    n_active: np.ndarray,
+    group: np.ndarray,
+    arrival: np.ndarray,
+    duration: np.ndarray,
+    patience: np.ndarray,
+    start: np.ndarray,
+) -> None:
+    """Same contract and results as :func:`_serve_heap_kernel` when all durations are equal.
+
+    Requires the jobs sorted by group (and FIFO within a group). Per group: ``free_at[g, :c]``
+    sorted is sequence A; free times added by this call (``start + duration``, non-decreasing
+    because starts are non-decreasing and the duration is constant) are appended to sequence
+    B; each job takes the smaller head. At the end of the group A's rest and B's rest are
+    merged back into the row, sorted.
+    """
+    n_jobs = group.shape[0]
+    added = np.empty(n_jobs, dtype=np.float64)
+    merged = np.empty(free_at.shape[1], dtype=np.float64)
+    lo = 0
+    while lo < n_jobs:
+        g = group[lo]
+        hi = lo + 1
+        while hi < n_jobs and group[hi] == g:
+            hi += 1
+        c = n_active[g]
+        if c == 0:
+            for i in range(lo, hi):
+                start[i] = np.inf
+            lo = hi
+            continue
+        row = free_at[g]
+        row[:c].sort()
+        ha = 0  # head of A: row[ha:c]
+        hb = 0  # B: added[hb:tb]
+        tb = 0
+        for i in range(lo, hi):
+            if hb == tb or (ha < c and row[ha] <= added[hb]):
+                root = row[ha]
+                from_a = True
+            else:
+                root = added[hb]
+                from_a = False
+            a = arrival[i]
+            s = a if a > root else root
+            if s - a > patience[i]:
+                start[i] = np.nan
+                continue
+            start[i] = s
+            if from_a:
+                ha += 1
+            else:
+                hb += 1
+            added[tb] = s + duration[i]
+            tb += 1
+        k = 0
+        while ha < c or hb < tb:
+            if hb == tb or (ha < c and row[ha] <= added[hb]):
+                merged[k] = row[ha]
+                ha += 1
+            else:
+                merged[k] = added[hb]
+                hb += 1
+            k += 1
+        for j in range(c):
+            row[j] = merged[j]
+        lo = hi
+
+
+_numba_merge_kernel: Callable[..., None] | None = None
+
+
+def _get_numba_merge_kernel() -> Callable[..., None]:
+    global _numba_merge_kernel
+    if _numba_merge_kernel is None:
+        if not numba_available():
+            raise RuntimeError("engine='numba' requested but numba cannot be imported")
+        assert _numba is not None
+        _numba_merge_kernel = _numba.njit(cache=True, nogil=True)(_serve_merge_kernel)
+    return _numba_merge_kernel
 
 
 def _get_numba_kernel() -> Callable[..., None]:
@@ -398,6 +488,8 @@ class ServerPool:
         d_s = np.ascontiguousarray(dur[order])
         start_s = np.empty(n_jobs, dtype=np.float64)
         p_s = np.ascontiguousarray(pat[order])
+        if eng == "numba" and d_s[0] == d_s.min() == d_s.max():
+            kernel = _get_numba_merge_kernel()  # equal durations: no heap needed
         kernel(self._free_at, self._n, g_s, a_s, d_s, p_s, start_s)
         start = np.empty(n_jobs, dtype=np.float64)
         start[order] = start_s

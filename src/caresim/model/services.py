@@ -46,8 +46,8 @@ def choose_mode(s: ModelState, stream: str, council: np.ndarray, age: np.ndarray
     p_dp = np.where(age == 0, sv.p_dp_18_64.value, sv.p_dp_65plus.value)
     mode = np.where(takes, np.where(u[:, 2] < p_dp, DIRECT_PAYMENT, MANAGED_PB), ARRANGED)
     s.rec.add_at("pb_offer_opportunities", council)
-    s.rec.add_at("pb_offers", council[offered])
-    s.rec.add_at("pb_take_ups", council[takes])
+    s.rec.add_at("pb_offers", council[np.flatnonzero(offered)])
+    s.rec.add_at("pb_take_ups", council[np.flatnonzero(takes)])
     return offered, mode.astype(np.int8)
 
 
@@ -70,9 +70,11 @@ def start(s: ModelState, t: np.ndarray, council: np.ndarray, age: np.ndarray,
         return np.empty(0, dtype=np.int64)
     cost = draw_cost(s, "services.cost", council, age, need, setting)
     mode = np.full(k, ARRANGED, dtype=np.int8)
-    comm = setting == COMMUNITY
-    if comm.any():
-        _, m = choose_mode(s, "services.mode", council[comm], age[comm], t[comm])
+    is_comm = setting == COMMUNITY
+    comm = np.flatnonzero(is_comm)  # index arrays: the same rows as masks, faster
+    c_comm = council[comm]
+    if len(comm):
+        _, m = choose_mode(s, "services.mode", c_comm, age[comm], t[comm])
         mode[comm] = m
     t_exit = exits.draw_exit_times(s, "services.exit", council, age, setting, t)
     idx = s.pop.append(
@@ -81,8 +83,8 @@ def start(s: ModelState, t: np.ndarray, council: np.ndarray, age: np.ndarray,
         reabled=reabled,
     )
     s.rec.add_at("service_starts", council)
-    s.rec.add_at("starts_residential", council[~comm])
+    s.rec.add_at("starts_residential", council[np.flatnonzero(~is_comm)])
     s.fy_served += np.bincount(council, minlength=s.n)
-    s.fy_ascof_den += np.bincount(council[comm], minlength=s.n)
-    s.fy_ascof_num += np.bincount(council[comm & (mode != ARRANGED)], minlength=s.n)
+    s.fy_ascof_den += np.bincount(c_comm, minlength=s.n)
+    s.fy_ascof_num += np.bincount(c_comm[mode[comm] != ARRANGED], minlength=s.n)
     return idx

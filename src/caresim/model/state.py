@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from caresim.calendar import Calendar
-from caresim.model.buffers import EventBuffer
+from caresim.model.buffers import EventBuffer, RecordBuffer
 from caresim.model.hazards import PiecewiseHazard
 from caresim.model.inputs import CouncilInputs
 from caresim.model.population import Population
@@ -33,9 +33,22 @@ LEDGER_LINES: tuple[str, ...] = (
 """Budget ledger lines per council and financial year (GBP, cash)."""
 
 
-def person_buffer() -> EventBuffer:
+def person_buffer(edges: np.ndarray | None = None) -> EventBuffer:
     """A buffer of people outside services: when, which council, age band and need band."""
-    return EventBuffer({"t": np.float64, "council": np.int32, "age": np.int8, "need": np.int8})
+    return EventBuffer({"t": np.float64, "council": np.int32, "age": np.int8, "need": np.int8},
+                       edges)
+
+
+def unmet_buffer(edges: np.ndarray | None = None) -> EventBuffer:
+    """People with unmet need: when they leave the pool, and whether they come back then."""
+    return EventBuffer({"t": np.float64, "council": np.int32, "age": np.int8, "need": np.int8,
+                        "returns": np.bool_}, edges)
+
+
+def reablement_buffer(edges: np.ndarray | None = None) -> EventBuffer:
+    """People in reablement: when the episode ends, and the package they were assessed for."""
+    return EventBuffer({"t": np.float64, "council": np.int32, "age": np.int8, "need": np.int8,
+                        "assessed_cost": np.float64}, edges)
 
 
 @dataclass
@@ -75,14 +88,10 @@ class ModelState:
     assessments_last_fy: np.ndarray
     # buffers of people outside services
     assess_pending: EventBuffer = field(default_factory=person_buffer)
-    unmet_pool: EventBuffer = field(default_factory=lambda: EventBuffer(
-        {"t": np.float64, "council": np.int32, "age": np.int8, "need": np.int8,
-         "returns": np.bool_}))
-    reablement_pending: EventBuffer = field(default_factory=lambda: EventBuffer(
-        {"t": np.float64, "council": np.int32, "age": np.int8, "need": np.int8,
-         "assessed_cost": np.float64}))
+    unmet_pool: EventBuffer = field(default_factory=unmet_buffer)
+    reablement_pending: EventBuffer = field(default_factory=reablement_buffer)
     relapse_pending: EventBuffer = field(default_factory=person_buffer)
-    prevention_shadow: EventBuffer = field(default_factory=lambda: EventBuffer(
+    prevention_shadow: RecordBuffer = field(default_factory=lambda: RecordBuffer(
         {"t": np.float64, "t_from": np.float64, "council": np.int32,
          "avoided_gbp_per_year": np.float64}))
     # the current financial year

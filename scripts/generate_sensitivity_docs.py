@@ -1,0 +1,208 @@
+"""Write docs/sensitivity.md from a ``caresim sensitivity`` run: generated, never typed by hand.
+
+Usage::
+
+    python scripts/generate_sensitivity_docs.py            # Morris on all England (hours)
+    python scripts/generate_sensitivity_docs.py --quick    # Rutland, 2 trajectories (minutes)
+    python scripts/generate_sensitivity_docs.py --workers 8 --scheduler tcp://HOST:8786
+
+The run's arguments are below (:data:`ARGS`); executor options are passed through. The run
+folder is written under a temporary folder (``--keep DIR`` keeps it in DIR instead); the
+document says which command made it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+DOC = ROOT / "docs" / "sensitivity.md"
+
+ARGS = ["baseline", "--method", "morris", "--samples", "10", "--replications", "1",
+        "--seed", "20080401"]
+"""The analysis documented: Morris screening of every assumption, all England."""
+
+QUICK = ["--council", "Rutland", "--samples", "2"]
+"""``--quick``: the same on one small council with two trajectories (for checking the script)."""
+
+TOP = 10
+"""Parameters tabulated per output."""
+
+KEY = {"oat": ("swing", "|output at high - output at low|"),
+       "morris": ("mu_star", "μ\\*"), "sobol": ("ST", "total index ST")}
+
+
+def _scale(unit: str, method: str) -> tuple[float, str]:
+    if method == "sobol":
+        return 1.0, "share of variance"
+    return {"fraction": (100.0, "percentage points"), "GBP": (1e-6, "GBP m"),
+            "people": (1.0, "people")}.get(unit, (1.0, unit))
+
+
+def _fmt(x: float) -> str:
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    return f"{x:.3g}" if abs(x) >= 1e-3 or x == 0 else f"{x:.2e}"
+
+
+def _output_section(rows: pd.DataFrame, method: str, description: str) -> list[str]:
+    key, what = KEY[method]
+    unit = rows["unit"].iloc[0]
+    scale, label = _scale(unit, method)
+    rows = rows.sort_values("rank")
+    name = rows["output"].iloc[0]
+    lines = [f"### {description[:1].upper()}{description[1:]} (`{name}`)", ""]
+    if (rows[key] == 0).all():
+        return [*lines, "No assumption moved this output in this run.", ""]
+    total = rows[key].abs().sum()
+    top = rows.head(3)
+    share = top[key].abs().sum() / total if total > 0 else 0.0
+    named = ", ".join(f"`{r['parameter']}` ({_fmt(r[key] * scale)} {label})"
+                      for _, r in top.iterrows())
+    lines += [f"Most sensitive to {named}; these three make up {100 * share:.0f}% of the sum "
+              f"of {what} over all {len(rows)} assumptions.", ""]
+    if method == "morris":
+        cols = ["rank", "parameter", f"μ\\* ({label})", "95% interval of μ\\*",
+                f"μ ({label})", f"σ ({label})", "σ / μ\\*"]
+        body = [[int(r["rank"]), f"`{r['parameter']}`", _fmt(r["mu_star"] * scale),
+                 f"{_fmt(max(r['mu_star'] - r['mu_star_conf'], 0.0) * scale)} to "
+                 f"{_fmt((r['mu_star'] + r['mu_star_conf']) * scale)}",
+                 _fmt(r["mu"] * scale), _fmt(r["sigma"] * scale),
+                 f"{r['sigma'] / r['mu_star']:.2f}" if r["mu_star"] > 0 else ""]
+                for _, r in rows.head(TOP).iterrows()]
+    elif method == "sobol":
+        cols = ["rank", "parameter", "S1", "S1 95% interval", "ST", "ST 95% interval"]
+        body = [[int(r["rank"]), f"`{r['parameter']}`", f"{r['S1']:.3f}",
+                 f"{r['S1_low']:.3f} to {r['S1_high']:.3f}", f"{r['ST']:.3f}",
+                 f"{r['ST_low']:.3f} to {r['ST_high']:.3f}"] for _, r in rows.head(TOP).iterrows()]
+    else:
+        cols = ["rank", "parameter", f"at low ({label})", f"at high ({label})",
+                f"swing ({label})"]
+        body = [[int(r["rank"]), f"`{r['parameter']}`", _fmt(r["effect_low"] * scale),
+                 _fmt(r["effect_high"] * scale), _fmt(r["swing"] * scale)]
+                for _, r in rows.head(TOP).iterrows()]
+    table = pd.DataFrame(body, columns=cols).to_markdown(
+        index=False, disable_numparse=True, colalign=["right", "left"] + ["right"] * (
+            len(cols) - 2))
+    lines += [table, ""]
+    return lines
+
+
+def markdown(folder: Path, command: str) -> str:
+    """docs/sensitivity.md from a sensitivity run folder."""
+    manifest = json.loads((folder / "manifest.json").read_text())
+    indices = pd.read_csv(folder / "indices.csv", keep_default_na=False)
+    params = pd.read_csv(folder / "parameters.csv", keep_default_na=False)
+    method = manifest["method"]
+    key, what = KEY[method]
+    env = manifest["environment"]
+    from caresim.councils import load_councils
+
+    councils = load_councils()
+    where = dict(zip(councils["code"], councils["name"], strict=True)).get(manifest["scope"],
+                                                                         "England")
+    reps = manifest["replications"]
+    lines = [
+        "# Sensitivity of the headline results to the assumptions", "",
+        f"Generated by `python scripts/generate_sensitivity_docs.py` from `{command}` "
+        f"(caresim {env['caresim']}, commit {env.get('git_commit') or 'unknown'}, "
+        f"{manifest['finished_utc'][:10]}). Do not edit by hand: rerun the script.", "",
+        "## What was run", "",
+        f"- Method: **{method}**; scenario `{manifest['scenario']}` (hash "
+        f"`{manifest['scenario_hash']}`); outputs for **{where}** "
+        f"({len(manifest['councils'])} council(s) run).",
+        f"- Parameters varied: the {len(params)} assumptions with a range (source "
+        "`assumption: ...`), each over its range with its distribution; a dated assumption "
+        "through a multiplier on all its values.",
+        f"- Design: {manifest['samples']} trajectories x ({len(params)} + 1) = "
+        f"{manifest['design_points']} design points"
+        if method == "morris" else f"- Design: {manifest['design_points']} design points",
+        f"- Each point run with {'replication 0' if reps == 1 else f'replications 0..{reps - 1}'}"
+        f" (common random "
+        f"numbers, master seed {manifest['master_seed']}), and again without the grant for the "
+        f"paired grant effect: {manifest['model_runs']} model runs in "
+        f"{manifest['timings_seconds']['model_runs'] / 60:.1f} min "
+        f"({manifest['timings_seconds']['per_run_mean']:.1f} s per run; {manifest['executor']}).",
+        "",
+    ]
+    if method == "morris":
+        lines += [
+            "## How to read it", "",
+            "Each parameter is moved across a 4-level grid of its quantiles, one at a time along "
+            "random trajectories. An elementary effect is the change in an output per unit of "
+            "the parameter's quantile scale, so it is roughly the change when the parameter "
+            "crosses its whole range. **μ\\*** (mean absolute effect) ranks influence; **μ** "
+            "(signed mean) gives the direction; **σ** (standard deviation of the effects) is "
+            "large when the effect depends on the other parameters (interaction) or is "
+            "non-linear. σ / μ\\* above about 0.5 marks a parameter whose effect is not simply "
+            "additive. With one replication per point, part of σ is simulation noise. The "
+            "interval on μ\\* is a 95% bootstrap interval over the trajectories (normal "
+            "approximation, cut at 0).", ""]
+    lines += ["## Which assumptions matter most", ""]
+    descriptions = {k: v["description"] for k, v in manifest["outputs"].items()}
+    for output, rows in indices.groupby("output", sort=False):
+        lines += _output_section(rows, method, descriptions.get(output, output))
+    # a parameter that never moved an output has no rank for it
+    ranked = indices.assign(rank=indices["rank"].where(indices[key] != 0))
+    ranks = ranked.pivot(index="parameter", columns="output", values="rank")
+    ranks = ranks[list(dict.fromkeys(indices["output"]))]
+    relative = indices.assign(rel=indices[key].abs() / indices.groupby("output")[key]
+                              .transform(lambda s: s.abs().max() or 1.0))
+    negligible = sorted(p for p, g in relative.groupby("parameter") if (g["rel"] < 0.01).all())
+    best = ranks.min(axis=1).sort_values()
+    lines += ["## Ranks across the outputs", "",
+              f"Rank of each assumption by {what} (1 = most influential) for each output, for "
+              f"the assumptions in the top {TOP} of at least one output.", "",
+              ranks.loc[best[best <= TOP].index].map(
+                  lambda v: "-" if pd.isna(v) else str(int(v))).reset_index()
+              .rename(columns={"parameter": "assumption"})
+              .to_markdown(index=False, disable_numparse=True,
+                           colalign=["left"] + ["right"] * ranks.shape[1]), "",
+              "A dash: the assumption did not move that output at all in this run.", ""]
+    if negligible:
+        lines += [f"Negligible for every output (below 1% of the largest {what} of each "
+                  f"output): {', '.join(f'`{p}`' for p in negligible)}.", ""]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the analysis and write docs/sensitivity.md; returns the exit status."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="Rutland, 2 trajectories")
+    ap.add_argument("--keep", metavar="DIR", help="write the run folder under DIR")
+    ap.add_argument("--out-doc", default=str(DOC), help="where to write (default docs/)")
+    ap.add_argument("--workers", type=int)
+    ap.add_argument("--scheduler")
+    ap.add_argument("--dask-local", type=int)
+    opts = ap.parse_args(argv)
+    from caresim.cli import main as caresim
+
+    args = list(ARGS)
+    if opts.quick:
+        args = [a for a in args if a not in ("--samples", "10")] + QUICK
+    for flag in ("workers", "scheduler", "dask_local"):
+        if getattr(opts, flag) is not None:
+            args += [f"--{flag.replace('_', '-')}", str(getattr(opts, flag))]
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(opts.keep) if opts.keep else Path(tmp)
+        before = set((out / "sensitivity").glob("*")) if (out / "sensitivity").exists() else set()
+        started = dt.datetime.now()
+        status = caresim(["sensitivity", *args, "--out", str(out)])
+        if status != 0:
+            return status
+        (folder,) = set((out / "sensitivity").glob("*")) - before
+        text = markdown(folder, "caresim sensitivity " + " ".join(args))
+    Path(opts.out_doc).write_text(text, encoding="utf-8")
+    print(f"wrote {opts.out_doc} ({(dt.datetime.now() - started).total_seconds():.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
