@@ -58,6 +58,7 @@ METRICS: tuple[Metric, ...] = (
     # flows: totals over the period
     _M("new_requests", "contacts", "flow", "contacts from new clients"),
     _M("resolved_at_contact", "contacts", "flow", "contacts resolved at first contact"),
+    _M("met_without_assessment", "contacts", "flow", "referred on but met without a full assessment (equipment, short-term help)"),
     _M("assessment_requests", "people", "flow", "people joining the assessment queue (new, returning, relapsed)"),
     _M("returns_unmet", "people", "flow", "people returning because unmet needs deteriorated"),
     _M("assessments", "assessments", "flow", "assessments completed"),
@@ -95,7 +96,8 @@ METRICS: tuple[Metric, ...] = (
     _M("grant_spent_gbp", "GBP", "flow", "Social Care Reform Grant spent"),
     _M("cashable_savings_gbp", "GBP", "flow", "cashable savings from all levers, computed from what each changed"),
     _M("savings_procurement_gbp", "GBP", "flow", "procurement: price cut x volume of packages"),
-    _M("savings_prevention_gbp", "GBP", "flow", "prevention: package spend reabled people were assessed for minus what they cost, less reablement spend"),
+    _M("prevention_avoided_gbp", "GBP", "flow", "prevention cost avoidance: package spend reabled people were assessed for minus what they cost, less reablement spend (not all cashable)"),
+    _M("savings_prevention_gbp", "GBP", "flow", "prevention, cashable: cost avoidance only as far as package spend fell on the year before; booked in the last month of the financial year"),
     _M("savings_package_reductions_gbp", "GBP", "flow", "package reductions at review: cost before minus after, to the end of the financial year"),
     _M("savings_eligibility_gbp", "GBP", "flow", "eligibility tightening: packages not started by people the old threshold would have served, to year end"),
     _M("savings_staff_cuts_gbp", "GBP", "flow", "staff cuts: posts cut x cost"),

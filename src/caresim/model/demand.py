@@ -4,7 +4,9 @@ Contacts from new clients arrive as a Poisson process in each council at rate
 ``demand.contacts_per_year`` x the council's demand share (``inputs.py``) x the growth index
 (``demand.growth_per_year`` compounded monthly from April 2008). A share
 ``p_resolved_at_contact`` is resolved there (information, advice, signposting) and counted in
-aggregate; the others join the assessment queue at their arrival times with an age band
+aggregate; of the rest a share ``p_assessment_after_referral`` goes on to a full assessment and
+the others are met without one (equipment, short-term help; counted in aggregate as
+``met_without_assessment``). Those to be assessed join the assessment queue at their arrival times with an age band
 (65+ with probability ``demand.share_65plus``) and a need band drawn from
 ``demand.need_mix_assessed``. People coming back (unmet need that deteriorated, reablement
 relapses) join the same queue at their return times.
@@ -49,9 +51,13 @@ def arrivals(s: ModelState, t0: float, t1: float, growth: float) -> dict[str, np
     counts = np.array([s.streams.get(c, "demand.contacts").poisson(rate[c]) for c in range(s.n)])
     resolved = np.array([s.streams.get(c, "demand.resolved").binomial(counts[c],
                          d.p_resolved_at_contact.value) for c in range(s.n)])
+    onward = counts - resolved
+    assessed = np.array([s.streams.get(c, "demand.assessed").binomial(
+        onward[c], d.p_assessment_after_referral.value) for c in range(s.n)])
     s.rec.add("new_requests", counts.astype(float))
     s.rec.add("resolved_at_contact", resolved.astype(float))
-    k = counts - resolved
+    s.rec.add("met_without_assessment", (onward - assessed).astype(float))
+    k = assessed
     council = np.repeat(np.arange(s.n, dtype=np.int32), k)
     u = s.draw("demand.arrival", council, lambda g, m: g.random((m, 3)))
     t = t0 + u[:, 0] * (t1 - t0)

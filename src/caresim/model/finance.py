@@ -15,13 +15,14 @@ shortfall are ledger lines of their own.
 
 **Levers**, in the scenario's ``finance.levers.order``, each planned up to its own cap until the
 requirement is covered: procurement (package prices cut by up to ``procurement_max_share``);
-prevention (last year's realised prevention savings; no action); package reductions at review (a
+prevention (last year's cashable prevention savings; no action); package reductions at review (a
 share of reviews, up to ``package_cut_share_of_reviews``, cut packages by ``package_cut_size``);
 eligibility (threshold raised one band, not above ``eligibility_max_threshold``); staff cuts (up
 to ``staff_cut_max_share`` of assessment, review and personalisation posts). The *cashable
 savings* in the ledger are what each lever then changed, measured as it happens (price x volume;
 cost before minus after; packages not started; posts x cost; avoided spend minus reablement
-cost), never set equal to the requirement.
+cost, cashable only as far as package spend fell on the year before), never set equal to the
+requirement.
 
 **Spend and income.** Packages accrue exactly from each person's cost and times; staff, core
 transformation and grant-funded transformation monthly; reablement at each episode's start.
@@ -114,6 +115,8 @@ def start_year(s: ModelState, date: dt.date) -> None:
     if not first:
         _staff_to_demand(s)
     packages, community = _package_totals(s)
+    if first:  # the yardstick for the first year's cashable prevention: the April 2008 run rate
+        s.package_spend_last_fy = packages.copy()
     staff = _staff_cost(s)
     if first:
         derived = (packages * (1 - charges) + staff) / (1 - reab_share - core_share)
@@ -252,8 +255,27 @@ def month_end(s: ModelState, date: dt.date, t1: float,
     return transformation, tally
 
 
+def _book_cashable_prevention(s: ModelState) -> None:
+    """Book the cashable part of the year's prevention cost avoidance in its last month.
+
+    Cashable = min(avoided cost, fall in package spend on the year before), never negative:
+    prevention savings are only cashable when spend actually falls (DESIGN §2).
+    """
+    months = s.rec.values[s.fy_month0 : s.rec.month + 1]
+    flows = months.sum(axis=0)
+    packages = sum(flows[:, INDEX[k]] for k in SPEND_LINES)
+    avoided = np.maximum(flows[:, INDEX["prevention_avoided_gbp"]], 0.0)
+    fall = np.maximum(s.package_spend_last_fy - packages, 0.0)
+    cashable = np.minimum(avoided, fall)
+    last = s.rec.values[s.rec.month]
+    last[:, INDEX["savings_prevention_gbp"]] += cashable
+    last[:, INDEX["cashable_savings_gbp"]] += cashable
+    s.package_spend_last_fy = packages
+
+
 def close_year(s: ModelState) -> None:
     """Write the ledger row and the financial-year counts of the year just ended."""
+    _book_cashable_prevention(s)
     months = s.rec.values[s.fy_month0 : s.rec.month + 1]
     flows = months.sum(axis=0)
 

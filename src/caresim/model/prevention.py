@@ -17,7 +17,10 @@ of :mod:`caresim.model.services`.
 
 Prevention savings (DESIGN §3): for each reabled person, the package they were assessed for
 minus what they then cost, accrued while they would have been in service (a counterfactual
-exit time from the community exit hazard, ended early by a relapse), less the reablement spend.
+exit time from the community exit hazard, ended early by a relapse), less the reablement spend:
+``prevention_avoided_gbp``. That is cost avoidance; it is *cashable* only when spend actually
+falls, so the finance year books as ``savings_prevention_gbp`` the part of a year's avoided
+cost up to the fall in package spend on the year before (:mod:`caresim.model.finance`).
 """
 
 from __future__ import annotations
@@ -80,7 +83,7 @@ def route(s: ModelState, people: dict[str, np.ndarray]) -> None:
         spend = np.full(len(c), r.cost_gbp_per_episode.value)
         s.rec.add_at("reablement_episodes", c)
         s.rec.add_at("spend_prevention_gbp", c, spend)
-        s.rec.add_at("savings_prevention_gbp", c, -spend)
+        s.rec.add_at("prevention_avoided_gbp", c, -spend)
 
 
 def complete(s: ModelState, t1: float) -> None:
@@ -131,7 +134,7 @@ def accrue_shadow(s: ModelState, t0: float, t1: float) -> None:
     if len(sh) == 0:
         return
     cols, live = sh.stored()
-    s.rec.add("savings_prevention_gbp", shadow_savings(
+    s.rec.add("prevention_avoided_gbp", shadow_savings(
         cols["t"], cols["t_from"], cols["council"], cols["avoided_gbp_per_year"], live, t0, t1,
         s.n))
     sh.pop_due(t1)

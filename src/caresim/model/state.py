@@ -111,6 +111,7 @@ class ModelState:
     assessment_demand0: np.ndarray | None = None
     review_demand0: np.ndarray | None = None
     staff_cut_monthly_gbp: np.ndarray | None = None
+    package_spend_last_fy: np.ndarray | None = None
     growth_by_month: list[float] = field(default_factory=lambda: [1.0])
 
     def draw(self, name: str, council: np.ndarray, fn) -> np.ndarray:

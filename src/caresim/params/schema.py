@@ -93,6 +93,7 @@ class Demand(Section):
     contacts_per_year: positive("contacts/year")  # type: ignore[valid-type]
     growth_per_year: DatedRate  # type: ignore[valid-type]
     p_resolved_at_contact: Probability  # type: ignore[valid-type]
+    p_assessment_after_referral: Probability  # type: ignore[valid-type]
     share_65plus: Fraction  # type: ignore[valid-type]
     need_mix_assessed: NeedMix  # type: ignore[valid-type]
 
