@@ -49,8 +49,9 @@ def _replications(text: str | None) -> int | str | None:
     try:
         value = int(text)
     except ValueError:
-        raise InputError(f"--replications: expected a whole number >= 1 or 'auto'; found "
-                         f"'{text}'.") from None
+        raise InputError(
+            f"--replications: expected a whole number >= 1 or 'auto'; found '{text}'."
+        ) from None
     if value < 1:
         raise InputError(f"--replications: expected a whole number >= 1; found {value}.")
     return value
@@ -62,19 +63,31 @@ def cmd_run(args: argparse.Namespace) -> int:
     reps = _replications(args.replications)
     if args.resume:
         if args.scenario:
-            raise InputError("run --resume RUN_DIR: expected no SCENARIO (the run folder holds "
-                             f"it); found '{args.scenario}'.")
+            raise InputError(
+                "run --resume RUN_DIR: expected no SCENARIO (the run folder holds "
+                f"it); found '{args.scenario}'."
+            )
         folder, tables = resume_run(Path(args.resume), _spec(args, None), _progress(args.quiet))
     else:
         if not args.scenario:
-            raise InputError("run: expected a SCENARIO (file or bundled name) or --resume "
-                             "RUN_DIR; found neither. See 'caresim run --help'.")
+            raise InputError(
+                "run: expected a SCENARIO (file or bundled name) or --resume "
+                "RUN_DIR; found neither. See 'caresim run --help'."
+            )
         n = reps if isinstance(reps, int) else None
         n_tasks = n * (args.parameter_uncertainty or 1) if n else None
-        folder, tables = run_scenario(args.scenario, Path(args.out), args.seed, reps,
-                                      args.council, _spec(args, n_tasks), sys.argv,
-                                      _progress(args.quiet), args.precision,
-                                      args.parameter_uncertainty)
+        folder, tables = run_scenario(
+            args.scenario,
+            Path(args.out),
+            args.seed,
+            reps,
+            args.council,
+            _spec(args, n_tasks),
+            sys.argv,
+            _progress(args.quiet),
+            args.precision,
+            args.parameter_uncertainty,
+        )
     if not args.quiet:
         print(f"wrote {folder}")
         print(format_scorecard(tables.scorecard))
@@ -92,16 +105,20 @@ def format_scorecard(card) -> str:
     view = card[card["scope"] == scope]
     n = int(view["n"].max()) if len(view) else 0
     covers = view["covers"].iloc[0] if len(view) else "replications"
-    lines = [f"scorecard for {names.get(scope, 'England')} over {n} run(s), {covers} "
-             "(p_met: share of runs meeting the target, 95% interval):"]
+    lines = [
+        f"scorecard for {names.get(scope, 'England')} over {n} run(s), {covers} "
+        "(p_met: share of runs meeting the target, 95% interval):"
+    ]
     for _, r in view.iterrows():
         if r["target"].startswith("prevention"):
             value, threshold = f"GBP {r['value'] / 1e6:,.1f}m", "> 0"
         else:
             value, threshold = f"{100 * r['value']:.1f}%", f">= {100 * r['threshold']:g}%"
         mark = "met" if r["met"] else "NOT met"
-        lines.append(f"  {r['target']:<31} {value:>14} (target {threshold:<9}) {mark:<8} "
-                     f"p_met {r['p_met']:.2f} [{r['p_met_low']:.2f}, {r['p_met_high']:.2f}]")
+        lines.append(
+            f"  {r['target']:<31} {value:>14} (target {threshold:<9}) {mark:<8} "
+            f"p_met {r['p_met']:.2f} [{r['p_met_low']:.2f}, {r['p_met_high']:.2f}]"
+        )
     return "\n".join(lines)
 
 
@@ -111,8 +128,16 @@ def cmd_compare(args: argparse.Namespace) -> int:
     reps = _replications(args.replications)
     if reps == "auto":
         raise InputError("compare --replications: expected a whole number; found 'auto'.")
-    result = compare(args.scenarios, Path(args.out), args.seed, reps, args.council,
-                     _spec(args, reps or 5), _progress(args.quiet), sys.argv)
+    result = compare(
+        args.scenarios,
+        Path(args.out),
+        args.seed,
+        reps,
+        args.council,
+        _spec(args, reps or 5),
+        _progress(args.quiet),
+        sys.argv,
+    )
     if args.quiet:
         return EXIT_OK
     print(f"wrote {result.folder}")
@@ -122,21 +147,28 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def format_comparison(d) -> str:
     """Paired differences as aligned text, with how much narrower pairing made each interval."""
-    lines = ["paired differences B - A under common random numbers (95% intervals; "
-             "'x narrower' = unpaired width / paired width):"]
+    lines = [
+        "paired differences B - A under common random numbers (95% intervals; "
+        "'x narrower' = unpaired width / paired width):"
+    ]
     for _, r in d.iterrows():
-        scale, unit = (100, "pp") if r["unit"] == "fraction" else (
-            (1e-6, "GBP m") if r["unit"] == "GBP" else (1, r["unit"]))
+        scale, unit = (
+            (100, "pp")
+            if r["unit"] == "fraction"
+            else ((1e-6, "GBP m") if r["unit"] == "GBP" else (1, r["unit"]))
+        )
         if r["diff_ci_high"] == r["diff_ci_low"]:
             ratio = "no paired variation: the difference is the same in every replication"
         elif r["width_ratio"] > 0:
             ratio = f"{1 / r['width_ratio']:.1f}x narrower"
         else:
             ratio = ""
-        lines.append(f"  {r['b']} - {r['a']}: {r['indicator']:<42} {r['diff'] * scale:+10.2f} "
-                     f"{unit} [{r['diff_ci_low'] * scale:+.2f}, {r['diff_ci_high'] * scale:+.2f}]"
-                     f"  unpaired [{r['unpaired_ci_low'] * scale:+.2f}, "
-                     f"{r['unpaired_ci_high'] * scale:+.2f}]  {ratio}  (n = {r['n']})")
+        lines.append(
+            f"  {r['b']} - {r['a']}: {r['indicator']:<42} {r['diff'] * scale:+10.2f} "
+            f"{unit} [{r['diff_ci_low'] * scale:+.2f}, {r['diff_ci_high'] * scale:+.2f}]"
+            f"  unpaired [{r['unpaired_ci_low'] * scale:+.2f}, "
+            f"{r['unpaired_ci_high'] * scale:+.2f}]  {ratio}  (n = {r['n']})"
+        )
     return "\n".join(lines)
 
 
@@ -146,8 +178,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
     reps = _replications(args.replications)
     if reps == "auto":
         raise InputError("validate --replications: expected a whole number; found 'auto'.")
-    v = validate(args.scenario, Path(args.out), reps, args.seed, _spec(args, reps or 1),
-                 _progress(args.quiet), sys.argv, args.council)
+    v = validate(
+        args.scenario,
+        Path(args.out),
+        reps,
+        args.seed,
+        _spec(args, reps or 1),
+        _progress(args.quiet),
+        sys.argv,
+        args.council,
+    )
     if not args.quiet:
         print(f"wrote {v.folder}")
         print(v.markdown)
@@ -162,8 +202,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     if reps == "auto":
         raise InputError("calibrate --replications: expected a whole number; found 'auto'.")
     if args.every < 1 or args.max_evaluations < 1:
-        raise InputError("calibrate: expected --every and --max-evaluations >= 1; found "
-                         f"{args.every} and {args.max_evaluations}.")
+        raise InputError(
+            "calibrate: expected --every and --max-evaluations >= 1; found "
+            f"{args.every} and {args.max_evaluations}."
+        )
     bar = None
     if not args.quiet and sys.stderr.isatty():
         from tqdm import tqdm
@@ -175,18 +217,32 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             bar.update(1)
             bar.set_postfix(objective=f"{value:.4g}")
 
-    result = calibrate(args.scenario, Path(args.out), args.seed, reps, args.every,
-                       args.max_evaluations, _spec(args, reps), Path(args.write_scenario)
-                       if args.write_scenario else None, sys.argv, progress)
+    result = calibrate(
+        args.scenario,
+        Path(args.out),
+        args.seed,
+        reps,
+        args.every,
+        args.max_evaluations,
+        _spec(args, reps),
+        Path(args.write_scenario) if args.write_scenario else None,
+        sys.argv,
+        progress,
+    )
     if bar is not None:
         bar.close()
     if not args.quiet:
         fit = result.fit
         print(f"wrote {result.folder}")
-        print(f"objective {fit.objective:.4g} after {fit.evaluations} evaluations; "
-              f"calibrated {len(PARAMETERS)} parameters:")
-        print(fit.identification[["parameter", "value", "std_error", "max_abs_correlation",
-                                  "identified"]].to_string(index=False))
+        print(
+            f"objective {fit.objective:.4g} after {fit.evaluations} evaluations; "
+            f"calibrated {len(PARAMETERS)} parameters:"
+        )
+        print(
+            fit.identification[
+                ["parameter", "value", "std_error", "max_abs_correlation", "identified"]
+            ].to_string(index=False)
+        )
     return EXIT_OK
 
 
@@ -197,8 +253,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     for path in args.scenario:
         s = load_scenario(path)
         resolve_councils(s, [])
-        print(f"ok: {path} (scenario '{s.name}', hash {s.hash}, "
-              f"{' -> '.join(Path(f).name for f in s.files)})")
+        print(
+            f"ok: {path} (scenario '{s.name}', hash {s.hash}, "
+            f"{' -> '.join(Path(f).name for f in s.files)})"
+        )
     return EXIT_OK
 
 
@@ -246,85 +304,146 @@ def cmd_councils(args: argparse.Namespace) -> int:
 def _run_options(r: argparse.ArgumentParser) -> None:
     r.add_argument("--out", default="outputs", help="output folder (default: outputs)")
     r.add_argument("--seed", type=int, help="master seed (default: the scenario's run.seed)")
-    r.add_argument("--replications", metavar="N|auto",
-                   help="number of replications, or 'auto' (default: the scenario's)")
-    r.add_argument("--council", action="append", default=[], metavar="NAME|CODE",
-                   help="run only this council (repeatable); default all 152 or run.councils")
-    r.add_argument("--workers", type=int,
-                   help="local worker processes (default: one per core, up to the replications)")
-    r.add_argument("--scheduler", metavar="tcp://HOST:PORT",
-                   help="run the tasks on an existing Dask cluster (pip install 'caresim[dask]')")
-    r.add_argument("--dask-local", type=int, metavar="N",
-                   help="start a local Dask cluster of N worker processes")
-    r.add_argument("--quiet", action="store_true",
-                   help="no progress bar and nothing printed on success")
+    r.add_argument(
+        "--replications",
+        metavar="N|auto",
+        help="number of replications, or 'auto' (default: the scenario's)",
+    )
+    r.add_argument(
+        "--council",
+        action="append",
+        default=[],
+        metavar="NAME|CODE",
+        help="run only this council (repeatable); default all 152 or run.councils",
+    )
+    r.add_argument(
+        "--workers",
+        type=int,
+        help="local worker processes (default: one per core, up to the replications)",
+    )
+    r.add_argument(
+        "--scheduler",
+        metavar="tcp://HOST:PORT",
+        help="run the tasks on an existing Dask cluster (pip install 'caresim[dask]')",
+    )
+    r.add_argument(
+        "--dask-local",
+        type=int,
+        metavar="N",
+        help="start a local Dask cluster of N worker processes",
+    )
+    r.add_argument(
+        "--quiet", action="store_true", help="no progress bar and nothing printed on success"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
-    p = _Parser(prog="caresim", description=textwrap.dedent("""\
+    p = _Parser(
+        prog="caresim",
+        description=textwrap.dedent("""\
         caresim: a discrete-event simulation of English adult social care from April 2008:
         personal budgets, the Social Care Reform Grant, austerity and prevention, scored
         against the targets of the time."""),
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--version", action="version", version=f"caresim {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    r = sub.add_parser("run", help="run a scenario and write its run folder",
-                       description="Run SCENARIO (a file, or a bundled name such as baseline) and "
-                       "write OUT/<scenario>/<run-id>/ with tables, scorecard, ledger, plots and "
-                       "manifest. The folder appears only when complete.")
+    r = sub.add_parser(
+        "run",
+        help="run a scenario and write its run folder",
+        description="Run SCENARIO (a file, or a bundled name such as baseline) and "
+        "write OUT/<scenario>/<run-id>/ with tables, scorecard, ledger, plots and "
+        "manifest. The folder appears only when complete.",
+    )
     r.add_argument("scenario", nargs="?", help="scenario file or bundled scenario name")
-    r.add_argument("--resume", metavar="RUN_DIR",
-                   help="finish an interrupted run: its <run-id>.partial folder")
+    r.add_argument(
+        "--resume", metavar="RUN_DIR", help="finish an interrupted run: its <run-id>.partial folder"
+    )
     _run_options(r)
-    r.add_argument("--precision", type=float, metavar="X",
-                   help="with --replications auto: add replications until the 95%% interval "
-                   "of the headline indicators has relative half-width <= X (e.g. 0.01)")
-    r.add_argument("--parameter-uncertainty", type=int, metavar="N",
-                   help="draw N parameter sets over every assumption's range (scrambled Sobol) "
-                   "and run each with the replications: intervals and the scorecard's "
-                   "probabilities then cover parameters and randomness")
+    r.add_argument(
+        "--precision",
+        type=float,
+        metavar="X",
+        help="with --replications auto: add replications until the 95%% interval "
+        "of the headline indicators has relative half-width <= X (e.g. 0.01)",
+    )
+    r.add_argument(
+        "--parameter-uncertainty",
+        type=int,
+        metavar="N",
+        help="draw N parameter sets over every assumption's range (scrambled Sobol) "
+        "and run each with the replications: intervals and the scorecard's "
+        "probabilities then cover parameters and randomness",
+    )
     r.set_defaults(func=cmd_run)
 
-    cmp_ = sub.add_parser("compare", help="paired differences between scenarios",
-                          description="Run each scenario under common random numbers (same "
-                          "seed, councils and replications) and report the paired differences "
-                          "of the headline indicators and the targets against the first "
-                          "scenario, with 95% intervals; writes OUT/compare/<id>/.")
+    cmp_ = sub.add_parser(
+        "compare",
+        help="paired differences between scenarios",
+        description="Run each scenario under common random numbers (same "
+        "seed, councils and replications) and report the paired differences "
+        "of the headline indicators and the targets against the first "
+        "scenario, with 95% intervals; writes OUT/compare/<id>/.",
+    )
     cmp_.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="two or more scenarios")
     _run_options(cmp_)
     cmp_.set_defaults(func=cmd_compare)
 
-    v = sub.add_parser("validate", help="the model against every published series",
-                       description="Run SCENARIO (default: the shipped baseline) for all England "
-                       "and compare it with every published series on its own definition: a "
-                       "table (CSV and Markdown) of published value, definition, source, status, "
-                       "model mean with its 95% interval and the error, plus a plot per series; "
-                       "writes OUT/validation/<id>/.")
-    v.add_argument("scenario", nargs="?", default="baseline",
-                   help="scenario file or bundled name (default: baseline)")
+    v = sub.add_parser(
+        "validate",
+        help="the model against every published series",
+        description="Run SCENARIO (default: the shipped baseline) for all England "
+        "and compare it with every published series on its own definition: a "
+        "table (CSV and Markdown) of published value, definition, source, status, "
+        "model mean with its 95% interval and the error, plus a plot per series; "
+        "writes OUT/validation/<id>/.",
+    )
+    v.add_argument(
+        "scenario",
+        nargs="?",
+        default="baseline",
+        help="scenario file or bundled name (default: baseline)",
+    )
     _run_options(v)
     v.set_defaults(func=cmd_validate)
 
-    cal = sub.add_parser("calibrate", help="fit the calibrated assumptions to the published "
-                         "record to 2011/12",
-                         description="Fit the calibrated assumptions (caresim.analysis."
-                         "calibration.PARAMETERS) of SCENARIO (default: prior, the "
-                         "uncalibrated assumptions) to the verified and derived outturns up to "
-                         "2011/12, with common random numbers; writes OUT/calibration/<id>/ "
-                         "with calibrated.yaml, the components of the objective, the history "
-                         "and an identification report. --write-scenario PATH also writes the "
-                         "scenario there: that is how the shipped baseline is made.")
-    cal.add_argument("scenario", nargs="?", default="prior",
-                     help="the scenario holding the priors (default: prior)")
+    cal = sub.add_parser(
+        "calibrate",
+        help="fit the calibrated assumptions to the published record to 2011/12",
+        description="Fit the calibrated assumptions (caresim.analysis."
+        "calibration.PARAMETERS) of SCENARIO (default: prior, the "
+        "uncalibrated assumptions) to the verified and derived outturns up to "
+        "2011/12, with common random numbers; writes OUT/calibration/<id>/ "
+        "with calibrated.yaml, the components of the objective, the history "
+        "and an identification report. --write-scenario PATH also writes the "
+        "scenario there: that is how the shipped baseline is made.",
+    )
+    cal.add_argument(
+        "scenario",
+        nargs="?",
+        default="prior",
+        help="the scenario holding the priors (default: prior)",
+    )
     _run_options(cal)
-    cal.add_argument("--every", type=int, default=4, metavar="K",
-                     help="calibration sample: every K-th council in data order (default 4)")
-    cal.add_argument("--max-evaluations", type=int, default=200, metavar="N",
-                     help="budget of model evaluations (default 200)")
-    cal.add_argument("--write-scenario", metavar="PATH",
-                     help="also write the calibrated scenario to PATH")
+    cal.add_argument(
+        "--every",
+        type=int,
+        default=4,
+        metavar="K",
+        help="calibration sample: every K-th council in data order (default 4)",
+    )
+    cal.add_argument(
+        "--max-evaluations",
+        type=int,
+        default=200,
+        metavar="N",
+        help="budget of model evaluations (default 200)",
+    )
+    cal.add_argument(
+        "--write-scenario", metavar="PATH", help="also write the calibrated scenario to PATH"
+    )
     cal.set_defaults(func=cmd_calibrate)
 
     from caresim.cli_report import register as register_report
@@ -334,24 +453,36 @@ def build_parser() -> argparse.ArgumentParser:
 
     register_sensitivity(sub)
 
-    c = sub.add_parser("check", help="validate scenario files without running them",
-                       description="Validate each scenario file (and its extends chain).")
+    c = sub.add_parser(
+        "check",
+        help="validate scenario files without running them",
+        description="Validate each scenario file (and its extends chain).",
+    )
     c.add_argument("scenario", nargs="+", help="scenario files or bundled names")
     c.set_defaults(func=cmd_check)
 
-    d = sub.add_parser("diff", help="list the parameters that differ between two scenarios",
-                       description="List every parameter whose value differs between A and B, "
-                       "with both values and their sources.")
+    d = sub.add_parser(
+        "diff",
+        help="list the parameters that differ between two scenarios",
+        description="List every parameter whose value differs between A and B, "
+        "with both values and their sources.",
+    )
     d.add_argument("a")
     d.add_argument("b")
     d.set_defaults(func=cmd_diff)
 
-    s = sub.add_parser("scenarios", help="list the bundled scenarios",
-                       description="List the bundled scenarios, one line each: the question it answers.")
+    s = sub.add_parser(
+        "scenarios",
+        help="list the bundled scenarios",
+        description="List the bundled scenarios, one line each: the question it answers.",
+    )
     s.set_defaults(func=cmd_scenarios)
 
-    k = sub.add_parser("councils", help="list the 152 councils (GSS code, name, region)",
-                       description="List the councils that --council accepts.")
+    k = sub.add_parser(
+        "councils",
+        help="list the 152 councils (GSS code, name, region)",
+        description="List the councils that --council accepts.",
+    )
     k.set_defaults(func=cmd_councils)
     return p
 
@@ -369,22 +500,26 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(args, "workers", None) is not None and args.workers < 1:
             raise InputError(f"--workers: expected a whole number >= 1; found {args.workers}.")
         if getattr(args, "dask_local", None) is not None and args.dask_local < 1:
-            raise InputError(f"--dask-local: expected a whole number >= 1; found "
-                             f"{args.dask_local}.")
+            raise InputError(
+                f"--dask-local: expected a whole number >= 1; found {args.dask_local}."
+            )
         return args.func(args)
     except InputError as exc:
         print(f"caresim: error: {exc}", file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:
-        print("caresim: interrupted; no finished run folder was written (an unfinished "
-              "<run-id>.partial folder can be finished with caresim run --resume).",
-              file=sys.stderr)
+        print(
+            "caresim: interrupted; no finished run folder was written (an unfinished "
+            "<run-id>.partial folder can be finished with caresim run --resume).",
+            file=sys.stderr,
+        )
         return 130
-    except Exception as exc:  # noqa: BLE001 - the one place internal errors become exit 1
+    except Exception as exc:
         import traceback
 
         print(f"caresim: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
-        print("This is a bug in caresim; please report it with the traceback below.",
-              file=sys.stderr)
+        print(
+            "This is a bug in caresim; please report it with the traceback below.", file=sys.stderr
+        )
         traceback.print_exc()
         return EXIT_INTERNAL

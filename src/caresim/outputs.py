@@ -2,10 +2,9 @@
 
 An interrupted run leaves no half-written ``<run-id>`` folder, only the partial one, which holds
 the run store (plan, task states, finished tasks) so that ``caresim run --resume`` can finish
-it. Layout of a finished run (``docs/outputs.md``): ``tasks.json`` (each task's state), ``manifest.json``, ``timeseries``,
-``financial_years``, ``summary`` (Parquet and CSV), ``scorecard.csv``, ``ledger.csv``,
-``plots/``.
-"""
+it. Layout of a finished run (``docs/outputs.md``): ``tasks.json`` (each task's state),
+``manifest.json``, ``timeseries``, ``financial_years``, ``summary`` (Parquet and CSV),
+``scorecard.csv``, ``ledger.csv``, ``plots/``."""
 
 from __future__ import annotations
 

@@ -38,39 +38,67 @@ def _metric_block(values: np.ndarray, metrics) -> np.ndarray:
     out = np.empty((values.shape[0], values.shape[1], len(metrics)))
     for j, m in enumerate(metrics):
         if m.kind == "ratio":
-            out[:, :, j] = _ratio(values[:, :, INDEX[m.numerator]], values[:, :, INDEX[m.denominator]])
+            out[:, :, j] = _ratio(
+                values[:, :, INDEX[m.numerator]], values[:, :, INDEX[m.denominator]]
+            )
         else:
             out[:, :, j] = values[:, :, INDEX[m.name]]
     return out
 
 
-def _tidy(block: np.ndarray, periods: list, period_col: str, codes: list[str], metrics,
-          scenario: str, replication: int, parameter_set: int) -> pd.DataFrame:
+def _tidy(
+    block: np.ndarray,
+    periods: list,
+    period_col: str,
+    codes: list[str],
+    metrics,
+    scenario: str,
+    replication: int,
+    parameter_set: int,
+) -> pd.DataFrame:
     n_p, n_c, n_m = block.shape
-    frame = pd.DataFrame({
-        "scenario": pd.Categorical([scenario] * (n_p * n_c * n_m)),
-        "parameter_set": np.full(n_p * n_c * n_m, parameter_set, dtype=np.int32),
-        "replication": np.full(n_p * n_c * n_m, replication, dtype=np.int32),
-        "council_code": pd.Categorical(np.tile(np.repeat(codes, n_m), n_p), categories=codes),
-        period_col: np.repeat(np.asarray(periods, dtype=object), n_c * n_m),
-        "metric": pd.Categorical(np.tile([m.name for m in metrics], n_p * n_c),
-                                 categories=[m.name for m in metrics]),
-        "value": block.reshape(-1),
-        "unit": pd.Categorical(np.tile([m.unit for m in metrics], n_p * n_c)),
-        "kind": pd.Categorical(np.tile(["stock" if m.kind == "stock" else
-                                        ("flow" if m.kind == "flow" else "ratio")
-                                        for m in metrics], n_p * n_c)),
-    })
+    frame = pd.DataFrame(
+        {
+            "scenario": pd.Categorical([scenario] * (n_p * n_c * n_m)),
+            "parameter_set": np.full(n_p * n_c * n_m, parameter_set, dtype=np.int32),
+            "replication": np.full(n_p * n_c * n_m, replication, dtype=np.int32),
+            "council_code": pd.Categorical(np.tile(np.repeat(codes, n_m), n_p), categories=codes),
+            period_col: np.repeat(np.asarray(periods, dtype=object), n_c * n_m),
+            "metric": pd.Categorical(
+                np.tile([m.name for m in metrics], n_p * n_c), categories=[m.name for m in metrics]
+            ),
+            "value": block.reshape(-1),
+            "unit": pd.Categorical(np.tile([m.unit for m in metrics], n_p * n_c)),
+            "kind": pd.Categorical(
+                np.tile(
+                    [
+                        "stock" if m.kind == "stock" else ("flow" if m.kind == "flow" else "ratio")
+                        for m in metrics
+                    ],
+                    n_p * n_c,
+                )
+            ),
+        }
+    )
     return frame
 
 
-def monthly_table(res: ReplicationResult, scenario: str, replication: int,
-                  parameter_set: int = 0) -> pd.DataFrame:
+def monthly_table(
+    res: ReplicationResult, scenario: str, replication: int, parameter_set: int = 0
+) -> pd.DataFrame:
     """Monthly tidy rows for every council and England (``date`` = last day of the month)."""
     values = _with_national(res.monthly)
     block = _metric_block(values, MONTHLY_METRICS)
-    table = _tidy(block, res.month_ends, "date", [*res.codes, NATIONAL], MONTHLY_METRICS,
-                  scenario, replication, parameter_set)
+    table = _tidy(
+        block,
+        res.month_ends,
+        "date",
+        [*res.codes, NATIONAL],
+        MONTHLY_METRICS,
+        scenario,
+        replication,
+        parameter_set,
+    )
     table["date"] = pd.to_datetime(table["date"])
     return table
 
@@ -96,17 +124,27 @@ def financial_year_values(res: ReplicationResult) -> tuple[list[str], np.ndarray
     return labels, out
 
 
-def fy_table(res: ReplicationResult, scenario: str, replication: int,
-             parameter_set: int = 0) -> pd.DataFrame:
+def fy_table(
+    res: ReplicationResult, scenario: str, replication: int, parameter_set: int = 0
+) -> pd.DataFrame:
     """Financial-year tidy rows for every council and England (``fy`` like ``2010-11``)."""
     labels, values = financial_year_values(res)
     block = _metric_block(values, FY_METRICS)
-    return _tidy(block, labels, "fy", [*res.codes, NATIONAL], FY_METRICS, scenario,
-                 replication, parameter_set)
+    return _tidy(
+        block,
+        labels,
+        "fy",
+        [*res.codes, NATIONAL],
+        FY_METRICS,
+        scenario,
+        replication,
+        parameter_set,
+    )
 
 
-def ledger_table(res: ReplicationResult, scenario: str, replication: int,
-                 parameter_set: int = 0) -> pd.DataFrame:
+def ledger_table(
+    res: ReplicationResult, scenario: str, replication: int, parameter_set: int = 0
+) -> pd.DataFrame:
     """The budget ledger: one row per council (and England) and financial year, GBP cash."""
     frames = []
     codes = [*res.codes, NATIONAL]
@@ -146,13 +184,29 @@ def summarise(table: pd.DataFrame, period_col: str, confidence: float = 0.95) ->
         out = out.merge(q.reset_index(), on=keys, how="left")
         out["covers"] = COVERS_PARAMETERS
     else:
-        half = stats.t.ppf(0.5 + confidence / 2, np.maximum(out["n"] - 1, 1)) * out["sd"] \
+        half = (
+            stats.t.ppf(0.5 + confidence / 2, np.maximum(out["n"] - 1, 1))
+            * out["sd"]
             / np.sqrt(out["n"])
+        )
         half = half.where(out["n"] > 1)
         out["ci_low"] = out["mean"] - half
         out["ci_high"] = out["mean"] + half
         out["covers"] = COVERS_RANDOMNESS
     out = out.rename(columns={period_col: "period"})
     out["period"] = out["period"].astype(str)
-    return out[["scenario", "council_code", "period", "metric", "unit", "n", "mean", "sd",
-                "ci_low", "ci_high", "covers"]]
+    return out[
+        [
+            "scenario",
+            "council_code",
+            "period",
+            "metric",
+            "unit",
+            "n",
+            "mean",
+            "sd",
+            "ci_low",
+            "ci_high",
+            "covers",
+        ]
+    ]

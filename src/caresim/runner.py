@@ -75,20 +75,33 @@ def run_task(index: int, task: Task) -> TaskResult:
     t0 = time.perf_counter()
     res = run_replication(task.params, list(task.codes), task.replication)
     key = (task.scenario_name, task.replication, task.parameter_set)
-    return TaskResult(index, monthly_table(res, *key), fy_table(res, *key),
-                      ledger_table(res, *key), time.perf_counter() - t0)
+    return TaskResult(
+        index,
+        monthly_table(res, *key),
+        fy_table(res, *key),
+        ledger_table(res, *key),
+        time.perf_counter() - t0,
+    )
 
 
-def plan(scenario_name: str, params: Scenario, codes: list[str], replications: int,
-         first_replication: int = 0, parameter_set: int = 0) -> list[Task]:
+def plan(
+    scenario_name: str,
+    params: Scenario,
+    codes: list[str],
+    replications: int,
+    first_replication: int = 0,
+    parameter_set: int = 0,
+) -> list[Task]:
     """The run plan: one task per replication, in replication order.
 
     Every parameter set uses the same replication numbers, so parameter sets share common
     random numbers.
     """
     data = params.model_dump(mode="json")
-    return [Task(scenario_name, data, tuple(codes), r, parameter_set)
-            for r in range(first_replication, first_replication + replications)]
+    return [
+        Task(scenario_name, data, tuple(codes), r, parameter_set)
+        for r in range(first_replication, first_replication + replications)
+    ]
 
 
 # --------------------------------------------------------------------------------- executors
@@ -101,7 +114,7 @@ class SerialExecutor(Executor):
         future: Future = Future()
         try:
             future.set_result(fn(*args, **kwargs))
-        except BaseException as exc:  # noqa: BLE001 - handed back through the future
+        except BaseException as exc:
             future.set_exception(exc)
         return future
 
@@ -130,18 +143,26 @@ class _DaskExecutor(Executor):
         try:
             from distributed import Client, LocalCluster
         except ImportError:
-            raise InputError("Dask is not installed: install the optional extra with "
-                             "pip install 'caresim[dask]'.") from None
+            raise InputError(
+                "Dask is not installed: install the optional extra with "
+                "pip install 'caresim[dask]'."
+            ) from None
         self._cluster = None
         if spec.scheduler:
             try:
                 self._client = Client(spec.scheduler, timeout="20s")
             except OSError as exc:
-                raise InputError(f"--scheduler {spec.scheduler}: expected a reachable Dask "
-                                 f"scheduler; found none ({exc}).") from None
+                raise InputError(
+                    f"--scheduler {spec.scheduler}: expected a reachable Dask "
+                    f"scheduler; found none ({exc})."
+                ) from None
         else:
-            self._cluster = LocalCluster(n_workers=spec.dask_local, threads_per_worker=1,
-                                         processes=True, dashboard_address=None)
+            self._cluster = LocalCluster(
+                n_workers=spec.dask_local,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+            )
             self._client = Client(self._cluster)
         self._executor = self._client.get_executor(pure=False)
 
@@ -191,17 +212,23 @@ class RunStore:
         store = cls(folder)
         store.tasks_dir.mkdir(parents=True, exist_ok=False)
         store._write("plan.json", plan_info)
-        store._write("tasks.json", {"tasks": [{"index": i, "state": "pending"}
-                                              for i in range(n_tasks)]})
+        store._write(
+            "tasks.json", {"tasks": [{"index": i, "state": "pending"} for i in range(n_tasks)]}
+        )
         return store
 
     @classmethod
     def open(cls, folder: Path) -> RunStore:
         """An existing store; a clear error when ``folder`` is not one."""
         store = cls(folder)
-        if not (store.folder / "plan.json").is_file() or not (store.folder / "tasks.json").is_file():
-            raise RunStoreError(f"--resume {folder}: expected an unfinished run folder "
-                                f"(containing plan.json and tasks.json); found none.")
+        if (
+            not (store.folder / "plan.json").is_file()
+            or not (store.folder / "tasks.json").is_file()
+        ):
+            raise RunStoreError(
+                f"--resume {folder}: expected an unfinished run folder "
+                f"(containing plan.json and tasks.json); found none."
+            )
         return store
 
     def _write(self, name: str, data: dict) -> None:
@@ -248,13 +275,19 @@ class RunStore:
 
     def load(self, index: int) -> TaskResult:
         """A finished task's tables."""
-        frames = {name: pd.read_parquet(self.tasks_dir / f"{index}-{name}.parquet")
-                  for name in ("monthly", "fy", "ledger")}
+        frames = {
+            name: pd.read_parquet(self.tasks_dir / f"{index}-{name}.parquet")
+            for name in ("monthly", "fy", "ledger")
+        }
         return TaskResult(index, frames["monthly"], frames["fy"], frames["ledger"])
 
 
-def execute(tasks: list[Task], executor: Executor, store: RunStore | None = None,
-            progress: Progress | None = None) -> list[TaskResult]:
+def execute(
+    tasks: list[Task],
+    executor: Executor,
+    store: RunStore | None = None,
+    progress: Progress | None = None,
+) -> list[TaskResult]:
     """Run the tasks not yet done; results in plan order whatever the completion order.
 
     A failed task is recorded (with its traceback) and the others go on; the error is raised
@@ -283,7 +316,7 @@ def execute(tasks: list[Task], executor: Executor, store: RunStore | None = None
         i = futures[fut]
         try:
             r = fut.result()
-        except Exception as exc:  # noqa: BLE001 - recorded in the store, re-raised below
+        except Exception as exc:
             tb = "".join(traceback.format_exception(exc))
             failures.append((i, tb))
             if store is not None:
@@ -306,7 +339,11 @@ class TaskFailure(RuntimeError):
         self.failures = failures
         self.folder = folder
         first = failures[0][1].strip().splitlines()[-1]
-        where = f" Finished tasks are kept; rerun the rest with: caresim run --resume {folder}" \
-            if folder else ""
-        super().__init__(f"{len(failures)} task(s) failed (first: task {failures[0][0]}: "
-                         f"{first}).{where}")
+        where = (
+            f" Finished tasks are kept; rerun the rest with: caresim run --resume {folder}"
+            if folder
+            else ""
+        )
+        super().__init__(
+            f"{len(failures)} task(s) failed (first: task {failures[0][0]}: {first}).{where}"
+        )

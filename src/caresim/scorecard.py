@@ -48,25 +48,48 @@ def _first_met(series: pd.DataFrame, threshold: float) -> pd.Series:
     return hit.groupby("council_code", observed=True)["date"].min()
 
 
-def _rows(per_rep: pd.DataFrame, target: str, threshold: float, first: pd.Series | None,
-          strict: bool = False, covers: str = "replications (randomness only)") -> pd.DataFrame:
+def _rows(
+    per_rep: pd.DataFrame,
+    target: str,
+    threshold: float,
+    first: pd.Series | None,
+    strict: bool = False,
+    covers: str = "replications (randomness only)",
+) -> pd.DataFrame:
     per_rep = per_rep.copy()
-    per_rep["ok"] = per_rep["value"] > threshold if strict else per_rep["value"] >= threshold - 1e-12
+    per_rep["ok"] = (
+        per_rep["value"] > threshold if strict else per_rep["value"] >= threshold - 1e-12
+    )
     g = per_rep.groupby("council_code", observed=True)
     out = pd.DataFrame({"value": g["value"].mean(), "n": g["ok"].size(), "k": g["ok"].sum()})
     out["met"] = out["value"] > threshold if strict else out["value"] >= threshold - 1e-12
     out["p_met"] = out["k"] / out["n"]
     lo, hi = wilson(out["k"].to_numpy(), out["n"].to_numpy())
     out["p_met_low"], out["p_met_high"] = lo, hi
-    out["date_first_met"] = (first.reindex(out.index).dt.date.astype(str).replace("NaT", "")
-                             if first is not None else "")
+    out["date_first_met"] = (
+        first.reindex(out.index).dt.date.astype(str).replace("NaT", "") if first is not None else ""
+    )
     out["gap"] = np.maximum(threshold - out["value"], 0.0)
     out = out.reset_index().rename(columns={"council_code": "scope"})
     out["target"] = target
     out["threshold"] = threshold
     out["covers"] = covers
-    return out[["scope", "target", "threshold", "value", "met", "date_first_met", "p_met",
-                "p_met_low", "p_met_high", "n", "gap", "covers"]]
+    return out[
+        [
+            "scope",
+            "target",
+            "threshold",
+            "value",
+            "met",
+            "date_first_met",
+            "p_met",
+            "p_met_low",
+            "p_met_high",
+            "n",
+            "gap",
+            "covers",
+        ]
+    ]
 
 
 def _run_units(frame: pd.DataFrame) -> pd.DataFrame:
@@ -77,16 +100,21 @@ def _run_units(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(replication=unit)
 
 
-def scorecard(monthly: pd.DataFrame, fy: pd.DataFrame, ledger: pd.DataFrame,
-              targets: Targets) -> pd.DataFrame:
+def scorecard(
+    monthly: pd.DataFrame, fy: pd.DataFrame, ledger: pd.DataFrame, targets: Targets
+) -> pd.DataFrame:
     """The scorecard from the tidy tables of all runs of one scenario."""
     uncertain = "parameter_set" in monthly.columns and monthly["parameter_set"].nunique() > 1
-    covers = ("parameter sets and replications (parameters and randomness)" if uncertain
-              else "replications (randomness only)")
+    covers = (
+        "parameter sets and replications (parameters and randomness)"
+        if uncertain
+        else "replications (randomness only)"
+    )
     monthly, fy, ledger = _run_units(monthly), _run_units(fy), _run_units(ledger)
     rows = []
-    pb = monthly[monthly["metric"] == "pb_share_adass"][["replication", "council_code", "date",
-                                                         "value"]]
+    pb = monthly[monthly["metric"] == "pb_share_adass"][
+        ["replication", "council_code", "date", "value"]
+    ]
     dates = pd.to_datetime(pb["date"])
     for target, date, threshold in (
         ("pb_share_march_2010", dt.date(2010, 3, 31), targets.pb_share_march_2010.value),
@@ -95,25 +123,40 @@ def scorecard(monthly: pd.DataFrame, fy: pd.DataFrame, ledger: pd.DataFrame,
     ):
         at = pb[dates == pd.Timestamp(date)]
         if len(at):
-            rows.append(_rows(at, target, threshold, _first_met(pb, threshold),
-                              covers=covers))
+            rows.append(_rows(at, target, threshold, _first_met(pb, threshold), covers=covers))
 
     offers = monthly[monthly["metric"].isin(["pb_offers", "pb_offer_opportunities"])]
-    window = offers[(pd.to_datetime(offers["date"]) >= pd.Timestamp(2010, 10, 1))
-                    & (pd.to_datetime(offers["date"]) <= pd.Timestamp(2011, 3, 31))]
+    window = offers[
+        (pd.to_datetime(offers["date"]) >= pd.Timestamp(2010, 10, 1))
+        & (pd.to_datetime(offers["date"]) <= pd.Timestamp(2011, 3, 31))
+    ]
     if len(window):
-        sums = window.groupby(["replication", "council_code", "metric"],
-                              observed=True)["value"].sum().unstack("metric")
+        sums = (
+            window.groupby(["replication", "council_code", "metric"], observed=True)["value"]
+            .sum()
+            .unstack("metric")
+        )
         share = (sums["pb_offers"] / sums["pb_offer_opportunities"]).rename("value").reset_index()
-        rows.append(_rows(share, "offer_share_from_october_2010",
-                          targets.offer_share_from_october_2010.value, None, covers=covers))
+        rows.append(
+            _rows(
+                share,
+                "offer_share_from_october_2010",
+                targets.offer_share_from_october_2010.value,
+                None,
+                covers=covers,
+            )
+        )
 
     if len(ledger):
         led = ledger.sort_values("fy")
-        led = led.assign(cum_savings=led.groupby(["replication", "council_code"])[
-            "savings_total_gbp"].cumsum())
-        led = led.assign(cum_prevention=led.groupby(["replication", "council_code"])[
-            "savings_prevention_gbp"].cumsum())
+        led = led.assign(
+            cum_savings=led.groupby(["replication", "council_code"])["savings_total_gbp"].cumsum()
+        )
+        led = led.assign(
+            cum_prevention=led.groupby(["replication", "council_code"])[
+                "savings_prevention_gbp"
+            ].cumsum()
+        )
         for day, share in targets.cumulative_savings_share.values.items():
             label = fy_label(day.year)
             at = led[led["fy"] == label]
@@ -124,12 +167,26 @@ def scorecard(monthly: pd.DataFrame, fy: pd.DataFrame, ledger: pd.DataFrame,
         at = led[led["fy"] == "2010-11"]
         if len(at):
             frame = at[["replication", "council_code"]].assign(value=at["cum_prevention"])
-            rows.append(_rows(frame, "prevention_savings_to_2010_11", 0.0, None, strict=True,
-                              covers=covers))
+            rows.append(
+                _rows(frame, "prevention_savings_to_2010_11", 0.0, None, strict=True, covers=covers)
+            )
     if not rows:
-        return pd.DataFrame(columns=["scope", "target", "threshold", "value", "met",
-                                     "date_first_met", "p_met", "p_met_low", "p_met_high", "n",
-                                     "gap", "covers"])
+        return pd.DataFrame(
+            columns=[
+                "scope",
+                "target",
+                "threshold",
+                "value",
+                "met",
+                "date_first_met",
+                "p_met",
+                "p_met_low",
+                "p_met_high",
+                "n",
+                "gap",
+                "covers",
+            ]
+        )
     out = pd.concat(rows, ignore_index=True)
     out["scope"] = out["scope"].astype(str)
     return out

@@ -82,7 +82,9 @@ class StreamSet:
         key = (council_index, name)
         gen = self._cache.get(key)
         if gen is None:
-            gen = stream(self.master_seed, self.replication, self.council_codes[council_index], name)
+            gen = stream(
+                self.master_seed, self.replication, self.council_codes[council_index], name
+            )
             self._cache[key] = gen
         return gen
 

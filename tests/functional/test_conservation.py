@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from caresim.councils import select_councils
 from caresim.model.inputs import derive_inputs
 from caresim.recording import INDEX
-from caresim.councils import select_councils
 from tests.conftest import SMALL_COUNCILS, run
 
 

@@ -40,8 +40,12 @@ def _flow(res, name: str, start: dt.date, end: dt.date) -> float:
 
 def paired(a_params, b_params, metric) -> tuple[float, float, float]:
     """Mean, low and high of the 95% interval of metric(B) - metric(A) over paired reps."""
-    d = np.array([metric(run(b_params, SMALL_COUNCILS, r)) - metric(run(a_params, SMALL_COUNCILS, r))
-                  for r in range(REPS)])
+    d = np.array(
+        [
+            metric(run(b_params, SMALL_COUNCILS, r)) - metric(run(a_params, SMALL_COUNCILS, r))
+            for r in range(REPS)
+        ]
+    )
     half = stats.t.ppf(0.975, REPS - 1) * d.std(ddof=1) / np.sqrt(REPS)
     return d.mean(), d.mean() - half, d.mean() + half
 
@@ -52,15 +56,17 @@ def base():
 
 
 def test_no_grant_lowers_pb_share_april_2011(base) -> None:
-    mean, low, high = paired(base, load_scenario("no_grant").params,
-                             lambda r: _pb_share(r, dt.date(2011, 3, 31)))
+    mean, low, high = paired(
+        base, load_scenario("no_grant").params, lambda r: _pb_share(r, dt.date(2011, 3, 31))
+    )
     assert high < 0, (mean, low, high)
 
 
 def test_more_grant_gives_no_lower_readiness_or_pb_share(base) -> None:
     ext = load_scenario("grant_extended").params
-    mean, low, high = paired(base, ext, lambda r: _mean_stock(r, "readiness_sum",
-                                                               dt.date(2014, 3, 31)))
+    mean, low, high = paired(
+        base, ext, lambda r: _mean_stock(r, "readiness_sum", dt.date(2014, 3, 31))
+    )
     assert low > 0, (mean, low, high)
     mean, low, high = paired(base, ext, lambda r: _pb_share(r, dt.date(2014, 3, 31)))
     assert mean >= 0 and high > 0, (mean, low, high)
@@ -68,27 +74,34 @@ def test_more_grant_gives_no_lower_readiness_or_pb_share(base) -> None:
 
 def test_more_prevention_means_no_more_long_term_packages(base) -> None:
     prev = load_scenario("prevention_first").params
-    mean, low, high = paired(base, prev, lambda r: _flow(r, "service_starts",
-                                                          dt.date(2009, 4, 30),
-                                                          dt.date(2015, 3, 31)))
+    mean, low, high = paired(
+        base, prev, lambda r: _flow(r, "service_starts", dt.date(2009, 4, 30), dt.date(2015, 3, 31))
+    )
     assert high < 0, (mean, low, high)
-    mean, low, high = paired(base, prev, lambda r: _flow(r, "reablement_episodes",
-                                                          dt.date(2009, 4, 30),
-                                                          dt.date(2015, 3, 31)))
+    mean, low, high = paired(
+        base,
+        prev,
+        lambda r: _flow(r, "reablement_episodes", dt.date(2009, 4, 30), dt.date(2015, 3, 31)),
+    )
     assert low > 0, (mean, low, high)
 
 
 def test_tighter_threshold_more_unmet_need_now_and_more_returns_later(base) -> None:
     codes = select_councils(list(SMALL_COUNCILS))
-    tight = params_with("baseline", council_overrides={
-        code: {"facs_threshold": {"value": "critical", "source": "test: tighter threshold"}}
-        for code in codes})
-    mean, low, high = paired(base, tight, lambda r: _flow(r, "ineligible", dt.date(2008, 4, 30),
-                                                          dt.date(2009, 3, 31)))
+    tight = params_with(
+        "baseline",
+        council_overrides={
+            code: {"facs_threshold": {"value": "critical", "source": "test: tighter threshold"}}
+            for code in codes
+        },
+    )
+    mean, low, high = paired(
+        base, tight, lambda r: _flow(r, "ineligible", dt.date(2008, 4, 30), dt.date(2009, 3, 31))
+    )
     assert low > 0, (mean, low, high)
-    mean, low, high = paired(base, tight, lambda r: _flow(r, "returns_unmet",
-                                                          dt.date(2009, 4, 30),
-                                                          dt.date(2011, 3, 31)))
+    mean, low, high = paired(
+        base, tight, lambda r: _flow(r, "returns_unmet", dt.date(2009, 4, 30), dt.date(2011, 3, 31))
+    )
     assert low > 0, (mean, low, high)
 
 
@@ -98,12 +111,11 @@ def _ledger(res, fy: str, line: str) -> float:
 
 def test_deeper_austerity_cuts_net_spend_and_raises_the_requirement(base) -> None:
     deep = load_scenario("deep_austerity").params
-    mean, low, high = paired(base, deep, lambda r: _flow(r, "net_spend_gbp",
-                                                          dt.date(2014, 4, 30),
-                                                          dt.date(2015, 3, 31)))
+    mean, low, high = paired(
+        base, deep, lambda r: _flow(r, "net_spend_gbp", dt.date(2014, 4, 30), dt.date(2015, 3, 31))
+    )
     assert high < 0, (mean, low, high)
-    mean, low, high = paired(base, deep, lambda r: _ledger(r, "2014-15",
-                                                            "savings_requirement_gbp"))
+    mean, low, high = paired(base, deep, lambda r: _ledger(r, "2014-15", "savings_requirement_gbp"))
     assert low > 0, (mean, low, high)
     mean, low, high = paired(base, deep, lambda r: _ledger(r, "2014-15", "opening_budget_gbp"))
     assert high < 0, (mean, low, high)

@@ -26,59 +26,78 @@ CASES: dict[str, list[str]] = {
         "found '../../src/caresim/scenarios/no_such_parent.yaml'",
     ],
     "extends_not_string.yaml": [
-        "key 'extends'", "expected a file name (string)", "found ['",
+        "key 'extends'",
+        "expected a file name (string)",
+        "found ['",
     ],
     "yaml_syntax.yaml": [
-        "expected valid YAML", "found a syntax error at line 7",
+        "expected valid YAML",
+        "found a syntax error at line 7",
     ],
     "top_level_list.yaml": [
-        "expected a mapping of keys to values at the top level", "found a list",
+        "expected a mapping of keys to values at the top level",
+        "found a list",
     ],
     "unknown_top_key.yaml": [
-        "key 'grnat'", "expected a known key", "found the unknown key 'grnat'",
+        "key 'grnat'",
+        "expected a known key",
+        "found the unknown key 'grnat'",
         "Did you mean 'grant'?",
     ],
     "unknown_nested_key.yaml": [
-        "key 'grant.tranches_gpb'", "expected a known key",
-        "found the unknown key 'tranches_gpb'", "Did you mean 'tranches_gbp'?",
+        "key 'grant.tranches_gpb'",
+        "expected a known key",
+        "found the unknown key 'tranches_gpb'",
+        "Did you mean 'tranches_gbp'?",
     ],
     "wrong_type.yaml": [
-        "key 'reablement.cost_gbp_per_episode.value'", "expected a non-negative number",
+        "key 'reablement.cost_gbp_per_episode.value'",
+        "expected a non-negative number",
         "found 'two thousand' (str)",
     ],
     "negative_cost.yaml": [
         "key 'reablement.cost_gbp_per_episode.value'",
-        "expected a non-negative number in [0, inf]", "found -2088",
+        "expected a non-negative number in [0, inf]",
+        "found -2088",
     ],
     "probability_out_of_range.yaml": [
-        "key 'demand.p_resolved_at_contact.value'", "expected a probability in [0, 1]",
+        "key 'demand.p_resolved_at_contact.value'",
+        "expected a probability in [0, 1]",
         "found 1.47",
     ],
     "probabilities_not_summing.yaml": [
         "key 'population.need_mix_in_service.probabilities'",
-        "expected probabilities summing to 1", "found a sum of 0.9",
+        "expected probabilities summing to 1",
+        "found a sum of 0.9",
     ],
     "dates_out_of_order.yaml": [
-        "key 'grant.tranches_gbp.values'", "expected dates in increasing order",
+        "key 'grant.tranches_gbp.values'",
+        "expected dates in increasing order",
         "found 2009-04-01 after 2010-04-01",
     ],
     "bad_date_key.yaml": [
-        "key 'grant.tranches_gbp.values'", "expected dates like 2010-04-01 as keys",
+        "key 'grant.tranches_gbp.values'",
+        "expected dates like 2010-04-01 as keys",
         "found 'April 2009'",
     ],
     "unit_mismatch.yaml": [
-        "key 'grant.tranches_gbp.unit'", "expected unit 'GBP/year'", "found 'GBP'",
+        "key 'grant.tranches_gbp.unit'",
+        "expected unit 'GBP/year'",
+        "found 'GBP'",
     ],
     "missing_source.yaml": [
-        "key 'reablement.cost_gbp_per_episode.source'", "expected this required key",
+        "key 'reablement.cost_gbp_per_episode.source'",
+        "expected this required key",
         "found nothing",
     ],
     "assumption_without_range.yaml": [
         "key 'finance.pass_through'",
-        "expected a 'range: [low, high]' for sensitivity analysis", "found no range",
+        "expected a 'range: [low, high]' for sensitivity analysis",
+        "found no range",
     ],
     "value_outside_range.yaml": [
-        "key 'finance.pass_through'", "expected the value inside its range [0.3, 0.8]",
+        "key 'finance.pass_through'",
+        "expected the value inside its range [0.3, 0.8]",
         "found 0.9",
     ],
     "bad_lever_order.yaml": [
@@ -88,33 +107,48 @@ CASES: dict[str, list[str]] = {
         "found ['procurement', 'prevention', 'prevention'",
     ],
     "cycle_a.yaml": [
-        "key 'extends'", "expected a chain of parents without a cycle",
+        "key 'extends'",
+        "expected a chain of parents without a cycle",
         f"found the cycle {BROKEN / 'cycle_a.yaml'} -> {BROKEN / 'cycle_b.yaml'} -> "
         f"{BROKEN / 'cycle_a.yaml'}",
     ],
     "cycle_b.yaml": [
-        "key 'extends'", "expected a chain of parents without a cycle",
+        "key 'extends'",
+        "expected a chain of parents without a cycle",
         f"found the cycle {BROKEN / 'cycle_b.yaml'} -> {BROKEN / 'cycle_a.yaml'} -> "
         f"{BROKEN / 'cycle_b.yaml'}",
     ],
     "unknown_council.yaml": [
-        "key 'run.councils'", "expected names or GSS codes of English councils", "Did you mean 'Kent'",
+        "key 'run.councils'",
+        "expected names or GSS codes of English councils",
+        "Did you mean 'Kent'",
     ],
     "unknown_council_override.yaml": [
-        "key 'council_overrides.Narnia'", "expected the name or GSS code of an English council as the key",
+        "key 'council_overrides.Narnia'",
+        "expected the name or GSS code of an English council as the key",
         "found",
     ],
     "bad_date_setting.yaml": [
-        "key 'grant.ring_fenced_until", "expected a", "date", "found '2011-13-01'",
+        "key 'grant.ring_fenced_until",
+        "expected a",
+        "date",
+        "found '2011-13-01'",
     ],
     "bad_run_start_date.yaml": [
-        "key 'run'", "expected start_date on 1 April", "found 2008-05-01",
+        "key 'run'",
+        "expected start_date on 1 April",
+        "found 2008-05-01",
     ],
     "bad_replications.yaml": [
-        "key 'run.replications'", "expected a value greater than or equal to 1", "found 0",
+        "key 'run.replications'",
+        "expected a value greater than or equal to 1",
+        "found 0",
     ],
     "missing_required_key.yaml": [
-        "key 'population'", "expected this required key", "found nothing", "more problem(s)",
+        "key 'population'",
+        "expected this required key",
+        "found nothing",
+        "more problem(s)",
     ],
 }
 
@@ -152,8 +186,7 @@ def test_check_reports_the_problem(name: str, capsys: pytest.CaptureFixture[str]
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_run_writes_nothing(name: str, tmp_path: Path,
-                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_writes_nothing(name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = BROKEN / name
     out_dir = tmp_path / "out"
     out_dir.mkdir()
@@ -166,10 +199,13 @@ def test_run_writes_nothing(name: str, tmp_path: Path,
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
-@pytest.mark.parametrize(("name", "token"), [("unknown_council.yaml", "Kentt"),
-                                             ("unknown_council_override.yaml", "Narnia")])
-def test_unknown_council_message_says_what_was_found(name: str, token: str,
-                                                     capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    ("name", "token"),
+    [("unknown_council.yaml", "Kentt"), ("unknown_council_override.yaml", "Narnia")],
+)
+def test_unknown_council_message_says_what_was_found(
+    name: str, token: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["check", str(BROKEN / name)]) == 2
     err = capsys.readouterr().err
     found = err.split("; found ", 1)[1]
@@ -182,19 +218,27 @@ def _cli() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "caresim"]
 
 
-@pytest.mark.parametrize(("command", "subcommand"), [
-    pytest.param(_cli(), "run", id="script-run"),
-    pytest.param([sys.executable, "-m", "caresim"], "check", id="module-check"),
-])
-def test_exit_status_in_a_real_process(command: list[str], subcommand: str,
-                                       tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("command", "subcommand"),
+    [
+        pytest.param(_cli(), "run", id="script-run"),
+        pytest.param([sys.executable, "-m", "caresim"], "check", id="module-check"),
+    ],
+)
+def test_exit_status_in_a_real_process(command: list[str], subcommand: str, tmp_path: Path) -> None:
     """The installed entry point really exits 2 (not just returns 2 from main)."""
     path = BROKEN / "unknown_top_key.yaml"
     out_dir = tmp_path / "out"
     args = [subcommand, str(path)] + (["--out", str(out_dir)] if subcommand == "run" else [])
-    proc = subprocess.run([*command, *args], capture_output=True, text=True, timeout=60,
-                          cwd=tmp_path, env={**os.environ, "PYTHONWARNINGS": "ignore"},
-                          check=False)
+    proc = subprocess.run(
+        [*command, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+        check=False,
+    )
     assert proc.returncode == 2, proc.stderr
     assert proc.stdout == ""
     _one_paragraph_error(proc.stderr, path)
@@ -216,11 +260,13 @@ def test_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert "Bundled: baseline, deep_austerity, grant_extended, no_grant, prevention_first" in err
 
 
-@pytest.mark.parametrize(("typo", "suggestion"), [("baselin", "baseline"),
-                                                  ("no-grant", "no_grant"),
-                                                  ("deep_austerty", "deep_austerity")])
-def test_unknown_bundled_name_suggests_close_names(typo: str, suggestion: str, tmp_path: Path,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    ("typo", "suggestion"),
+    [("baselin", "baseline"), ("no-grant", "no_grant"), ("deep_austerty", "deep_austerity")],
+)
+def test_unknown_bundled_name_suggests_close_names(
+    typo: str, suggestion: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["run", typo, "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert "Traceback" not in err
@@ -229,8 +275,9 @@ def test_unknown_bundled_name_suggests_close_names(typo: str, suggestion: str, t
     assert list(tmp_path.iterdir()) == []
 
 
-def test_unknown_council_on_the_command_line(tmp_path: Path,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_unknown_council_on_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     rc = main(["run", "baseline", "--council", "Kentt", "--out", str(tmp_path), "--quiet"])
     err = capsys.readouterr().err
     assert rc == 2
@@ -242,12 +289,13 @@ def test_unknown_council_on_the_command_line(tmp_path: Path,
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize(("option", "value"), [("--replications", "0"),
-                                               ("--replications", "-3"),
-                                               ("--seed", "-1"),
-                                               ("--workers", "0")])
-def test_bad_numbers_on_the_command_line(option: str, value: str, tmp_path: Path,
-                                         capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--replications", "0"), ("--replications", "-3"), ("--seed", "-1"), ("--workers", "0")],
+)
+def test_bad_numbers_on_the_command_line(
+    option: str, value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     rc = main(["run", "baseline", option, value, "--out", str(tmp_path), "--quiet"])
     err = capsys.readouterr().err
     assert rc == 2

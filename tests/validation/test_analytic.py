@@ -14,8 +14,12 @@ COUNCILS = ("Kent",)
 def test_closed_population_decays_exponentially() -> None:
     """No new contacts and constant hazards: the stock in service decays as N0 exp(-h t) in
     each (age, setting) group; we check the total against the mixture, within 4 sd."""
-    h = {"hazard_community_18_64": 0.15, "hazard_community_65plus": 0.45,
-         "hazard_residential_18_64": 0.12, "hazard_residential_65plus": 0.5}
+    h = {
+        "hazard_community_18_64": 0.15,
+        "hazard_community_65plus": 0.45,
+        "hazard_residential_18_64": 0.12,
+        "hazard_residential_65plus": 0.5,
+    }
     changes = {"demand.contacts_per_year.value": 0.0, "reviews.p_need_rise.value": 0.0}
     for key, rate in h.items():
         changes[f"exits.{key}.values"] = {"2008-04-01": rate}
@@ -32,17 +36,30 @@ def test_closed_population_decays_exponentially() -> None:
         t = (res.month_ends[m] - params.run.start_date).days + 1
         years = t / DAYS_PER_YEAR
         p = {k: np.exp(-v * years) for k, v in h.items()}
-        groups = [(n_c * (1 - s_c), p["hazard_community_18_64"]),
-                  (n_c * s_c, p["hazard_community_65plus"]),
-                  (n_r * (1 - s_r), p["hazard_residential_18_64"]),
-                  (n_r * s_r, p["hazard_residential_65plus"])]
+        groups = [
+            (n_c * (1 - s_c), p["hazard_community_18_64"]),
+            (n_c * s_c, p["hazard_community_65plus"]),
+            (n_r * (1 - s_r), p["hazard_residential_18_64"]),
+            (n_r * s_r, p["hazard_residential_65plus"]),
+        ]
         mean = sum(n * q for n, q in groups)
         sd = np.sqrt(sum(n * q * (1 - q) for n, q in groups))
-        got = res.monthly[m, 0, INDEX["users_community"]] + res.monthly[m, 0, INDEX["users_residential"]]
+        got = (
+            res.monthly[m, 0, INDEX["users_community"]]
+            + res.monthly[m, 0, INDEX["users_residential"]]
+        )
         # age is drawn per person, adding binomial variance to the group sizes
-        sd = np.sqrt(sd ** 2 + n_c * s_c * (1 - s_c) * (p["hazard_community_65plus"]
-                     - p["hazard_community_18_64"]) ** 2 + n_r * s_r * (1 - s_r)
-                     * (p["hazard_residential_65plus"] - p["hazard_residential_18_64"]) ** 2)
+        sd = np.sqrt(
+            sd**2
+            + n_c
+            * s_c
+            * (1 - s_c)
+            * (p["hazard_community_65plus"] - p["hazard_community_18_64"]) ** 2
+            + n_r
+            * s_r
+            * (1 - s_r)
+            * (p["hazard_residential_65plus"] - p["hazard_residential_18_64"]) ** 2
+        )
         assert abs(got - mean) < 4 * sd, (m, got, mean, sd)
 
 
@@ -61,12 +78,17 @@ def test_eligible_share_matches_need_mix_at_fixed_threshold() -> None:
     from caresim.councils import select_councils
 
     code = select_councils(list(COUNCILS))[0]
-    params = params_with("baseline", **{
-        "assessment.p_unmet_return.value": 0.0,
-        "finance.levers.eligibility_max_threshold.value": "substantial",
-        "council_overrides": {code: {"facs_threshold": {"value": "substantial",
-                                                        "source": "test"}}},
-        "reablement.p_no_package_2yr.value": 0.605})
+    params = params_with(
+        "baseline",
+        **{
+            "assessment.p_unmet_return.value": 0.0,
+            "finance.levers.eligibility_max_threshold.value": "substantial",
+            "council_overrides": {
+                code: {"facs_threshold": {"value": "substantial", "source": "test"}}
+            },
+            "reablement.p_no_package_2yr.value": 0.605,
+        },
+    )
     # with p_no_package_2yr = p_no_package_after nobody relapses after reablement, and with
     # p_unmet_return = 0 nobody returns: every assessment is a new person from the fixed mix
     res = run(params, COUNCILS)

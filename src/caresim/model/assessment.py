@@ -1,18 +1,17 @@
 """Assessment (process 2): a FIFO queue limited by assessment staff, then eligibility.
 
 Each council's assessors are ``servers = FTE x assessments_per_fte_year x dur_assessment_days /
-365.25`` parallel slots; every assessment occupies a slot for ``dur_assessment_days``. Staff follow demand: each
-April a council's FTE is its April 2008 FTE x (last year's assessment requests / those expected
-in April 2008) x its cumulative staff-cut factor (``finance``); a person who would wait longer
-than ``max_wait_days`` gives up and joins unmet need. Requests
-are served first come first served by the exact multi-server recurrence
+365.25`` parallel slots; every assessment occupies a slot for ``dur_assessment_days``. Staff
+follow demand: each April a council's FTE is its April 2008 FTE x (last year's assessment
+requests / those expected in April 2008) x its cumulative staff-cut factor (``finance``); a
+person who would wait longer than ``max_wait_days`` gives up and joins unmet need. Requests are
+served first come first served by the exact multi-server recurrence
 (:mod:`caresim.model.queueing`); the wait is the time from request to start. At completion a
 person is eligible if their need band is at or above the council's FACS threshold. Those who are
 not are unmet need: they join the unmet-need pool and leave it after an exponential time with
 mean ``dur_unmet_return_days``; with probability ``p_unmet_return`` they leave by coming back to
 the assessment queue with needs one band higher (so tightening eligibility saves now and costs
-later), otherwise they leave uncounted by services.
-"""
+later), otherwise they leave uncounted by services."""
 
 from __future__ import annotations
 

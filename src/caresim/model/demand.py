@@ -6,11 +6,10 @@ Contacts from new clients arrive as a Poisson process in each council at rate
 ``p_resolved_at_contact`` is resolved there (information, advice, signposting) and counted in
 aggregate; of the rest a share ``p_assessment_after_referral`` goes on to a full assessment and
 the others are met without one (equipment, short-term help; counted in aggregate as
-``met_without_assessment``). Those to be assessed join the assessment queue at their arrival times with an age band
-(65+ with probability ``demand.share_65plus``) and a need band drawn from
+``met_without_assessment``). Those to be assessed join the assessment queue at their arrival
+times with an age band (65+ with probability ``demand.share_65plus``) and a need band drawn from
 ``demand.need_mix_assessed``. People coming back (unmet need that deteriorated, reablement
-relapses) join the same queue at their return times.
-"""
+relapses) join the same queue at their return times."""
 
 from __future__ import annotations
 

@@ -1,10 +1,11 @@
 """Finance (processes 8 and 10): the budget year, savings levers, monthly spend and the ledger.
 
 **Budget.** Each financial year (from 1 April) a council's net budget is last year's x (1 +
-inflation) x (1 + demography allowance) x (1 + pass_through x m x LG real funding change), with ``m = austerity_multiplier`` for years from
-``austerity_from`` where the LG change is a cut (else 1). The first year starts from the net cost
-of the services in place on 1 April 2008 at 2008 prices (a balanced start) unless the council's
-``opening_budget_gbp`` is overridden; inflation applies from the second year.
+inflation) x (1 + demography allowance) x (1 + pass_through x m x LG real funding change), with
+``m = austerity_multiplier`` for years from ``austerity_from`` where the LG change is a cut
+(else 1). The first year starts from the net cost of the services in place on 1 April 2008 at
+2008 prices (a balanced start) unless the council's ``opening_budget_gbp`` is overridden;
+inflation applies from the second year.
 
 **Requirement.** Projected net spend = packages in place x (1 + inflation) x (1 + demand growth)
 x (1 - client charges share) + staff x (1 + inflation) + reablement and core transformation (their
@@ -110,7 +111,7 @@ def start_year(s: ModelState, date: dt.date) -> None:
     reab_share = p.reablement.budget_share.at(date)
     core_share = p.transformation.core_share_of_budget.at(date)
     charges = f.client_charges_share_of_gross.value
-    nhs_transfers, nhs_reab = _nhs_income(s, date)
+    nhs_transfers, _ = _nhs_income(s, date)  # NHS reablement money funds its own spend
 
     if not first:
         _staff_to_demand(s)
@@ -289,7 +290,7 @@ def close_year(s: ModelState) -> None:
                  "spend_transformation_gbp", "spend_prevention_gbp"):
         acc[name] += f(name)
     acc["spend_total_gbp"] += f("spend_gbp")
-    for lever, metric in LEVER_METRICS.items():
+    for metric in LEVER_METRICS.values():
         acc[metric] += f(metric)
     acc["savings_total_gbp"] += sum(f(m) for m in LEVER_METRICS.values())
     acc["savings_shortfall_gbp"] += np.maximum(

@@ -2,12 +2,13 @@
 
 Each financial year's national tranche (``grant.tranches_gbp``) is shared between councils by
 ``inputs.grant_share`` (the needs-weighted proxy of ``inputs.py``) and paid in twelve monthly
-instalments. While the grant is ring-fenced (before ``grant.ring_fenced_until``) every pound goes
-to a ring-fenced balance from which the council spends ``spend_per_month`` of the balance on
-transformation each month. Without the ring-fence a share ``diverted_share_when_not_ring_fenced``
-of each instalment goes to core budget pressures (recorded as ``grant_diverted_gbp``). A balance left when the ring-fence ends is released to core budgets. Without the ring-fence the rest of each
-instalment is spent on transformation in the month it arrives.
-"""
+instalments. While the grant is ring-fenced (before ``grant.ring_fenced_until``) every pound
+goes to a ring-fenced balance from which the council spends ``spend_per_month`` of the balance
+on transformation each month. Without the ring-fence a share
+``diverted_share_when_not_ring_fenced`` of each instalment goes to core budget pressures
+(recorded as ``grant_diverted_gbp``). A balance left when the ring-fence ends is released to
+core budgets. Without the ring-fence the rest of each instalment is spent on transformation in
+the month it arrives."""
 
 from __future__ import annotations
 

@@ -53,13 +53,13 @@ class CouncilInputs:
     share_65_community: np.ndarray
     share_65_residential: np.ndarray
     evidence: np.ndarray
-    threshold: np.ndarray          # need band index: eligible if need >= threshold
+    threshold: np.ndarray  # need band index: eligible if need >= threshold
     grant_share: np.ndarray
     pb_share_start: np.ndarray
     readiness_start: np.ndarray
     opening_budget_gbp: np.ndarray  # NaN where the model derives it
-    assessment_fte: np.ndarray      # NaN where the model derives it
-    review_fte: np.ndarray          # NaN where the model derives it
+    assessment_fte: np.ndarray  # NaN where the model derives it
+    review_fte: np.ndarray  # NaN where the model derives it
 
     @property
     def n(self) -> int:
@@ -103,19 +103,25 @@ def derive_inputs(params: Scenario, selected: list[str]) -> CouncilInputs:
     residential = res65 + res_young
 
     p = params.population
-    share65_c = (df["clients_home_care_65plus_31mar2010"] /
-                 df["clients_home_care_all_ages_31mar2010"]).fillna(
-        p.share_65plus_community_default.value)
-    share65_r = (df["clients_res_nursing_65plus_31mar2010"] /
-                 (df["clients_res_nursing_65plus_31mar2010"] +
-                  df["clients_res_nursing_18_64_pd_mh_ld_31mar2010"])).fillna(
-        p.share_65plus_residential_default.value)
+    share65_c = (
+        df["clients_home_care_65plus_31mar2010"] / df["clients_home_care_all_ages_31mar2010"]
+    ).fillna(p.share_65plus_community_default.value)
+    share65_r = (
+        df["clients_res_nursing_65plus_31mar2010"]
+        / (
+            df["clients_res_nursing_65plus_31mar2010"]
+            + df["clients_res_nursing_18_64_pd_mh_ld_31mar2010"]
+        )
+    ).fillna(p.share_65plus_residential_default.value)
 
     dp_rate = df["clients_direct_payments_all_ages_31mar2010"] / (
-        df["clients_home_care_all_ages_31mar2010"] + df["clients_direct_payments_all_ages_31mar2010"])
-    national_rate = (df["clients_direct_payments_all_ages_31mar2010"].sum() /
-                     (df["clients_home_care_all_ages_31mar2010"].sum() +
-                      df["clients_direct_payments_all_ages_31mar2010"].sum()))
+        df["clients_home_care_all_ages_31mar2010"]
+        + df["clients_direct_payments_all_ages_31mar2010"]
+    )
+    national_rate = df["clients_direct_payments_all_ages_31mar2010"].sum() / (
+        df["clients_home_care_all_ages_31mar2010"].sum()
+        + df["clients_direct_payments_all_ages_31mar2010"].sum()
+    )
     evidence = (dp_rate / national_rate).fillna(1.0)
 
     codes_all = df["code"].tolist()
@@ -159,14 +165,16 @@ def derive_inputs(params: Scenario, selected: list[str]) -> CouncilInputs:
         o = params.council_overrides.get(code)
         if o is None:
             continue
-        for field, key in (("users_community", "users_community"),
-                           ("users_residential", "users_residential"),
-                           ("pb_share_start", "pb_share_start"),
-                           ("grant_share", "grant_share"),
-                           ("opening_budget_gbp", "opening_budget_gbp"),
-                           ("assessment_fte", "assessment_fte"),
-                           ("review_fte", "review_fte"),
-                           ("readiness_start", "readiness_start")):
+        for field, key in (
+            ("users_community", "users_community"),
+            ("users_residential", "users_residential"),
+            ("pb_share_start", "pb_share_start"),
+            ("grant_share", "grant_share"),
+            ("opening_budget_gbp", "opening_budget_gbp"),
+            ("assessment_fte", "assessment_fte"),
+            ("review_fte", "review_fte"),
+            ("readiness_start", "readiness_start"),
+        ):
             q = getattr(o, field)
             if q is not None:
                 out[key][i] = q.value

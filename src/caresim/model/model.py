@@ -34,6 +34,7 @@ boolean masks) that give the same numbers bit for bit as the plain numpy formula
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -92,8 +93,9 @@ def _concat(*parts: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {k: np.concatenate([p[k] for p in parts]) for k in keys}
 
 
-def build_state(params: Scenario, codes: list[str], replication: int,
-                inputs: CouncilInputs | None = None) -> ModelState:
+def build_state(
+    params: Scenario, codes: list[str], replication: int, inputs: CouncilInputs | None = None
+) -> ModelState:
     """The state on 1 April 2008 (before the first month's steps)."""
     cal = Calendar(params.run.start_date, params.run.end_date)
     inp = inputs or derive_inputs(params, codes)
@@ -104,20 +106,40 @@ def build_state(params: Scenario, codes: list[str], replication: int,
     # buffers bucket their rows by month, so each month's pop takes whole buckets
     edges = np.array([cal.day(d) for d in cal.month_starts()])
     s = ModelState(
-        p=params, cal=cal, inp=inp, streams=streams, rec=Recorder(n_months, n),
-        pop=Population(expected), hazards=exits.build_hazards(params, cal),
-        assess_pool=ServerPool(np.zeros(n, np.int64)), review_pool=ServerPool(np.zeros(n, np.int64)),
-        n=n, readiness=inp.readiness_start.copy(),
+        p=params,
+        cal=cal,
+        inp=inp,
+        streams=streams,
+        rec=Recorder(n_months, n),
+        pop=Population(expected),
+        hazards=exits.build_hazards(params, cal),
+        assess_pool=ServerPool(np.zeros(n, np.int64)),
+        review_pool=ServerPool(np.zeros(n, np.int64)),
+        n=n,
+        readiness=inp.readiness_start.copy(),
         speed_per_year=transformation.council_speeds(params, streams, n),
-        spend_signal_gbp_per_user_year=np.zeros(n), threshold=inp.threshold.copy(),
-        assessment_fte=np.zeros(n), review_fte=np.zeros(n), budget_gbp=np.zeros(n),
-        base_budget_gbp=np.zeros(n), price_index=np.ones(n), staff_cost_index=np.ones(n),
-        procurement_cut=np.zeros(n), package_cut_p=np.zeros(n), transformation_cut=np.zeros(n),
-        eligibility_raised_from=np.full(n, -1, np.int8), rf_balance_gbp=np.zeros(n),
-        grant_this_fy_gbp=np.zeros(n), ring_fenced=True, reablement_places_left=np.zeros(n),
-        last_prevention_savings_gbp=np.zeros(n), assessments_last_fy=np.zeros(n),
-        assess_pending=person_buffer(edges), unmet_pool=unmet_buffer(edges),
-        reablement_pending=reablement_buffer(edges), relapse_pending=person_buffer(edges),
+        spend_signal_gbp_per_user_year=np.zeros(n),
+        threshold=inp.threshold.copy(),
+        assessment_fte=np.zeros(n),
+        review_fte=np.zeros(n),
+        budget_gbp=np.zeros(n),
+        base_budget_gbp=np.zeros(n),
+        price_index=np.ones(n),
+        staff_cost_index=np.ones(n),
+        procurement_cut=np.zeros(n),
+        package_cut_p=np.zeros(n),
+        transformation_cut=np.zeros(n),
+        eligibility_raised_from=np.full(n, -1, np.int8),
+        rf_balance_gbp=np.zeros(n),
+        grant_this_fy_gbp=np.zeros(n),
+        ring_fenced=True,
+        reablement_places_left=np.zeros(n),
+        last_prevention_savings_gbp=np.zeros(n),
+        assessments_last_fy=np.zeros(n),
+        assess_pending=person_buffer(edges),
+        unmet_pool=unmet_buffer(edges),
+        reablement_pending=reablement_buffer(edges),
+        relapse_pending=person_buffer(edges),
     )
     a_fte, r_fte, assessments_per_year = initial.initial_staff(s)
     s.assessment_fte, s.review_fte = a_fte, r_fte
@@ -144,8 +166,7 @@ def user_events(s: ModelState, t1: float) -> None:
     cand = candidates(pop.active, pop.t_exit, pop.t_review, t1)
     reviews.enqueue_due(s, t1, cand)
     while len(cand):
-        due, leaving = due_events(cand, pop.active, pop.t_exit, pop.t_review, pop.review_queued,
-                                  t1)
+        due, leaving = due_events(cand, pop.active, pop.t_exit, pop.t_review, pop.review_queued, t1)
         if len(due) == 0:
             break
         ex = due[np.flatnonzero(leaving)]
@@ -176,8 +197,9 @@ def record_stocks(s: ModelState, tally: MonthEnd) -> None:
     rec.set("assessment_queue", waiting)
     rec.set("assessment_fte", s.assessment_fte.copy())
     rec.set("review_fte", s.review_fte.copy())
-    rec.set("threshold_substantial_plus",
-            (s.threshold >= NEED_BANDS.index("substantial")).astype(float))
+    rec.set(
+        "threshold_substantial_plus", (s.threshold >= NEED_BANDS.index("substantial")).astype(float)
+    )
     rec.set("ring_fenced_balance_gbp", s.rf_balance_gbp.copy())
 
 
@@ -212,15 +234,16 @@ def step_month(s: ModelState, m: int, d0: dt.date, d1: dt.date) -> None:
 
 def _calendar(env: simpy.Environment, s: ModelState, boundaries: list[dt.date]):
     """The dispatcher: one step per month at its stored boundary time (no accumulated now)."""
-    for m, (d0, d1) in enumerate(zip(boundaries[:-1], boundaries[1:], strict=True)):
+    for m, (d0, d1) in enumerate(itertools.pairwise(boundaries)):
         step_month(s, m, d0, d1)
         yield env.timeout(s.cal.day(d1) - env.now)
     s.rec.month = len(boundaries) - 2
     finance.close_year(s)
 
 
-def run_replication(params: Scenario, codes: list[str], replication: int,
-                    inputs: CouncilInputs | None = None) -> ReplicationResult:
+def run_replication(
+    params: Scenario, codes: list[str], replication: int, inputs: CouncilInputs | None = None
+) -> ReplicationResult:
     """Run one replication for the councils ``codes`` (GSS codes, in data order).
 
     Parameters
@@ -241,6 +264,10 @@ def run_replication(params: Scenario, codes: list[str], replication: int,
     boundaries = s.cal.month_starts()
     env.process(_calendar(env, s, boundaries))
     env.run()
-    return ReplicationResult(codes=list(s.inp.codes), month_ends=s.cal.month_ends(),
-                             monthly=s.rec.values, fy_records=s.fy_records,
-                             ledger=s.ledger_rows)
+    return ReplicationResult(
+        codes=list(s.inp.codes),
+        month_ends=s.cal.month_ends(),
+        monthly=s.rec.values,
+        fy_records=s.fy_records,
+        ledger=s.ledger_rows,
+    )

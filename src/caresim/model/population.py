@@ -78,6 +78,6 @@ class Population:
     def compact(self) -> None:
         """Drop inactive rows, keeping the order of the rest."""
         keep = np.flatnonzero(self.cols["active"][: self.n])
-        for name, arr in self.cols.items():
+        for arr in self.cols.values():
             arr[: len(keep)] = arr[keep]
         self.n = len(keep)

@@ -21,34 +21,70 @@ from caresim.recording import Recorder
 from caresim.streams import StreamSet
 
 LEDGER_LINES: tuple[str, ...] = (
-    "baseline_budget_gbp", "opening_budget_gbp", "income_charges_gbp", "income_nhs_gbp", "grant_received_gbp",
-    "grant_spent_gbp", "grant_diverted_gbp", "ring_fenced_opening_gbp", "ring_fenced_closing_gbp",
-    "spend_residential_gbp", "spend_arranged_gbp", "spend_pb_managed_gbp", "spend_dp_gbp",
-    "spend_assessment_staff_gbp", "spend_review_staff_gbp", "spend_transformation_gbp",
-    "spend_prevention_gbp", "spend_total_gbp", "savings_requirement_gbp",
-    "savings_procurement_gbp", "savings_prevention_gbp", "savings_package_reductions_gbp",
-    "savings_eligibility_gbp", "savings_staff_cuts_gbp", "savings_total_gbp",
-    "savings_shortfall_gbp", "closing_position_gbp",
+    "baseline_budget_gbp",
+    "opening_budget_gbp",
+    "income_charges_gbp",
+    "income_nhs_gbp",
+    "grant_received_gbp",
+    "grant_spent_gbp",
+    "grant_diverted_gbp",
+    "ring_fenced_opening_gbp",
+    "ring_fenced_closing_gbp",
+    "spend_residential_gbp",
+    "spend_arranged_gbp",
+    "spend_pb_managed_gbp",
+    "spend_dp_gbp",
+    "spend_assessment_staff_gbp",
+    "spend_review_staff_gbp",
+    "spend_transformation_gbp",
+    "spend_prevention_gbp",
+    "spend_total_gbp",
+    "savings_requirement_gbp",
+    "savings_procurement_gbp",
+    "savings_prevention_gbp",
+    "savings_package_reductions_gbp",
+    "savings_eligibility_gbp",
+    "savings_staff_cuts_gbp",
+    "savings_total_gbp",
+    "savings_shortfall_gbp",
+    "closing_position_gbp",
 )
 """Budget ledger lines per council and financial year (GBP, cash)."""
 
 
 def person_buffer(edges: np.ndarray | None = None) -> EventBuffer:
     """A buffer of people outside services: when, which council, age band and need band."""
-    return EventBuffer({"t": np.float64, "council": np.int32, "age": np.int8, "need": np.int8},
-                       edges)
+    return EventBuffer(
+        {"t": np.float64, "council": np.int32, "age": np.int8, "need": np.int8}, edges
+    )
 
 
 def unmet_buffer(edges: np.ndarray | None = None) -> EventBuffer:
     """People with unmet need: when they leave the pool, and whether they come back then."""
-    return EventBuffer({"t": np.float64, "council": np.int32, "age": np.int8, "need": np.int8,
-                        "returns": np.bool_}, edges)
+    return EventBuffer(
+        {
+            "t": np.float64,
+            "council": np.int32,
+            "age": np.int8,
+            "need": np.int8,
+            "returns": np.bool_,
+        },
+        edges,
+    )
 
 
 def reablement_buffer(edges: np.ndarray | None = None) -> EventBuffer:
     """People in reablement: when the episode ends, and the package they were assessed for."""
-    return EventBuffer({"t": np.float64, "council": np.int32, "age": np.int8, "need": np.int8,
-                        "assessed_cost": np.float64}, edges)
+    return EventBuffer(
+        {
+            "t": np.float64,
+            "council": np.int32,
+            "age": np.int8,
+            "need": np.int8,
+            "assessed_cost": np.float64,
+        },
+        edges,
+    )
 
 
 @dataclass
@@ -91,9 +127,16 @@ class ModelState:
     unmet_pool: EventBuffer = field(default_factory=unmet_buffer)
     reablement_pending: EventBuffer = field(default_factory=reablement_buffer)
     relapse_pending: EventBuffer = field(default_factory=person_buffer)
-    prevention_shadow: RecordBuffer = field(default_factory=lambda: RecordBuffer(
-        {"t": np.float64, "t_from": np.float64, "council": np.int32,
-         "avoided_gbp_per_year": np.float64}))
+    prevention_shadow: RecordBuffer = field(
+        default_factory=lambda: RecordBuffer(
+            {
+                "t": np.float64,
+                "t_from": np.float64,
+                "council": np.int32,
+                "avoided_gbp_per_year": np.float64,
+            }
+        )
+    )
     # the current financial year
     fy_index: int = -1
     fy_label: str = ""

@@ -31,8 +31,7 @@ def council_speeds(p, streams, n: int) -> np.ndarray:
     return t.speed_per_year.value * np.exp(sd * z - sd * sd / 2)
 
 
-def update(s: ModelState, spend_gbp: np.ndarray, community_users: np.ndarray,
-           days: float) -> None:
+def update(s: ModelState, spend_gbp: np.ndarray, community_users: np.ndarray, days: float) -> None:
     """Advance readiness by ``days`` given this period's transformation spend (GBP)."""
     t = s.p.transformation
     per_user_year = spend_gbp * (DAYS_PER_YEAR / days) / np.maximum(community_users, 1.0)
@@ -40,7 +39,15 @@ def update(s: ModelState, spend_gbp: np.ndarray, community_users: np.ndarray,
     s.spend_signal_gbp_per_user_year += a * (per_user_year - s.spend_signal_gbp_per_user_year)
     x = s.spend_signal_gbp_per_user_year
     dt_years = days / DAYS_PER_YEAR
-    gain = s.speed_per_year * (1.0 - s.readiness) * x / (x + t.spend_half_effect_gbp_per_user_year.value)
-    loss = t.decay_per_year.value * np.maximum(0.0, 1.0 - x / t.maintenance_gbp_per_user_year.value) \
+    gain = (
+        s.speed_per_year
+        * (1.0 - s.readiness)
+        * x
+        / (x + t.spend_half_effect_gbp_per_user_year.value)
+    )
+    loss = (
+        t.decay_per_year.value
+        * np.maximum(0.0, 1.0 - x / t.maintenance_gbp_per_user_year.value)
         * s.readiness
+    )
     s.readiness = np.clip(s.readiness + (gain - loss) * dt_years, 0.0, 1.0)

@@ -9,6 +9,7 @@ parameters of one process family (see ``docs/model.md``). Leaf values are source
 from __future__ import annotations
 
 import datetime as dt
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from caresim.params.values import (
@@ -19,7 +20,6 @@ from caresim.params.values import (
     dated,
     positive,
     probability,
-    quantity,
     share,
 )
 
