@@ -67,7 +67,7 @@ def _rows(
     lo, hi = wilson(out["k"].to_numpy(), out["n"].to_numpy())
     out["p_met_low"], out["p_met_high"] = lo, hi
     out["date_first_met"] = (
-        first.reindex(out.index).dt.date.astype(str).replace("NaT", "") if first is not None else ""
+        first.reindex(out.index).dt.strftime("%Y-%m-%d").fillna("") if first is not None else ""
     )
     out["gap"] = np.maximum(threshold - out["value"], 0.0)
     out = out.reset_index().rename(columns={"council_code": "scope"})
@@ -93,7 +93,12 @@ def _rows(
 
 
 def _run_units(frame: pd.DataFrame) -> pd.DataFrame:
-    """Replace ``replication`` by a run unit: (parameter set, replication) when sets vary."""
+    """Replace ``replication`` by a run unit: (parameter set, replication) when sets vary; and
+    make ``council_code`` plain text, so scopes from different tables always align (a
+    categorical's integer codes change width past 127 categories)."""
+    frame = frame.assign(council_code=frame["council_code"].astype(str))
+    if "date" in frame.columns:  # tables read back from files hold dates as text
+        frame = frame.assign(date=pd.to_datetime(frame["date"]))
     if "parameter_set" not in frame.columns:
         return frame
     unit = frame["parameter_set"].astype(np.int64) * 1_000_000 + frame["replication"]

@@ -188,3 +188,22 @@ def test_common_random_numbers_identical_scenarios_zero_difference(tmp_path) -> 
     d = result.differences
     assert (d["diff"] == 0).all() and (d["diff_ci_low"] == 0).all()
     assert (result.folder / "comparison.csv").exists()
+
+
+def test_scorecard_with_more_than_127_council_categories(serial_run) -> None:
+    """All England has 153 scopes: categorical council codes then need int16 codes, which must
+    not break the alignment of the scorecard's tables (a bug the quick start found)."""
+    from caresim.scenario import load_scenario
+    from caresim.scorecard import scorecard
+
+    extra = [f"E0{i:07d}" for i in range(200)]
+
+    def widen(frame: pd.DataFrame) -> pd.DataFrame:
+        cats = list(frame["council_code"].astype(str).unique()) + extra
+        return frame.assign(council_code=pd.Categorical(frame["council_code"].astype(str),
+                                                        categories=cats))
+
+    card = scorecard(widen(serial_run["timeseries"]), widen(serial_run["financial_years"]),
+                     serial_run["ledger"], load_scenario("baseline").params.targets)
+    assert set(card["scope"]) == {"E06000017", "E06000053", "E92000001"}
+    assert card["date_first_met"].map(type).eq(str).all()
