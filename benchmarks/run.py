@@ -13,11 +13,17 @@ The first replication includes loading the compiled numba kernels from their cac
 compiling them, a few seconds, when the cache is missing or stale); ``--warmup`` runs a
 one-council replication first so that the timed runs exclude this.
 
+With ``--reference``, a last section times the per-person simpy reference
+(``benchmarks/reference.py``) and the engine side by side on the same case: whole councils in
+data order totalling about ``--reference-users`` people in service on 1 April 2008 (100,000
+by default), one replication each, with the ratio of their wall times.
+
 Usage::
 
     python benchmarks/run.py                          # one all-England baseline replication
     python benchmarks/run.py --councils Kent Rutland --replications 3
     python benchmarks/run.py --warmup --json out.json
+    python benchmarks/run.py --replications 0 --reference   # only the reference section
 """
 
 from __future__ import annotations
@@ -60,6 +66,52 @@ def _user_years(result, cal) -> tuple[float, float, float]:
     return float((users * days).sum() / 365.25), float(users[0]), float(users[-1])
 
 
+def _reference_case(params, users_wanted: int) -> tuple[list[str], int]:
+    """Whole councils in data order, each taken if the total stays within ``users_wanted``
+    people in service on 1 April 2008, until the total is within 1% of it."""
+    import numpy as np
+
+    from caresim.councils import select_councils
+    from caresim.model.inputs import derive_inputs
+
+    codes = select_councils([])
+    inp = derive_inputs(params, codes)
+    users = np.rint(inp.users_community) + np.rint(inp.users_residential)
+    chosen, total = [], 0
+    for code, u in zip(codes, users.astype(int).tolist(), strict=True):
+        if total + u <= users_wanted:
+            chosen.append(code)
+            total += u
+        if total >= 0.99 * users_wanted:
+            break
+    return chosen, total
+
+
+def _time_reference(params, users_wanted: int, replication: int) -> dict:
+    """Time the engine and the per-person reference on the same case; print side by side."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from reference import run_reference
+
+    from caresim.model.model import run_replication
+
+    codes, users = _reference_case(params, users_wanted)
+    print(f"reference case: {len(codes)} whole councils, {users:,} users in service on "
+          f"1 April 2008, replication {replication}")
+    run_replication(params, codes[:1], replication)  # numba kernels loaded before timing
+    out = {"councils": len(codes), "users": users}
+    for name, run in (("engine", run_replication), ("reference", run_reference)):
+        w0, c0 = time.perf_counter(), _cpu_s()
+        run(params, codes, replication)
+        out[f"{name}_wall_s"] = time.perf_counter() - w0
+        out[f"{name}_cpu_s"] = _cpu_s() - c0
+    out["ratio"] = out["reference_wall_s"] / out["engine_wall_s"]
+    print(f"  engine     wall {out['engine_wall_s']:8.2f} s, cpu {out['engine_cpu_s']:8.2f} s")
+    print(f"  reference  wall {out['reference_wall_s']:8.2f} s, cpu "
+          f"{out['reference_cpu_s']:8.2f} s  (one simpy process per person)")
+    print(f"  ratio (reference / engine, wall): {out['ratio']:.0f}x")
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--scenario", default="baseline", help="scenario name or file")
@@ -72,6 +124,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--tracemalloc", action="store_true",
                     help="also trace the peak of Python/numpy allocations (slower)")
     ap.add_argument("--json", help="also write the results to this JSON file")
+    ap.add_argument("--reference", action="store_true",
+                    help="also time the per-person reference and the engine on one case")
+    ap.add_argument("--reference-users", type=int, default=100_000,
+                    help="people in service in the reference case (whole councils)")
     args = ap.parse_args(argv)
 
     t0 = time.perf_counter()
@@ -125,12 +181,17 @@ def main(argv: list[str] | None = None) -> int:
     if len(runs) > 1:
         walls = [r["wall_s"] for r in runs]
         print(f"mean wall {sum(walls) / len(walls):.2f} s, min {min(walls):.2f} s")
+    reference = None
+    if args.reference:
+        reference = _time_reference(scenario.params, args.reference_users,
+                                    args.first_replication)
     if args.json:
         with open(args.json, "w", encoding="utf-8") as fh:
             json.dump({"scenario": args.scenario, "councils": len(codes),
                        "startup_s": startup, "import_s": t_import, "load_s": t_load,
                        "numba": USING_NUMBA, "peak_rss_mb": peak,
-                       "rss_before_mb": rss_before, "traced_peak_mb": traced, "runs": runs},
+                       "rss_before_mb": rss_before, "traced_peak_mb": traced, "runs": runs,
+                       "reference": reference},
                       fh, indent=2)
     return 0
 

@@ -24,6 +24,7 @@ from caresim.analysis.sensitivity import (
     run_sensitivity,
 )
 from caresim.errors import InputError
+from caresim.scenario import load_scenario
 
 S1 = np.array([0.314, 0.442, 0.0])
 ST = np.array([0.558, 0.442, 0.244])
@@ -137,7 +138,8 @@ def test_model_run_writes_its_folder(morris_run):
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["method"] == "morris" and manifest["master_seed"] == 11
     assert manifest["varied"] == PARAMS
-    assert manifest["parameters"]["services"]["p_accept_pb"]["value"] == 0.6  # as resolved
+    resolved = load_scenario("baseline").params.services.p_accept_pb.value
+    assert manifest["parameters"]["services"]["p_accept_pb"]["value"] == resolved
     pd.testing.assert_frame_equal(pd.read_csv(folder / "indices.csv", keep_default_na=False),
                                   result.indices.reset_index(drop=True), check_dtype=False,
                                   atol=1e-9)

@@ -21,7 +21,7 @@ from caresim.scenario import load_scenario
 
 @pytest.fixture(scope="module")
 def params() -> Scenario:
-    return load_scenario("baseline").params
+    return load_scenario("prior").params  # every assumption uncalibrated
 
 
 @pytest.fixture(scope="module")

@@ -308,7 +308,7 @@ def draw(params: Scenario, specs: list[ParamSpec] | None, n: int, method: str = 
     """
     from scipy.stats import qmc
 
-    specs = assumption_parameters(params) if specs is None else specs
+    specs = assumption_parameters(params, include_calibrated=True) if specs is None else specs
     if method not in METHODS:
         raise InputError(f"draw method: expected one of {', '.join(METHODS)}; found "
                          f"'{method}'.")

@@ -478,7 +478,7 @@ def run_sensitivity(scenario_path: str, method: str, parameters: list[str] | Non
     scenario = load_scenario(scenario_path).with_run(seed=seed, replications=replications)
     params, codes = resolve_councils(scenario, councils or [])
     seed = params.run.seed
-    specs = select(assumption_parameters(params), parameters)
+    specs = select(assumption_parameters(params, include_calibrated=True), parameters)
     d = design(specs, method, n, seed)
     if out is not None:
         check_output_root(out)
