@@ -131,8 +131,7 @@ class Reference:
 
     def __init__(self, params: Scenario, codes: list[str], replication: int) -> None:
         self.s = s = build_state(params, codes, REPLICATION_OFFSET + replication)
-        self.engine_people = s.pop            # the engine's April 2008 people: not used
-        s.pop = Population(16)
+        s.pop = Population(16)                # the engine's April 2008 people are not used
         self.env = simpy.Environment()
         self.rng = np.random.default_rng([params.run.seed, replication, 0x0AC1E])
         self.month_days = [s.cal.day(d) for d in s.cal.month_starts()]

@@ -97,7 +97,9 @@ METRICS: tuple[Metric, ...] = (
         "people assessed as not eligible, or who gave up waiting, whose needs may yet bring "
         "them back",
     ),
-    _M("assessment_queue", "people", "stock", "people waiting for an assessment to start"),
+    _M("assessment_queue", "people", "stock",
+       "people who have asked for an assessment and not yet completed it (waiting or being "
+       "assessed)"),
     _M("assessment_fte", "FTE", "stock", "assessment staff"),
     _M("review_fte", "FTE", "stock", "review staff"),
     _M(
@@ -186,6 +188,10 @@ METRICS: tuple[Metric, ...] = (
         "care-home placements started (including moves from community)",
     ),
     _M("exits", "people", "flow", "people leaving services"),
+    _M("exits_death", "people", "flow", "people leaving services: died"),
+    _M("exits_nhs_or_self_funded", "people", "flow",
+       "people leaving services: to NHS-funded care or paying for themselves"),
+    _M("exits_recovery", "people", "flow", "people leaving services: no longer needing support"),
     _M("reviews", "reviews", "flow", "reviews completed"),
     _M(
         "pb_offer_opportunities",
@@ -304,9 +310,22 @@ class Recorder:
     ``values[month, council, metric]``: flows are added during the month, stocks set at its end.
     """
 
-    def __init__(self, n_months: int, n_councils: int) -> None:
+    def __init__(self, n_months: int, n_councils: int,
+                 month_start_days: np.ndarray | None = None) -> None:
         self.values = np.zeros((n_months, n_councils, len(RECORDED)))
         self.month = 0
+        self.month_start_days = month_start_days
+
+    def add_at_times(self, name: str, council: np.ndarray, days: np.ndarray,
+                     weights: np.ndarray | None = None) -> None:
+        """Add per-event counts (or weights) to the months their times ``days`` fall in;
+        events after the last month are dropped."""
+        n_months, n = self.values.shape[:2]
+        month = np.searchsorted(self.month_start_days, days, side="right") - 1
+        keep = np.flatnonzero((month >= 0) & (month < n_months))
+        w = None if weights is None else weights[keep]
+        flat = np.bincount(month[keep] * n + council[keep], w, minlength=n_months * n)
+        self.values[:, :, INDEX[name]] += flat.reshape(n_months, n)
 
     def add(self, name: str, per_council: np.ndarray) -> None:
         """Add a flow (array over councils) to the current month."""

@@ -32,7 +32,8 @@ def enqueue(s: ModelState, req: dict[str, np.ndarray]) -> None:
     """Serve requests through the queue; completions go to ``assess_pending``.
 
     A person whose wait would pass ``max_wait_days`` gives up at that point (reneges): they
-    use no assessor time and join the unmet-need pool like a person found ineligible.
+    use no assessor time and, from the moment they give up (:func:`give_ups`), join the
+    unmet-need pool like a person found ineligible.
     """
     if len(req["t"]) == 0:
         return
@@ -45,15 +46,23 @@ def enqueue(s: ModelState, req: dict[str, np.ndarray]) -> None:
     served = np.flatnonzero(is_served)
     c = req["council"]
     c_served, t_served, start_served = c[served], req["t"][served], start[served]
-    s.rec.add_at("assessments_started", c_served)
-    s.rec.add_at("assessment_wait_days", c_served, start_served - t_served)
+    # booked in the month each assessment starts, which may be a later month
+    s.rec.add_at_times("assessments_started", c_served, start_served)
+    s.rec.add_at_times("assessment_wait_days", c_served, start_served, start_served - t_served)
     s.assess_pending.push(t=start_served + a.dur_assessment_days.value, council=c_served,
                           age=req["age"][served], need=req["need"][served])
     if len(served) < len(start):
         gave_up = np.flatnonzero(~is_served)
-        s.rec.add_at("reneged", c[gave_up])
-        to_unmet(s, req["t"][gave_up] + a.max_wait_days.value, c[gave_up],
-                 req["age"][gave_up], req["need"][gave_up])
+        s.giving_up.push(t=req["t"][gave_up] + a.max_wait_days.value, council=c[gave_up],
+                         age=req["age"][gave_up], need=req["need"][gave_up])
+
+
+def give_ups(s: ModelState, t1: float) -> None:
+    """People giving up waiting before ``t1``: from then on they are unmet need."""
+    out = s.giving_up.pop_due(t1)
+    if len(out["t"]):
+        s.rec.add_at("reneged", out["council"])
+        to_unmet(s, out["t"], out["council"], out["age"], out["need"])
 
 
 def to_unmet(s: ModelState, t: np.ndarray, council: np.ndarray, age: np.ndarray,

@@ -43,3 +43,11 @@ def leave(s: ModelState, idx: np.ndarray) -> None:
     council = pop.council[idx]
     pop.active[idx] = False
     s.rec.add_at("exits", council)
+    e = s.p.exits
+    u = s.draw("exits.cause", council, lambda g, k: g.random(k))
+    residential = pop.setting[idx] == RESIDENTIAL
+    cum = np.where(residential[:, None], np.cumsum(e.cause_mix_residential.vector())[None, :],
+                   np.cumsum(e.cause_mix_community.vector())[None, :])
+    cause = (u[:, None] >= cum).sum(axis=1).clip(0, 2)
+    for k, name in enumerate(("exits_death", "exits_nhs_or_self_funded", "exits_recovery")):
+        s.rec.add_at(name, council[cause == k])

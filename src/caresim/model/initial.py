@@ -58,7 +58,8 @@ def build_population(s: ModelState) -> None:
 def initial_staff(s: ModelState) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Assessment FTE, review FTE and expected assessments a year, per council."""
     d, a, rv = s.p.demand, s.p.assessment, s.p.reviews
-    new = d.contacts_per_year.value * s.inp.demand_share * (1 - d.p_resolved_at_contact.value)
+    new = (d.contacts_per_year.value * s.inp.demand_share * (1 - d.p_resolved_at_contact.value)
+           * d.p_assessment_after_referral.value)
     # people found ineligible come back with probability p_unmet_return: a geometric series
     cum_mix = np.concatenate(([0.0], np.cumsum(d.need_mix_assessed.vector())))
     p_ineligible = cum_mix[s.threshold]

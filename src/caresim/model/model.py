@@ -110,7 +110,7 @@ def build_state(
         cal=cal,
         inp=inp,
         streams=streams,
-        rec=Recorder(n_months, n),
+        rec=Recorder(n_months, n, np.array([cal.day(d) for d in cal.month_starts()])),
         pop=Population(expected),
         hazards=exits.build_hazards(params, cal),
         assess_pool=ServerPool(np.zeros(n, np.int64)),
@@ -219,6 +219,7 @@ def step_month(s: ModelState, m: int, d0: dt.date, d1: dt.date) -> None:
     back = assessment.unmet_returns(s, t1)
     relapsed = prevention.relapses(s, t1)
     assessment.enqueue(s, _concat(new, back, relapsed))
+    assessment.give_ups(s, t1)
     eligible = assessment.complete(s, t1)
     prevention.route(s, eligible)
     prevention.complete(s, t1)

@@ -1,7 +1,8 @@
 """Reviews (process 5): about yearly, limited by review staff.
 
 A review falls due ``reviews.interval_days`` after the start or the last review. Due reviews join
-the council's FIFO review queue (servers = review FTE x reviews per FTE a year x review duration
+the council's FIFO review queue (a person who leaves before the review would start drops out
+and uses no reviewer time) (servers = review FTE x reviews per FTE a year x review duration
 / 365.25 days); the review happens when it completes. At a review, in this order:
 
 1. needs may rise one band (probability ``p_need_rise``); the package is re-costed by the ratio
@@ -44,12 +45,16 @@ def enqueue_due(s: ModelState, t1: float, rows: np.ndarray | None = None) -> Non
         due = np.flatnonzero(pop.active & ~pop.review_queued & (pop.t_review < t1))
     else:
         due = reviews_due(rows, pop.active, pop.review_queued, pop.t_review, t1)
+    # people who leave before their review falls due never join the queue
+    due = due[pop.t_exit[due] > pop.t_review[due]]
     if len(due) == 0:
         return
     council = pop.council[due]
     dur = np.full(len(due), s.p.reviews.dur_review_days.value)
-    start = s.review_pool.serve(council, pop.t_review[due], dur)
-    pop.t_review[due] = start + dur
+    # a person who leaves while waiting drops out of the queue and uses no reviewer time
+    start = s.review_pool.serve(council, pop.t_review[due], dur,
+                                pop.t_exit[due] - pop.t_review[due])
+    pop.t_review[due] = np.where(np.isnan(start), np.inf, start + dur)
     pop.review_queued[due] = True
 
 

@@ -127,6 +127,7 @@ class ModelState:
     unmet_pool: EventBuffer = field(default_factory=unmet_buffer)
     reablement_pending: EventBuffer = field(default_factory=reablement_buffer)
     relapse_pending: EventBuffer = field(default_factory=person_buffer)
+    giving_up: EventBuffer = field(default_factory=person_buffer)
     prevention_shadow: RecordBuffer = field(
         default_factory=lambda: RecordBuffer(
             {
