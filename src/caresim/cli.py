@@ -57,6 +57,14 @@ def _replications(text: str | None) -> int | str | None:
     return value
 
 
+def _fixed_replications(args: argparse.Namespace, command: str) -> int | None:
+    """``--replications`` for commands that need a whole number (not ``auto``)."""
+    reps = _replications(args.replications)
+    if reps == "auto":
+        raise InputError(f"{command} --replications: expected a whole number; found 'auto'.")
+    return reps
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from caresim.api import resume_run, run_scenario
 
@@ -125,9 +133,7 @@ def format_scorecard(card) -> str:
 def cmd_compare(args: argparse.Namespace) -> int:
     from caresim.api import compare
 
-    reps = _replications(args.replications)
-    if reps == "auto":
-        raise InputError("compare --replications: expected a whole number; found 'auto'.")
+    reps = _fixed_replications(args, "compare")
     result = compare(
         args.scenarios,
         Path(args.out),
@@ -175,9 +181,7 @@ def format_comparison(d) -> str:
 def cmd_validate(args: argparse.Namespace) -> int:
     from caresim.api import validate
 
-    reps = _replications(args.replications)
-    if reps == "auto":
-        raise InputError("validate --replications: expected a whole number; found 'auto'.")
+    reps = _fixed_replications(args, "validate")
     v = validate(
         args.scenario,
         Path(args.out),
@@ -198,9 +202,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from caresim.analysis.calibration import PARAMETERS
     from caresim.api import calibrate
 
-    reps = _replications(args.replications) or 1
-    if reps == "auto":
-        raise InputError("calibrate --replications: expected a whole number; found 'auto'.")
+    reps = _fixed_replications(args, "calibrate") or 1
     if args.every < 1 or args.max_evaluations < 1:
         raise InputError(
             "calibrate: expected --every and --max-evaluations >= 1; found "

@@ -29,6 +29,10 @@ import pandas as pd
 from caresim.calendar import fy_label
 from caresim.params.schema import Targets
 
+COLUMNS = ("scope", "target", "threshold", "value", "met", "date_first_met", "p_met",
+           "p_met_low", "p_met_high", "n", "gap", "covers")
+"""Columns of ``scorecard.csv``, in order."""
+
 
 def wilson(k: np.ndarray, n: np.ndarray, z: float = 1.959964) -> tuple[np.ndarray, np.ndarray]:
     """95% Wilson score interval for a proportion ``k / n``."""
@@ -74,22 +78,7 @@ def _rows(
     out["target"] = target
     out["threshold"] = threshold
     out["covers"] = covers
-    return out[
-        [
-            "scope",
-            "target",
-            "threshold",
-            "value",
-            "met",
-            "date_first_met",
-            "p_met",
-            "p_met_low",
-            "p_met_high",
-            "n",
-            "gap",
-            "covers",
-        ]
-    ]
+    return out[list(COLUMNS)]
 
 
 def _run_units(frame: pd.DataFrame) -> pd.DataFrame:
@@ -176,22 +165,7 @@ def scorecard(
                 _rows(frame, "prevention_savings_to_2010_11", 0.0, None, strict=True, covers=covers)
             )
     if not rows:
-        return pd.DataFrame(
-            columns=[
-                "scope",
-                "target",
-                "threshold",
-                "value",
-                "met",
-                "date_first_met",
-                "p_met",
-                "p_met_low",
-                "p_met_high",
-                "n",
-                "gap",
-                "covers",
-            ]
-        )
+        return pd.DataFrame(columns=list(COLUMNS))
     out = pd.concat(rows, ignore_index=True)
     out["scope"] = out["scope"].astype(str)
     return out
