@@ -48,6 +48,11 @@ from caresim.recording import INDEX
 
 SPEND_LINES = ("spend_residential_gbp", "spend_arranged_gbp", "spend_pb_managed_gbp",
                "spend_dp_gbp")
+MEAN_YEAR_REMAINING = 0.5
+"""Share of the financial year left, on average, after a review or an assessment: events spread
+evenly over the year leave half of it to run (derived, not a parameter). Used only to plan how
+much the package-reduction and eligibility levers can save in the year; what they save is
+measured as it happens."""
 LEVER_METRICS = {lever: f"savings_{lever}_gbp" for lever in LEVERS}
 
 
@@ -181,7 +186,7 @@ def _plan_levers(s: ModelState, requirement: np.ndarray, proj_packages: np.ndarr
             use = np.minimum(np.maximum(s.last_prevention_savings_gbp, 0.0), remaining)
         elif lever == "package_reductions":
             cap = (lv.package_cut_share_of_reviews.value * lv.package_cut_size.value
-                   * proj_community * 0.5)
+                   * proj_community * MEAN_YEAR_REMAINING)
             use = np.minimum(cap, remaining)
             s.package_cut_p = np.where(cap > 0, lv.package_cut_share_of_reviews.value
                                        * use / np.maximum(cap, 1e-9), 0.0)
@@ -192,7 +197,7 @@ def _plan_levers(s: ModelState, requirement: np.ndarray, proj_packages: np.ndarr
             mix = s.p.demand.need_mix_assessed.vector()
             cost = mean_cost(s, np.arange(s.n), np.ones(s.n, np.int8), band.astype(np.int8),
                              np.full(s.n, COMMUNITY, np.int8))
-            cap = s.assessments_last_fy * mix[band] * cost * 0.5
+            cap = s.assessments_last_fy * mix[band] * cost * MEAN_YEAR_REMAINING
             use = np.where(can, np.minimum(cap, remaining), 0.0)
             s.eligibility_raised_from = np.where(can, s.threshold, -1).astype(np.int8)
             s.threshold = np.where(can, s.threshold + 1, s.threshold).astype(np.int8)
