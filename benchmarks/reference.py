@@ -56,13 +56,13 @@ import numpy as np
 import simpy
 
 from caresim.calendar import DAYS_PER_YEAR
-from caresim.model import finance, grant, prevention, services, transformation
+from caresim.model import finance, prevention, services, transformation
 from caresim.model.assessment import servers_for
 from caresim.model.costs import mean_cost
 from caresim.model.demand import growth_index
 from caresim.model.finance import LEVER_METRICS, SPEND_LINES
 from caresim.model.kernels import MonthEnd
-from caresim.model.model import ReplicationResult, build_state, record_stocks
+from caresim.model.model import ReplicationResult, begin_month, build_state, record_stocks
 from caresim.model.population import (
     ARRANGED,
     COMMUNITY,
@@ -440,16 +440,7 @@ class Reference:
 
     def begin_month(self, m: int, d0: dt.date) -> None:
         """Steps 1-3 of the engine's month: the financial year, grant, reablement places."""
-        s = self.s
-        s.rec.month = m
-        if d0.month == 4 and d0.day == 1:
-            if s.fy_index >= 0:
-                s.rec.month = m - 1
-                finance.close_year(s)
-                s.rec.month = m
-            self.start_year(d0)
-        self.grant_spent = grant.month(s, d0)
-        s.reablement_places_left = prevention.monthly_places(s, d0, s.inp.demand_share)
+        self.grant_spent = begin_month(self.s, m, d0, lambda _s, day: self.start_year(day))
 
     def end_month(self, m: int, d0: dt.date, d1: dt.date) -> None:
         """Steps 8-10: money, prevention savings, readiness, stocks."""

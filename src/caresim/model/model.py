@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -203,18 +204,31 @@ def record_stocks(s: ModelState, tally: MonthEnd) -> None:
     rec.set("ring_fenced_balance_gbp", s.rf_balance_gbp.copy())
 
 
-def step_month(s: ModelState, m: int, d0: dt.date, d1: dt.date) -> None:
-    """Run month ``m`` from ``d0`` to ``d1`` (steps 1-10 of the module docstring)."""
-    t0, t1 = s.cal.day(d0), s.cal.day(d1)
+def begin_month(s: ModelState, m: int, d0: dt.date,
+                start_year: Callable[[ModelState, dt.date], None] = finance.start_year
+                ) -> np.ndarray:
+    """Steps 1-3 of a month: the financial year turn, the grant, reablement places.
+
+    Shared with the per-person reference model (``benchmarks/reference.py``), which passes
+    its own ``start_year`` to resize its teams after the engine's. Returns the grant spent this
+    month (GBP per council).
+    """
     s.rec.month = m
     if d0.month == 4 and d0.day == 1:
         if s.fy_index >= 0:
             s.rec.month = m - 1
             finance.close_year(s)
             s.rec.month = m
-        finance.start_year(s, d0)
+        start_year(s, d0)
     spent = grant.month(s, d0)
     s.reablement_places_left = prevention.monthly_places(s, d0, s.inp.demand_share)
+    return spent
+
+
+def step_month(s: ModelState, m: int, d0: dt.date, d1: dt.date) -> None:
+    """Run month ``m`` from ``d0`` to ``d1`` (steps 1-10 of the module docstring)."""
+    t0, t1 = s.cal.day(d0), s.cal.day(d1)
+    spent = begin_month(s, m, d0)
     new = demand.arrivals(s, t0, t1, demand.growth_index(s, m))
     back = assessment.unmet_returns(s, t1)
     relapsed = prevention.relapses(s, t1)
