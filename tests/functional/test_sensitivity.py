@@ -18,12 +18,17 @@ import pytest
 from caresim.analysis.sampling import ParamSpec
 from caresim.analysis.sensitivity import (
     OUTPUTS,
+    RUN_UNTIL,
+    RUN_UNTIL_WITHOUT_GRANT,
     analyse,
     design,
+    ending,
     evaluate_function,
     run_sensitivity,
+    task_outputs,
 )
 from caresim.errors import InputError
+from caresim.runner import plan, run_task
 from caresim.scenario import load_scenario
 
 S1 = np.array([0.314, 0.442, 0.0])
@@ -161,3 +166,27 @@ def test_unknown_parameter_is_bad_input(tmp_path: Path):
 def test_bad_method_is_bad_input():
     with pytest.raises(InputError, match="oat, morris, sobol"):
         run_sensitivity("baseline", "anova", councils=["Rutland"])
+
+
+@pytest.mark.parametrize("until", [RUN_UNTIL, RUN_UNTIL_WITHOUT_GRANT])
+def test_runs_stopped_at_the_last_output_give_the_same_history(until):
+    # the sensitivity runs stop after their last output: that is only sound if nothing up to a
+    # date depends on where the run ends (no look-ahead in lever planning, grant or ledger)
+    from caresim.api import resolve_councils
+
+    params, codes = resolve_councils(load_scenario("baseline").with_run(seed=3), ["Rutland"])
+    full, short = (run_task(0, plan("baseline", p, codes, 1)[0])
+                   for p in (params, ending(params, until)))
+    assert short.monthly["date"].max() < full.monthly["date"].max()
+    for name in ("monthly", "fy", "ledger"):
+        a, b = getattr(full, name), getattr(short, name)
+        a = a[a[_DATE[name]].isin(b[_DATE[name]].unique())].reset_index(drop=True)
+        pd.testing.assert_frame_equal(a, b.reset_index(drop=True), check_categorical=False)
+    scope = codes[0]
+    got, want = task_outputs(short, scope), task_outputs(full, scope)
+    reached = {o.name for o in OUTPUTS if o.until <= until} - {OUTPUTS[1].name}
+    assert set(got) == reached
+    assert got == {name: want[name] for name in reached}
+
+
+_DATE = {"monthly": "date", "fy": "fy", "ledger": "fy"}

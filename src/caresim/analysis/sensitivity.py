@@ -29,7 +29,8 @@ number of samples. The analysis (:func:`design`, :func:`analyse`) is independent
 
 **Methods.** ``oat``: every parameter at its low and its high with the others at their current
 values; the tornado data are the output there minus the output at the base point. ``morris``:
-SALib's trajectories (4 levels) and ``mu``, ``mu*``, ``sigma`` with a bootstrap interval on
+SALib's trajectories (4 levels; up to 10 trajectories, the ``n`` most spread out of ``10 n``
+candidates) and ``mu``, ``mu*``, ``sigma`` with a bootstrap interval on
 ``mu*``. ``sobol``: SALib's Saltelli scheme (scrambled Sobol' sequence, ``N (k + 2)``
 evaluations, no second-order terms) and first-order and total indices ``S1`` and ``ST`` with
 bootstrap intervals. The same seed gives the same design, the same model results and the same
@@ -67,6 +68,13 @@ DEFAULT_SAMPLES = {"morris": 10, "sobol": 64}
 """Morris trajectories, or the Sobol' base sample ``N`` (a power of 2), when not given."""
 
 MORRIS_LEVELS = 4
+MORRIS_CANDIDATES = 10
+MORRIS_SPREAD_UP_TO = 10
+"""Up to this many trajectories, ``MORRIS_CANDIDATES`` candidates are drawn per trajectory
+kept and the most spread out are kept (Campolongo, Cariboni and Saltelli 2007, Environ. Model.
+Softw. 22:1509): that matters when few trajectories are affordable. Beyond it the selection
+costs seconds to minutes (it grows steeply with the number kept) and plain trajectories
+already cover the space."""
 BOOTSTRAP_RESAMPLES = 1000
 CONF_LEVEL = 0.95
 TOP = 15
@@ -79,23 +87,35 @@ class Output:
 
     name: str
     unit: str
+    until: dt.date  # the last day the model must simulate to give it
     headline: str | None = None  # the headline indicator it is read from, if any
     description: str = ""
 
 
+_END_2010_11 = dt.date(2011, 3, 31)
+_END_2014_15 = dt.date(2015, 3, 31)
+
 OUTPUTS: tuple[Output, ...] = (
-    Output("pb_share_adass 2011-04-01", "fraction", "pb_share_adass 2011-04-01",
+    Output("pb_share_adass 2011-04-01", "fraction", _END_2010_11, "pb_share_adass 2011-04-01",
            "PB share (ADASS measure) on 1 April 2011"),
-    Output("grant effect on pb_share_adass 2011-04-01", "fraction", None,
+    Output("grant effect on pb_share_adass 2011-04-01", "fraction", _END_2010_11, None,
            "PB share on 1 April 2011 with the grant minus without it (paired)"),
-    Output("cumulative savings share to 2010-11", "fraction", None,
+    Output("cumulative savings share to 2010-11", "fraction", _END_2010_11, None,
            "cashable savings 2008-09 to 2010-11 / 2007-08 net budget"),
-    Output("unmet_need 2015-04-01", "people", "unmet_need 2015-04-01",
+    Output("unmet_need 2015-04-01", "people", _END_2014_15, "unmet_need 2015-04-01",
            "unmet need at the end of 2014-15"),
-    Output("net_spend_gbp 2014-15", "GBP", "net_spend_gbp 2014-15",
+    Output("net_spend_gbp 2014-15", "GBP", _END_2014_15, "net_spend_gbp 2014-15",
            "net spend in 2014-15 (nominal)"),
 )
 """The outputs, in column order of every evaluation matrix."""
+
+RUN_UNTIL = max(o.until for o in OUTPUTS)
+"""Where each run with the grant stops: the model is causal (nothing before a date depends on
+what comes after it; ``tests/functional/test_sensitivity.py`` checks it), so the years after
+the last output are not simulated."""
+
+RUN_UNTIL_WITHOUT_GRANT = OUTPUTS[1].until
+"""Where each paired run without the grant stops: it only gives the grant effect."""
 
 _PB = OUTPUTS[0].name
 _WITHOUT_GRANT = "without grant"
@@ -200,7 +220,10 @@ def design(specs: list[ParamSpec], method: str, n: int | None = None, seed: int 
     if method == "morris":
         from SALib.sample import morris as morris_sample
 
-        unit = morris_sample.sample(problem, n, num_levels=MORRIS_LEVELS, seed=seed)
+        spread = n <= MORRIS_SPREAD_UP_TO
+        unit = morris_sample.sample(problem, MORRIS_CANDIDATES * n if spread else n,
+                                    num_levels=MORRIS_LEVELS,
+                                    optimal_trajectories=n if spread else None, seed=seed)
     else:
         from SALib.sample import sobol as sobol_sample
 
@@ -339,22 +362,32 @@ def without_grant(params: Scenario) -> Scenario:
     return Scenario.model_validate(data)
 
 
+def ending(params: Scenario, last: dt.date) -> Scenario:
+    """``params`` with the run ending at ``last``, or at its own end if that is earlier."""
+    end = min(last, params.run.end_date)
+    return params.model_copy(update={"run": params.run.model_copy(update={"end_date": end})})
+
+
 def task_outputs(result: TaskResult, scope: str) -> dict[str, float]:
     """The outputs of one task (one replication) for ``scope`` (England or a council code).
 
     Returns
     -------
     dict
-        :data:`OUTPUTS` names (except the grant effect, which needs two runs) -> value.
+        :data:`OUTPUTS` names -> value, for every output the run reached (its ``until`` on or
+        before the run's last month), except the grant effect, which needs two runs.
     """
-    names = tuple(o.headline for o in OUTPUTS if o.headline)
+    last = result.monthly["date"].max()
+    reached = [o for o in OUTPUTS if pd.Timestamp(o.until) <= last and o is not OUTPUTS[1]]
+    names = tuple(o.headline for o in reached if o.headline)
     v = headline_values(result.monthly, result.fy, result.ledger, scope, names)
     out = {o.name: float(v.loc[v["indicator"] == o.headline, "value"].iloc[0])
-           for o in OUTPUTS if o.headline}
-    led = result.ledger[(result.ledger["council_code"] == scope)
-                        & (result.ledger["fy"] <= "2010-11")]
-    budget = float(led.loc[led["fy"] == "2010-11", "baseline_budget_gbp"].iloc[0])
-    out[OUTPUTS[2].name] = float(led["savings_total_gbp"].sum()) / budget
+           for o in reached if o.headline}
+    if OUTPUTS[2] in reached:
+        led = result.ledger[(result.ledger["council_code"] == scope)
+                            & (result.ledger["fy"] <= "2010-11")]
+        budget = float(led.loc[led["fy"] == "2010-11", "baseline_budget_gbp"].iloc[0])
+        out[OUTPUTS[2].name] = float(led["savings_total_gbp"].sum()) / budget
     return out
 
 
@@ -489,7 +522,9 @@ def run_sensitivity(scenario_path: str, method: str, parameters: list[str] | Non
     tasks, keys = [], []
     for i, point in enumerate(points):
         sampled = apply_values(params, point)
-        for variant, p in (("", sampled), (_WITHOUT_GRANT, without_grant(sampled))):
+        for variant, p in (("", ending(sampled, RUN_UNTIL)),
+                           (_WITHOUT_GRANT, ending(without_grant(sampled),
+                                                   RUN_UNTIL_WITHOUT_GRANT))):
             for task in plan(scenario.name, p, codes, replications):
                 tasks.append(task)
                 keys.append((i, variant, task.replication))
