@@ -450,10 +450,11 @@ def _scorecard(run: RunFolder, name: str) -> list[Block]:
     covers = ", ".join(sorted(set(card["covers"].astype(str)))) or "replications"
     if "parameters" in covers:
         scope_text = (f"**p_met** is the share of the {n} runs (parameter sets x replications) "
-                      "that met the target, with a 95% Wilson interval. It covers parameters "
-                      "and randomness: each parameter set is a draw of every assumption from "
-                      "its range, run with the same replications. It does not cover "
-                      "uncertainty in the model's structure.")
+                      "that met the target. It covers parameters and randomness: each "
+                      "parameter set is a draw of every assumption from its range, run with "
+                      "the same replications. Its 95% Wilson interval counts parameter sets, "
+                      "not runs, since the replications of one set share its draw. It does "
+                      "not cover uncertainty in the model's structure.")
     else:
         scope_text = (f"**p_met** is the share of the {n} replications that met the target, "
                       "with a 95% Wilson interval. The interval covers replications only: the "

@@ -14,9 +14,12 @@ Targets, scored on ``pb_share_adass`` (``pb_share_ascof`` reported beside it):
 * ``prevention_savings_to_2010_11``: cumulative prevention savings to March 2011 > 0.
 
 ``p_met`` is the share of runs meeting the target, with a 95% Wilson interval; ``value`` is the
-mean over runs and ``met`` whether that mean meets the threshold. A run is one replication, or,
-under parameter uncertainty, one (parameter set, replication) pair; ``covers`` says which
-(``replications (randomness only)`` or ``parameter sets and replications``).
+mean over runs and ``met`` whether that mean meets the threshold; ``n`` counts the runs. A run
+is one replication, or, under parameter uncertainty, one (parameter set, replication) pair;
+``covers`` says which (``replications (randomness only)`` or ``parameter sets and
+replications``). Under parameter uncertainty the interval counts parameter sets, not runs: the
+replications of one set share its draw of the assumptions, so they are not independent draws
+of them.
 """
 
 from __future__ import annotations
@@ -33,6 +36,15 @@ COLUMNS = ("scope", "target", "threshold", "value", "met", "date_first_met", "p_
            "p_met_low", "p_met_high", "n", "gap", "covers")
 """Columns of ``scorecard.csv``, in order."""
 
+COVERS_RANDOMNESS = "replications (randomness only)"
+COVERS_PARAMETERS = "parameter sets and replications (parameters and randomness)"
+"""What ``p_met``'s interval covers: with one parameter set, a Wilson interval over the
+replications; with several, a Wilson interval over the parameter sets (each set's share of
+replications meeting the target counted as its outcome)."""
+
+_SET_UNIT = 1_000_000
+"""Run unit = parameter set x this + replication."""
+
 
 def wilson(k: np.ndarray, n: np.ndarray, z: float = 1.959964) -> tuple[np.ndarray, np.ndarray]:
     """95% Wilson score interval for a proportion ``k / n``."""
@@ -42,7 +54,8 @@ def wilson(k: np.ndarray, n: np.ndarray, z: float = 1.959964) -> tuple[np.ndarra
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+    # analytically the interval holds p (its upper end is 1 when k = n); keep that in floats
+    return np.clip(np.minimum(centre - half, p), 0, 1), np.clip(np.maximum(centre + half, p), 0, 1)
 
 
 def _first_met(series: pd.DataFrame, threshold: float) -> pd.Series:
@@ -58,7 +71,7 @@ def _rows(
     threshold: float,
     first: pd.Series | None,
     strict: bool = False,
-    covers: str = "replications (randomness only)",
+    covers: str = COVERS_RANDOMNESS,
 ) -> pd.DataFrame:
     per_rep = per_rep.copy()
     per_rep["ok"] = (
@@ -68,7 +81,15 @@ def _rows(
     out = pd.DataFrame({"value": g["value"].mean(), "n": g["ok"].size(), "k": g["ok"].sum()})
     out["met"] = out["value"] > threshold if strict else out["value"] >= threshold - 1e-12
     out["p_met"] = out["k"] / out["n"]
-    lo, hi = wilson(out["k"].to_numpy(), out["n"].to_numpy())
+    if covers == COVERS_PARAMETERS:
+        # the replications of one parameter set share its draw of the assumptions: they are
+        # not independent draws of parameter uncertainty, so the interval counts sets
+        sets = per_rep.assign(set=per_rep["replication"] // _SET_UNIT).groupby(
+            ["council_code", "set"], observed=True)["ok"].mean().groupby(
+            "council_code", observed=True).agg(["sum", "size"]).reindex(out.index)
+        lo, hi = wilson(sets["sum"].to_numpy(), sets["size"].to_numpy())
+    else:
+        lo, hi = wilson(out["k"].to_numpy(), out["n"].to_numpy())
     out["p_met_low"], out["p_met_high"] = lo, hi
     out["date_first_met"] = (
         first.reindex(out.index).dt.strftime("%Y-%m-%d").fillna("") if first is not None else ""
@@ -90,7 +111,7 @@ def _run_units(frame: pd.DataFrame) -> pd.DataFrame:
         frame = frame.assign(date=pd.to_datetime(frame["date"]))
     if "parameter_set" not in frame.columns:
         return frame
-    unit = frame["parameter_set"].astype(np.int64) * 1_000_000 + frame["replication"]
+    unit = frame["parameter_set"].astype(np.int64) * _SET_UNIT + frame["replication"]
     return frame.assign(replication=unit)
 
 
@@ -99,11 +120,7 @@ def scorecard(
 ) -> pd.DataFrame:
     """The scorecard from the tidy tables of all runs of one scenario."""
     uncertain = "parameter_set" in monthly.columns and monthly["parameter_set"].nunique() > 1
-    covers = (
-        "parameter sets and replications (parameters and randomness)"
-        if uncertain
-        else "replications (randomness only)"
-    )
+    covers = COVERS_PARAMETERS if uncertain else COVERS_RANDOMNESS
     monthly, fy, ledger = _run_units(monthly), _run_units(fy), _run_units(ledger)
     rows = []
     pb = monthly[monthly["metric"] == "pb_share_adass"][

@@ -1,0 +1,93 @@
+"""`caresim run --parameter-uncertainty N`: parameter sets x replications, and what the
+intervals then cover."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from caresim.analysis.sampling import assumption_parameters
+from caresim.api import run_scenario
+from caresim.errors import InputError
+from caresim.results import COVERS_PARAMETERS as SUMMARY_COVERS
+from caresim.runner import ExecutorSpec
+from caresim.scenario import load_scenario
+from caresim.scorecard import COVERS_PARAMETERS, COVERS_RANDOMNESS, _rows, wilson
+
+SETS, REPS = 4, 2
+
+
+@pytest.fixture(scope="module")
+def uncertain_run(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("uncertain")
+    folder, _ = run_scenario("baseline", out, replications=REPS, councils=["Rutland"],
+                             spec=ExecutorSpec(workers=1), parameter_uncertainty=SETS)
+    return folder
+
+
+def test_every_set_runs_every_replication(uncertain_run: Path) -> None:
+    ts = pd.read_parquet(uncertain_run / "timeseries.parquet")
+    runs = ts[["parameter_set", "replication"]].drop_duplicates()
+    assert len(runs) == SETS * REPS
+    assert set(runs["replication"]) == set(range(REPS))  # common random numbers across sets
+    # the sets are different draws of the assumptions: the model's results differ between them
+    pb = ts[(ts["metric"] == "pb_share_adass") & (ts["replication"] == 0)
+            & (ts["council_code"] == "E06000017")]
+    last = pb[pb["date"] == pb["date"].max()]
+    assert last["value"].nunique() == SETS
+
+
+def test_manifest_records_the_draws(uncertain_run: Path) -> None:
+    manifest = json.loads((uncertain_run / "manifest.json").read_text())
+    info = manifest["parameter_uncertainty"]
+    assert info["parameter_sets"] == SETS
+    params = load_scenario("baseline").params
+    assert info["parameters"] == sorted(
+        s.path for s in assumption_parameters(params, include_calibrated=True))
+
+
+def test_scorecard_and_summary_say_what_their_intervals_cover(uncertain_run: Path) -> None:
+    card = pd.read_csv(uncertain_run / "scorecard.csv")
+    assert (card["covers"] == COVERS_PARAMETERS).all()
+    assert (card["n"] == SETS * REPS).all()
+    assert card["p_met"].between(card["p_met_low"], card["p_met_high"]).all()
+    summary = pd.read_csv(uncertain_run / "summary.csv")
+    assert (summary["covers"] == SUMMARY_COVERS).all()
+
+
+def test_same_seed_same_parameter_sets(uncertain_run: Path, tmp_path: Path) -> None:
+    again, _ = run_scenario("baseline", tmp_path, replications=REPS, councils=["Rutland"],
+                            spec=ExecutorSpec(workers=2), parameter_uncertainty=SETS)
+    pd.testing.assert_frame_equal(pd.read_parquet(uncertain_run / "timeseries.parquet"),
+                                  pd.read_parquet(again / "timeseries.parquet"))
+
+
+def test_parameter_uncertainty_needs_fixed_replications(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="--parameter-uncertainty"):
+        run_scenario("baseline", tmp_path, replications="auto", precision=0.01,
+                     councils=["Rutland"], parameter_uncertainty=4)
+    assert not any(tmp_path.iterdir())
+
+
+def _per_run(oks: list[list[bool]]) -> pd.DataFrame:
+    """Per-run values for one council: ``oks[set][replication]`` says whether it met 0.5."""
+    rows = [{"council_code": "X", "replication": s * 1_000_000 + r, "value": 0.6 if ok else 0.4}
+            for s, reps in enumerate(oks) for r, ok in enumerate(reps)]
+    return pd.DataFrame(rows)
+
+
+def test_interval_under_parameter_uncertainty_counts_sets_not_runs() -> None:
+    # 4 sets x 5 replications: two sets always meet the target, two never; p = 0.5 either way
+    oks = [[True] * 5, [True] * 5, [False] * 5, [False] * 5]
+    runs = _rows(_per_run(oks), "t", 0.5, None, covers=COVERS_RANDOMNESS).iloc[0]
+    sets = _rows(_per_run(oks), "t", 0.5, None, covers=COVERS_PARAMETERS).iloc[0]
+    assert runs["p_met"] == sets["p_met"] == 0.5
+    assert runs["n"] == sets["n"] == 20
+    lo, hi = wilson(np.array([2.0]), np.array([4.0]))
+    assert (sets["p_met_low"], sets["p_met_high"]) == pytest.approx((lo[0], hi[0]))
+    # 20 independent runs would give a narrower interval than 4 sets do
+    assert sets["p_met_high"] - sets["p_met_low"] > runs["p_met_high"] - runs["p_met_low"]
