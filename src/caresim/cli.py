@@ -91,7 +91,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             reps,
             args.council,
             _spec(args, n_tasks),
-            sys.argv,
+            args.command,
             _progress(args.quiet),
             args.precision,
             args.parameter_uncertainty,
@@ -142,7 +142,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         args.council,
         _spec(args, reps or 5),
         _progress(args.quiet),
-        sys.argv,
+        args.command,
     )
     if args.quiet:
         return EXIT_OK
@@ -189,7 +189,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         args.seed,
         _spec(args, reps or 1),
         _progress(args.quiet),
-        sys.argv,
+        args.command,
         args.council,
     )
     if not args.quiet:
@@ -228,7 +228,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         args.max_evaluations,
         _spec(args, reps),
         Path(args.write_scenario) if args.write_scenario else None,
-        sys.argv,
+        args.command,
         progress,
     )
     if bar is not None:
@@ -494,6 +494,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
+        # what the manifests record: this call's arguments, also when called from Python
+        args.command = ["caresim", *(sys.argv[1:] if argv is None else argv)]
         if not getattr(args, "func", None):
             parser.print_help()
             return EXIT_INPUT

@@ -68,7 +68,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         raise InputError(f"--samples: expected a whole number >= 1; found {args.samples}.")
     spec = _spec(args, os.cpu_count() or 1)  # one worker per core unless told
     result = run_sensitivity(args.scenario, args.method, args.parameters or None, args.samples,
-                             reps, args.council, spec, args.seed, Path(args.out), sys.argv,
+                             reps, args.council, spec, args.seed, Path(args.out), args.command,
                              _progress(args.quiet))
     if not args.quiet:
         print(f"wrote {result.folder}")
