@@ -52,39 +52,26 @@ LEDGER_LINES: tuple[str, ...] = (
 """Budget ledger lines per council and financial year (GBP, cash)."""
 
 
+PERSON_COLUMNS: dict[str, type] = {"t": np.float64, "council": np.int32, "age": np.int8,
+                                   "need": np.int8}
+"""Columns every buffer of people carries: event time (days), council index, age band, need
+band."""
+
+
 def person_buffer(edges: np.ndarray | None = None) -> EventBuffer:
     """A buffer of people outside services: when, which council, age band and need band."""
-    return EventBuffer(
-        {"t": np.float64, "council": np.int32, "age": np.int8, "need": np.int8}, edges
-    )
+    return EventBuffer(dict(PERSON_COLUMNS), edges)
 
 
 def unmet_buffer(edges: np.ndarray | None = None) -> EventBuffer:
     """People with unmet need: when they leave the pool, and whether they come back then."""
-    return EventBuffer(
-        {
-            "t": np.float64,
-            "council": np.int32,
-            "age": np.int8,
-            "need": np.int8,
-            "returns": np.bool_,
-        },
-        edges,
-    )
+    return EventBuffer({**PERSON_COLUMNS, "returns": np.bool_}, edges)
 
 
 def reablement_buffer(edges: np.ndarray | None = None) -> EventBuffer:
-    """People in reablement: when the episode ends, and the package they were assessed for."""
-    return EventBuffer(
-        {
-            "t": np.float64,
-            "council": np.int32,
-            "age": np.int8,
-            "need": np.int8,
-            "assessed_cost": np.float64,
-        },
-        edges,
-    )
+    """People in reablement: when the episode ends, and the package they were assessed for
+    (``assessed_cost``, GBP/year)."""
+    return EventBuffer({**PERSON_COLUMNS, "assessed_cost": np.float64}, edges)
 
 
 @dataclass
