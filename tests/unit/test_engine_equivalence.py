@@ -70,16 +70,22 @@ def _population(rng: np.random.Generator, n_rows: int, n: int) -> dict[str, np.n
 # --------------------------------------------------------------------------------------------
 
 
+def _original_accrual(p, idx, t, n):
+    """The original finance.accrue of rows ``idx`` to time ``t``: (spend by council and line,
+    the accrual times after)."""
+    t_acc = p["t_accrued"].copy()
+    days = np.maximum(np.asarray(t) - t_acc[idx], 0.0)
+    amount = p["cost"][idx] * days / 365.25
+    line = np.where(p["setting"][idx] == 1, 0, 1 + p["mode"][idx])
+    key = p["council"][idx].astype(np.int64) * 4 + line
+    spend = np.bincount(key, amount, minlength=n * 4).reshape(n, 4)
+    t_acc[idx] = t
+    return spend, t_acc
+
+
 def _original_month_end(p, t1, n):
     """The original finance.accrue over active rows and model.record_stocks bincounts."""
-    act_idx = np.flatnonzero(p["active"])
-    t_acc = p["t_accrued"].copy()
-    days = np.maximum(np.asarray(t1) - t_acc[act_idx], 0.0)
-    amount = p["cost"][act_idx] * days / 365.25
-    line = np.where(p["setting"][act_idx] == 1, 0, 1 + p["mode"][act_idx])
-    key = p["council"][act_idx].astype(np.int64) * 4 + line
-    spend = np.bincount(key, amount, minlength=n * 4).reshape(n, 4)
-    t_acc[act_idx] = t1
+    spend, t_acc = _original_accrual(p, np.flatnonzero(p["active"]), t1, n)
     act = p["active"]
     c = p["council"][act]
     setting, mode, cost = p["setting"][act], p["mode"][act], p["cost"][act]
@@ -150,13 +156,7 @@ def test_row_kernels(seed: int) -> None:
                                          eng), ref_rdue), eng
         assert _same(kernels.indices_below(p["t_review"], t1, eng), ref_below), eng
         for t in (t1, rng.random(len(idx)) * 50):
-            ref_tacc = p["t_accrued"].copy()
-            days = np.maximum(np.asarray(t) - ref_tacc[idx], 0.0)
-            amount = p["cost"][idx] * days / 365.25
-            line = np.where(p["setting"][idx] == 1, 0, 1 + p["mode"][idx])
-            key = p["council"][idx].astype(np.int64) * 4 + line
-            ref = np.bincount(key, amount, minlength=n * 4).reshape(n, 4)
-            ref_tacc[idx] = t
+            ref, ref_tacc = _original_accrual(p, idx, t, n)
             t_acc = p["t_accrued"].copy()
             got = kernels.accrue_rows(idx, t, p["council"], p["setting"], p["mode"], p["cost"],
                                       t_acc, n, eng)
