@@ -91,7 +91,10 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     argparse.ArgumentParser
         The ``sensitivity`` parser.
     """
+    from caresim.analysis.sensitivity_settings import DEFAULT_SAMPLES
     from caresim.cli import _run_options
+
+    morris, sobol = DEFAULT_SAMPLES["morris"], DEFAULT_SAMPLES["sobol"]
 
     p = subparsers.add_parser(
         "sensitivity", help="how much each assumption moves the headline results",
@@ -101,9 +104,9 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "2011; the grant's effect on it (each sample run again without the grant, paired); "
         "cumulative cashable savings to 2010-11 as a share of the 2007-08 net budget; unmet "
         "need and net spend in 2014-15. Methods: oat (each parameter at its low and high, a "
-        "tornado), morris (screening: mu*, sigma; --samples trajectories, default 10) and "
-        "sobol (first-order and total indices with bootstrap intervals; --samples base "
-        "sample N, a power of 2, default 64; N (k + 2) design points). Every design point "
+        f"tornado), morris (screening: mu*, sigma; --samples trajectories, default {morris}) "
+        "and sobol (first-order and total indices with bootstrap intervals; --samples base "
+        f"sample N, a power of 2, default {sobol}; N (k + 2) design points). Every design point "
         "runs replications 0..N-1 (common random numbers). Writes OUT/sensitivity/<id>/ with "
         "indices.csv, evaluations.csv, parameters.csv, manifest.json and plots/.")
     p.add_argument("scenario", help="scenario file or bundled scenario name")
@@ -113,8 +116,8 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
                    help="assumptions to vary: dotted paths (e.g. services.p_accept_pb) or "
                    "their last part when unique (default: every assumption with a range)")
     p.add_argument("--samples", type=int, metavar="N",
-                   help="Morris trajectories (default 10) or the Sobol' base sample (a power "
-                   "of 2, default 64); not used by oat")
+                   help=f"Morris trajectories (default {morris}) or the Sobol' base sample (a "
+                   f"power of 2, default {sobol}); not used by oat")
     _run_options(p)
     for action in p._actions:  # the shared options, worded for this command
         if action.dest == "replications":

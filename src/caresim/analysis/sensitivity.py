@@ -54,6 +54,15 @@ import pandas as pd
 
 from caresim.analysis.headline import headline_values
 from caresim.analysis.sampling import ParamSpec, apply_values, assumption_parameters, select
+from caresim.analysis.sensitivity_settings import (
+    BOOTSTRAP_RESAMPLES,
+    CONF_LEVEL,
+    DEFAULT_SAMPLES,
+    METHODS,
+    MORRIS_CANDIDATES,
+    MORRIS_LEVELS,
+    MORRIS_SPREAD_UP_TO,
+)
 from caresim.errors import InputError
 from caresim.params.schema import Scenario
 from caresim.runner import ExecutorSpec, TaskResult
@@ -61,22 +70,6 @@ from caresim.runner import ExecutorSpec, TaskResult
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-METHODS = ("oat", "morris", "sobol")
-"""The methods :func:`run_sensitivity` offers."""
-
-DEFAULT_SAMPLES = {"morris": 10, "sobol": 64}
-"""Morris trajectories, or the Sobol' base sample ``N`` (a power of 2), when not given."""
-
-MORRIS_LEVELS = 4
-MORRIS_CANDIDATES = 10
-MORRIS_SPREAD_UP_TO = 10
-"""Up to this many trajectories, ``MORRIS_CANDIDATES`` candidates are drawn per trajectory
-kept and the most spread out are kept (Campolongo, Cariboni and Saltelli 2007, Environ. Model.
-Softw. 22:1509): that matters when few trajectories are affordable. Beyond it the selection
-costs seconds to minutes (it grows steeply with the number kept) and plain trajectories
-already cover the space."""
-BOOTSTRAP_RESAMPLES = 1000
-CONF_LEVEL = 0.95
 TOP = 15
 """Parameters shown in each plot (the most influential)."""
 
