@@ -4,8 +4,10 @@ them without importing numpy and pandas."""
 METHODS = ("oat", "morris", "sobol")
 """The methods :func:`caresim.analysis.sensitivity.run_sensitivity` offers."""
 
-DEFAULT_SAMPLES = {"morris": 10, "sobol": 64}
-"""Morris trajectories, or the Sobol' base sample ``N`` (a power of 2), when not given."""
+DEFAULT_SAMPLES = {"morris": 4, "sobol": 64}
+"""Morris trajectories, or the Sobol' base sample ``N`` (a power of 2), when not given. Four
+trajectories over every assumption is the all-England screening 2 cores can run in under 30
+minutes (26.6 min measured; docs/performance.md); ``--samples`` gives more."""
 
 MORRIS_LEVELS = 4
 MORRIS_CANDIDATES = 10
