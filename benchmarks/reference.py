@@ -58,9 +58,9 @@ import simpy
 from caresim.calendar import DAYS_PER_YEAR
 from caresim.model import finance, prevention, services, transformation
 from caresim.model.assessment import servers_for
-from caresim.model.costs import mean_cost
+from caresim.model.costs import SPEND_LINES, mean_cost
 from caresim.model.demand import growth_index
-from caresim.model.finance import LEVER_METRICS, SPEND_LINES
+from caresim.model.finance import LEVER_METRICS
 from caresim.model.kernels import MonthEnd
 from caresim.model.model import ReplicationResult, begin_month, build_state, record_stocks
 from caresim.model.population import (

@@ -19,6 +19,21 @@ import numpy as np
 
 from caresim.calendar import DAYS_PER_YEAR
 from caresim.model.state import ModelState
+from caresim.params.section import Days, Fraction, GBPPerYear, Probability, Section, ThresholdMix
+from caresim.params.values import positive
+
+
+class Assessment(Section):
+    """Assessment queue and eligibility (process 2)."""
+
+    dur_assessment_days: Days  # type: ignore[valid-type]
+    max_wait_days: Days  # type: ignore[valid-type]
+    assessments_per_fte_year: positive("assessments/FTE/year")  # type: ignore[valid-type]
+    utilisation_start: Fraction  # type: ignore[valid-type]
+    cost_gbp_per_fte_year: GBPPerYear  # type: ignore[valid-type]
+    threshold_mix_2008: ThresholdMix  # type: ignore[valid-type]
+    p_unmet_return: Probability  # type: ignore[valid-type]
+    dur_unmet_return_days: Days  # type: ignore[valid-type]
 
 
 def servers_for(s: ModelState, fte: np.ndarray) -> np.ndarray:

@@ -6,14 +6,22 @@ substantial, critical; care-home fees are set by the home, not by the FACS band)
 council's price index (inflation less procurement cuts since
 April 2008). Individual costs are lognormal with that mean and coefficient of variation
 ``services.cost_cv``.
+
+Package spend accrues exactly from each person's cost and times onto the four spend lines
+(:data:`SPEND_LINES`) whenever a person's package changes or they leave (:func:`accrue`), and
+at every month end (:mod:`caresim.model.finance`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from caresim.model.kernels import accrue_rows
 from caresim.model.population import RESIDENTIAL
 from caresim.model.state import ModelState
+
+SPEND_LINES = ("spend_residential_gbp", "spend_arranged_gbp", "spend_pb_managed_gbp",
+               "spend_dp_gbp")
 
 
 def mean_cost(s: ModelState, council: np.ndarray, age: np.ndarray, need: np.ndarray,
@@ -37,3 +45,13 @@ def draw_cost(s: ModelState, stream: str, council: np.ndarray, age: np.ndarray,
     sigma2 = np.log1p(cv * cv)
     z = s.draw(stream, council, lambda g, k: g.standard_normal(k))
     return mean_cost(s, council, age, need, setting) * np.exp(np.sqrt(sigma2) * z - sigma2 / 2)
+
+
+def accrue(s: ModelState, idx: np.ndarray, t: np.ndarray | float) -> None:
+    """Accrue package spend of rows ``idx`` up to time ``t`` (days) on their spend lines."""
+    if len(idx) == 0:
+        return
+    pop = s.pop
+    sums = accrue_rows(idx, t, pop.council, pop.setting, pop.mode, pop.cost, pop.t_accrued, s.n)
+    for j, name in enumerate(SPEND_LINES):
+        s.rec.add(name, sums[:, j])

@@ -17,6 +17,19 @@ import numpy as np
 
 from caresim.model.sorting import group_time_order, searchsorted_right
 from caresim.model.state import ModelState
+from caresim.params.section import DatedRate, Fraction, NeedMix, Probability, Section
+from caresim.params.values import positive
+
+
+class Demand(Section):
+    """Contacts, resolution at first contact and needs of those assessed (process 1)."""
+
+    contacts_per_year: positive("contacts/year")  # type: ignore[valid-type]
+    growth_per_year: DatedRate  # type: ignore[valid-type]
+    p_resolved_at_contact: Probability  # type: ignore[valid-type]
+    p_assessment_after_referral: Probability  # type: ignore[valid-type]
+    share_65plus: Fraction  # type: ignore[valid-type]
+    need_mix_assessed: NeedMix  # type: ignore[valid-type]
 
 MONTH_FRACTION_OF_YEAR = 1.0 / 12.0
 

@@ -14,6 +14,18 @@ import numpy as np
 from caresim.model.hazards import PiecewiseHazard
 from caresim.model.population import COMMUNITY, RESIDENTIAL
 from caresim.model.state import ModelState
+from caresim.params.section import DatedHazard, ExitCauseMix, Section
+
+
+class Exits(Section):
+    """Exits by age band and setting (process 6): hazards per year, dated."""
+
+    hazard_community_18_64: DatedHazard  # type: ignore[valid-type]
+    hazard_community_65plus: DatedHazard  # type: ignore[valid-type]
+    hazard_residential_18_64: DatedHazard  # type: ignore[valid-type]
+    hazard_residential_65plus: DatedHazard  # type: ignore[valid-type]
+    cause_mix_community: ExitCauseMix  # type: ignore[valid-type]
+    cause_mix_residential: ExitCauseMix  # type: ignore[valid-type]
 
 
 def build_hazards(p, cal) -> dict[tuple[int, int], PiecewiseHazard]:

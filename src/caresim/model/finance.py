@@ -36,34 +36,70 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+from pydantic import field_validator
 
 from caresim.model.assessment import servers_for
-from caresim.model.costs import mean_cost
-from caresim.model.kernels import MonthEnd, accrue_rows, month_end_pass
+from caresim.model.costs import SPEND_LINES, mean_cost
+from caresim.model.kernels import MonthEnd, month_end_pass
 from caresim.model.population import ARRANGED, COMMUNITY
 from caresim.model.reviews import review_servers
 from caresim.model.state import LEDGER_LINES, ModelState
-from caresim.params.schema import LEVERS, NEED_BANDS
+from caresim.params.section import DatedFraction, DatedGBPPerYear, DatedRate, Fraction, Section
+from caresim.params.values import DateSetting, Setting, positive
+from caresim.params.vocabulary import LEVERS, NEED_BANDS
 from caresim.recording import INDEX
 
-SPEND_LINES = ("spend_residential_gbp", "spend_arranged_gbp", "spend_pb_managed_gbp",
-               "spend_dp_gbp")
+
+class Levers(Section):
+    """How far each savings lever can go in one financial year."""
+
+    order: Setting
+    procurement_max_share: Fraction  # type: ignore[valid-type]
+    package_cut_share_of_reviews: Fraction  # type: ignore[valid-type]
+    package_cut_size: Fraction  # type: ignore[valid-type]
+    eligibility_max_threshold: Setting
+    staff_cut_max_share: Fraction  # type: ignore[valid-type]
+
+    @field_validator("order")
+    @classmethod
+    def _order(cls, v: Setting) -> Setting:
+        order = v.value
+        if (not isinstance(order, list | tuple) or sorted(order) != sorted(LEVERS)
+                or len(set(order)) != len(order)):
+            raise ValueError(
+                f"expected a list of each lever once ({', '.join(LEVERS)}); "
+                f"found {list(order) if isinstance(order, tuple) else order!r}"
+            )
+        return v
+
+    @field_validator("eligibility_max_threshold")
+    @classmethod
+    def _threshold(cls, v: Setting) -> Setting:
+        if v.value not in NEED_BANDS:
+            raise ValueError(f"expected one of {', '.join(NEED_BANDS)}; found {v.value!r}")
+        return v
+
+
+class Finance(Section):
+    """Budgets, income, savings requirements and the funding path (processes 8 and 10)."""
+
+    inflation_per_year: DatedRate  # type: ignore[valid-type]
+    demography_allowance_per_year: DatedRate  # type: ignore[valid-type]
+    efficiency_requirement_per_year: DatedFraction  # type: ignore[valid-type]
+    lg_funding_real_change_per_year: DatedRate  # type: ignore[valid-type]
+    pass_through: Fraction  # type: ignore[valid-type]
+    austerity_multiplier: positive("ratio")  # type: ignore[valid-type]
+    austerity_from: DateSetting
+    nhs_transfers_gbp_per_year: DatedGBPPerYear  # type: ignore[valid-type]
+    client_charges_share_of_gross: Fraction  # type: ignore[valid-type]
+    levers: Levers
+
 MEAN_YEAR_REMAINING = 0.5
 """Share of the financial year left, on average, after a review or an assessment: events spread
 evenly over the year leave half of it to run (derived, not a parameter). Used only to plan how
 much the package-reduction and eligibility levers can save in the year; what they save is
 measured as it happens."""
 LEVER_METRICS = {lever: f"savings_{lever}_gbp" for lever in LEVERS}
-
-
-def accrue(s: ModelState, idx: np.ndarray, t: np.ndarray | float) -> None:
-    """Accrue package spend of rows ``idx`` up to time ``t`` (days) on their spend lines."""
-    if len(idx) == 0:
-        return
-    pop = s.pop
-    sums = accrue_rows(idx, t, pop.council, pop.setting, pop.mode, pop.cost, pop.t_accrued, s.n)
-    for j, name in enumerate(SPEND_LINES):
-        s.rec.add(name, sums[:, j])
 
 
 def _package_totals(s: ModelState) -> tuple[np.ndarray, np.ndarray]:

@@ -15,8 +15,28 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+from pydantic import field_validator
 
 from caresim.model.state import ModelState
+from caresim.params.section import DatedGBPPerYear, Fraction, Section
+from caresim.params.values import DateSetting, Setting
+
+
+class Grant(Section):
+    """The Social Care Reform Grant (process 9)."""
+
+    tranches_gbp: DatedGBPPerYear  # type: ignore[valid-type]
+    ring_fenced_until: DateSetting
+    allocation_rule: Setting
+    spend_per_month: Fraction  # type: ignore[valid-type]
+    diverted_share_when_not_ring_fenced: Fraction  # type: ignore[valid-type]
+
+    @field_validator("allocation_rule")
+    @classmethod
+    def _rule(cls, v: Setting) -> Setting:
+        if v.value not in ("needs_proxy", "population"):
+            raise ValueError(f"expected 'needs_proxy' or 'population'; found {v.value!r}")
+        return v
 
 
 def month(s: ModelState, date: dt.date) -> np.ndarray:

@@ -25,6 +25,20 @@ from caresim.model import exits
 from caresim.model.costs import draw_cost
 from caresim.model.population import ARRANGED, COMMUNITY, DIRECT_PAYMENT, MANAGED_PB, RESIDENTIAL
 from caresim.model.state import ModelState
+from caresim.params.section import Fraction, NeedMix, Section
+from caresim.params.values import positive
+
+
+class Population(Section):
+    """Starting population on 1 April 2008 (DESIGN §2 process 0)."""
+
+    users_community: positive("people")  # type: ignore[valid-type]
+    users_residential: positive("people")  # type: ignore[valid-type]
+    share_65plus_community_default: Fraction  # type: ignore[valid-type]
+    share_65plus_residential_default: Fraction  # type: ignore[valid-type]
+    pb_share_start: Fraction  # type: ignore[valid-type]
+    dp_share_of_pb_start: Fraction  # type: ignore[valid-type]
+    need_mix_in_service: NeedMix  # type: ignore[valid-type]
 
 
 def build_population(s: ModelState) -> None:

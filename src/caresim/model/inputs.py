@@ -29,13 +29,17 @@ inputs never depend on the selection.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from caresim.councils import load_councils
-from caresim.params.schema import NEED_BANDS, Scenario
+from caresim.params.vocabulary import NEED_BANDS
 from caresim.streams import stable_hash
+
+if TYPE_CHECKING:
+    from caresim.params.schema import Scenario
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ import datetime as dt
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import simpy
@@ -44,6 +45,7 @@ import simpy
 from caresim.calendar import Calendar
 from caresim.model import (
     assessment,
+    costs,
     demand,
     exits,
     finance,
@@ -59,9 +61,12 @@ from caresim.model.kernels import MonthEnd, candidates, due_events
 from caresim.model.population import Population
 from caresim.model.queueing import ServerPool
 from caresim.model.state import ModelState, person_buffer, reablement_buffer, unmet_buffer
-from caresim.params.schema import NEED_BANDS, Scenario
+from caresim.params.vocabulary import NEED_BANDS
 from caresim.recording import INDEX, Recorder
 from caresim.streams import StreamSet
+
+if TYPE_CHECKING:
+    from caresim.params.schema import Scenario
 
 
 @dataclass(frozen=True)
@@ -171,7 +176,7 @@ def user_events(s: ModelState, t1: float) -> None:
         if len(due) == 0:
             break
         ex = due[np.flatnonzero(leaving)]
-        finance.accrue(s, ex, pop.t_exit[ex])
+        costs.accrue(s, ex, pop.t_exit[ex])
         exits.leave(s, ex)
         cand = due[np.flatnonzero(~leaving)]
         reviews.review(s, cand)

@@ -26,6 +26,7 @@ cost up to the fall in package spend on the year before (:mod:`caresim.model.fin
 from __future__ import annotations
 
 import numpy as np
+from pydantic import model_validator
 
 from caresim.calendar import DAYS_PER_YEAR
 from caresim.model import exits, services
@@ -34,6 +35,37 @@ from caresim.model.kernels import shadow_savings
 from caresim.model.population import COMMUNITY, RESIDENTIAL
 from caresim.model.sorting import group_time_order
 from caresim.model.state import ModelState
+from caresim.params.section import (
+    GBP,
+    DatedFraction,
+    DatedGBPPerYear,
+    Days,
+    Fraction,
+    Probability,
+    Section,
+)
+
+
+class Reablement(Section):
+    """Reablement for people who would start home care (process 3)."""
+
+    cost_gbp_per_episode: GBP  # type: ignore[valid-type]
+    dur_episode_days: Days  # type: ignore[valid-type]
+    p_no_package_after: Probability  # type: ignore[valid-type]
+    p_no_package_2yr: Probability  # type: ignore[valid-type]
+    hours_reduction: Fraction  # type: ignore[valid-type]
+    budget_share: DatedFraction  # type: ignore[valid-type]
+    nhs_funding_gbp_per_year: DatedGBPPerYear  # type: ignore[valid-type]
+
+    @model_validator(mode="after")
+    def _two_year(self) -> Reablement:
+        if self.p_no_package_2yr.value > self.p_no_package_after.value:
+            raise ValueError(
+                "expected p_no_package_2yr <= p_no_package_after (nobody can regain "
+                f"independence later); found {self.p_no_package_2yr.value:g} > "
+                f"{self.p_no_package_after.value:g}"
+            )
+        return self
 
 
 def monthly_places(s: ModelState, date, nhs_share: np.ndarray) -> np.ndarray:

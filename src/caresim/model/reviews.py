@@ -19,12 +19,28 @@ from __future__ import annotations
 import numpy as np
 
 from caresim.calendar import DAYS_PER_YEAR
-from caresim.model import exits, finance
-from caresim.model.costs import draw_cost, mean_cost
+from caresim.model import exits
+from caresim.model.costs import accrue, draw_cost, mean_cost
 from caresim.model.kernels import reviews_due
 from caresim.model.population import ARRANGED, COMMUNITY, RESIDENTIAL
 from caresim.model.services import choose_mode
 from caresim.model.state import ModelState
+from caresim.params.section import Days, Fraction, GBPPerYear, Probability, Section
+from caresim.params.values import DateSetting, positive
+
+
+class Reviews(Section):
+    """Reviews of people in service (process 5)."""
+
+    interval_days: Days  # type: ignore[valid-type]
+    reviews_per_fte_year: positive("reviews/FTE/year")  # type: ignore[valid-type]
+    dur_review_days: Days  # type: ignore[valid-type]
+    utilisation_start: Fraction  # type: ignore[valid-type]
+    cost_gbp_per_fte_year: GBPPerYear  # type: ignore[valid-type]
+    p_need_rise: Probability  # type: ignore[valid-type]
+    p_move_residential_when_critical: Probability  # type: ignore[valid-type]
+    offer_all_from: DateSetting
+    readiness_ready: Fraction  # type: ignore[valid-type]
 
 
 def review_servers(s: ModelState, fte: np.ndarray) -> np.ndarray:
@@ -67,7 +83,7 @@ def review(s: ModelState, idx: np.ndarray) -> None:
     pop = s.pop
     rv = s.p.reviews
     t = pop.t_review[idx].copy()
-    finance.accrue(s, idx, t)
+    accrue(s, idx, t)
     council = pop.council[idx]
     s.rec.add_at("reviews", council)
     u = s.draw("reviews.outcome", council, lambda g, k: g.random((k, 2)))

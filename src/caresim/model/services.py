@@ -19,6 +19,26 @@ from caresim.model import exits
 from caresim.model.costs import draw_cost
 from caresim.model.population import ARRANGED, COMMUNITY, DIRECT_PAYMENT, MANAGED_PB
 from caresim.model.state import ModelState
+from caresim.params.section import GBPPerYear, Probability, Section
+from caresim.params.values import positive
+
+
+class Services(Section):
+    """Service start: setting, package cost and support mode (process 4)."""
+
+    p_residential_critical: Probability  # type: ignore[valid-type]
+    p_residential_substantial: Probability  # type: ignore[valid-type]
+    p_residential_moderate: Probability  # type: ignore[valid-type]
+    cost_residential_gbp_per_year: GBPPerYear  # type: ignore[valid-type]
+    cost_community_gbp_per_year: GBPPerYear  # type: ignore[valid-type]
+    cost_multiplier_18_64: positive("ratio")  # type: ignore[valid-type]
+    cost_cv: positive("ratio")  # type: ignore[valid-type]
+    cost_multiplier_critical: positive("ratio")  # type: ignore[valid-type]
+    cost_multiplier_moderate: positive("ratio")  # type: ignore[valid-type]
+    p_accept_pb: Probability  # type: ignore[valid-type]
+    p_dp_18_64: Probability  # type: ignore[valid-type]
+    p_dp_65plus: Probability  # type: ignore[valid-type]
+    offer_scale: positive("ratio")  # type: ignore[valid-type]
 
 
 def offer_probability(s: ModelState, council: np.ndarray, t: np.ndarray) -> np.ndarray:

@@ -7,6 +7,7 @@ is fully described by its state and the order of the calendar's steps (``model.p
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -16,9 +17,11 @@ from caresim.model.hazards import PiecewiseHazard
 from caresim.model.inputs import CouncilInputs
 from caresim.model.population import Population
 from caresim.model.queueing import ServerPool
-from caresim.params.schema import Scenario
 from caresim.recording import Recorder
 from caresim.streams import StreamSet
+
+if TYPE_CHECKING:
+    from caresim.params.schema import Scenario
 
 LEDGER_LINES: tuple[str, ...] = (
     "baseline_budget_gbp",

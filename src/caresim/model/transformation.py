@@ -21,6 +21,22 @@ import numpy as np
 
 from caresim.calendar import DAYS_PER_YEAR
 from caresim.model.state import ModelState
+from caresim.params.section import DatedFraction, Days, Fraction, GBPPerYear, PerYear, Section
+from caresim.params.values import positive
+
+
+class Transformation(Section):
+    """Transformation readiness R in [0, 1] (process 7)."""
+
+    readiness_start_mean: Fraction  # type: ignore[valid-type]
+    readiness_evidence_weight: Fraction  # type: ignore[valid-type]
+    speed_per_year: PerYear  # type: ignore[valid-type]
+    speed_heterogeneity_sd: positive("log-ratio")  # type: ignore[valid-type]
+    spend_half_effect_gbp_per_user_year: GBPPerYear  # type: ignore[valid-type]
+    lag_days: Days  # type: ignore[valid-type]
+    decay_per_year: PerYear  # type: ignore[valid-type]
+    core_share_of_budget: DatedFraction  # type: ignore[valid-type]
+    maintenance_gbp_per_user_year: GBPPerYear  # type: ignore[valid-type]
 
 
 def council_speeds(p, streams, n: int) -> np.ndarray:

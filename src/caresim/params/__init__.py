@@ -1,6 +1,6 @@
-"""Typed, frozen, sourced parameters: the schema of a scenario and its leaf value types."""
+"""Typed, frozen, sourced parameters: the schema of a scenario, its sections and leaf value types.
 
-from caresim.params.schema import Scenario
-from caresim.params.values import Categorical, Dated, DateSetting, Quantity, Setting
-
-__all__ = ["Categorical", "DateSetting", "Dated", "Quantity", "Scenario", "Setting"]
+Import what you need from the submodules (``schema``, ``section``, ``values``, ``vocabulary``);
+this package imports nothing itself, so a process module can use the leaf types without pulling in
+the whole schema.
+"""
