@@ -11,7 +11,7 @@ re-set whenever finance changes the FTE (each April).
 
 Everything that is council-level is the engine's own code, run on the engine's
 :class:`~caresim.model.state.ModelState` (:func:`caresim.model.model.build_state`): the
-calendar and the financial year (``finance.start_year``, ``close_year``, ``month_end``), grant,
+calendar and the financial year (``model.open_year``, ``close_year``, ``finance.month_end``), grant,
 reablement places, readiness, demand growth, package price means, offer probability, exit
 hazards and the recorder. A month-start process runs them at each boundary in the engine's
 order. The per-person logic is written here, plainly, and draws from its *own* generator
@@ -23,7 +23,7 @@ Simplifications (none changes what the tests compare):
 
 * package spend is integrated per council and spend line from the annual cost in force,
   updated at every change; the same integral as the engine's per-person accrual;
-* ``finance.start_year`` is handed the people in service as a
+* ``model.open_year`` is handed the people in service as a
   :class:`~caresim.model.population.Population` built for the call (costs read back after
   uprating and procurement cuts); ``finance.month_end`` runs on an empty population after the
   oracle's own package spend has been booked;
@@ -60,9 +60,16 @@ from caresim.model import finance, prevention, services, transformation
 from caresim.model.assessment import servers_for
 from caresim.model.costs import SPEND_LINES, mean_cost
 from caresim.model.demand import growth_index
-from caresim.model.finance import LEVER_METRICS
 from caresim.model.kernels import MonthEnd
-from caresim.model.model import ReplicationResult, begin_month, build_state, record_stocks
+from caresim.model.levers import LEVER_METRICS
+from caresim.model.model import (
+    ReplicationResult,
+    begin_month,
+    build_state,
+    close_year,
+    open_year,
+    record_stocks,
+)
 from caresim.model.population import (
     ARRANGED,
     COMMUNITY,
@@ -136,8 +143,8 @@ class Reference:
         self.rng = np.random.default_rng([params.run.seed, replication, 0x0AC1E])
         self.month_days = [s.cal.day(d) for d in s.cal.month_starts()]
         n = s.n
-        self.assessors = [Staff(self.env, k) for k in servers_for(s, s.assessment_fte)]
-        self.reviewers = [Staff(self.env, k) for k in review_servers(s, s.review_fte)]
+        self.assessors = [Staff(self.env, k) for k in servers_for(s, s.assessment.fte)]
+        self.reviewers = [Staff(self.env, k) for k in review_servers(s, s.reviews.fte)]
         self.people: set[Person] = set()      # in service
         self.in_force = np.zeros((n, 4))      # annual cost in force by council and spend line
         self.users = np.zeros((n, 4), dtype=np.int64)
@@ -194,7 +201,7 @@ class Reference:
 
     def exit_time(self, p: Person) -> float:
         """Exit time after now from the (age, setting) hazard, by inverting H(t)."""
-        hz = self.s.hazards[(p.age, p.setting)]
+        hz = self.s.exits.hazards[(p.age, p.setting)]
         return float(hz.draw_times(np.array([self.env.now]),
                                    np.array([self.rng.standard_exponential()]))[0])
 
@@ -236,7 +243,7 @@ class Reference:
                     continue
                 return
             self.count("assessments", c)
-            if p.need < s.threshold[c]:
+            if p.need < s.assessment.threshold[c]:
                 self.count("ineligible", c)
                 self.eligibility_saving(p)
                 if (yield from self.unmet_need(p)):
@@ -244,8 +251,8 @@ class Reference:
                 return
             self.count("eligible", c)
             setting = RESIDENTIAL if self.rng.random() < self.p_home[p.need] else COMMUNITY
-            if setting == COMMUNITY and s.reablement_places_left[c] >= 1:
-                s.reablement_places_left[c] -= 1
+            if setting == COMMUNITY and s.prevention.places_left[c] >= 1:
+                s.prevention.places_left[c] -= 1
                 assessed = self.draw_cost(p, COMMUNITY)
                 self.count("reablement_episodes", c)
                 self.count("spend_prevention_gbp", c, r.cost_gbp_per_episode.value)
@@ -293,12 +300,12 @@ class Reference:
         p.t_review = self.env.now + s.p.reviews.interval_days.value
         p.t_exit = self.exit_time(p)
         self.count("service_starts", c)
-        s.fy_served[c] += 1
+        s.services.served_in_fy[c] += 1
         if setting == RESIDENTIAL:
             self.count("starts_residential", c)
         else:
-            s.fy_ascof_den[c] += 1
-            s.fy_ascof_num[c] += p.mode != ARRANGED
+            s.services.ascof_den[c] += 1
+            s.services.ascof_num[c] += p.mode != ARRANGED
         self.book(p, +1)
         self.people.add(p)
 
@@ -347,11 +354,11 @@ class Reference:
                 self.count("starts_residential", c)
         if p.setting == COMMUNITY and p.mode == ARRANGED:
             p.mode = self.choose_mode(p)
-            s.fy_ascof_num[c] += p.mode != ARRANGED
-        if p.setting == COMMUNITY and self.rng.random() < s.package_cut_p[c]:
+            s.services.ascof_num[c] += p.mode != ARRANGED
+        if p.setting == COMMUNITY and self.rng.random() < s.finance.package_cut_p[c]:
             before = p.cost
             p.cost *= 1 - s.p.finance.levers.package_cut_size.value
-            years = max(s.fy_end_day - now, 0.0) / DAYS_PER_YEAR
+            years = max(s.finance.fy_end_day - now, 0.0) / DAYS_PER_YEAR
             self.count("savings_package_reductions_gbp", c, (before - p.cost) * years)
             self.count("package_cuts", c)
         self.book(p, +1)
@@ -359,9 +366,9 @@ class Reference:
 
     def eligibility_saving(self, p: Person) -> None:
         """A person the old (lower) threshold would have served avoids a community package."""
-        raised = self.s.eligibility_raised_from[p.council]
+        raised = self.s.finance.eligibility_raised_from[p.council]
         if 0 <= raised <= p.need:
-            years = max(self.s.fy_end_day - self.env.now, 0.0) / DAYS_PER_YEAR
+            years = max(self.s.finance.fy_end_day - self.env.now, 0.0) / DAYS_PER_YEAR
             self.count("savings_eligibility_gbp", p.council,
                        self.mean_cost(p, COMMUNITY) * years)
 
@@ -415,7 +422,7 @@ class Reference:
     # ---- council-level steps at month boundaries (the engine's code, the engine's order) ---
 
     def start_year(self, d0: dt.date) -> None:
-        """``finance.start_year`` on the people in service; then the teams' new sizes."""
+        """``model.open_year`` on the people in service; then the teams' new sizes."""
         s, people = self.s, list(self.people)
         s.pop = Population(len(people) + 16)
         if people:
@@ -427,15 +434,15 @@ class Reference:
                          t_start=np.zeros(len(people)), t_review=col("t_review", np.float64),
                          t_exit=col("t_exit", np.float64),
                          t_accrued=np.full(len(people), self.env.now))
-        finance.start_year(s, d0)
+        open_year(s, d0)
         for p, cost in zip(people, s.pop.cost.tolist(), strict=True):
             p.cost = cost                               # uprated, less procurement cuts
         s.pop = Population(16)
         self.recount()
         self.price_list()
-        for team, k in zip(self.assessors, servers_for(s, s.assessment_fte), strict=True):
+        for team, k in zip(self.assessors, servers_for(s, s.assessment.fte), strict=True):
             team.set_servers(k)
-        for team, k in zip(self.reviewers, review_servers(s, s.review_fte), strict=True):
+        for team, k in zip(self.reviewers, review_servers(s, s.reviews.fte), strict=True):
             team.set_servers(k)
 
     def begin_month(self, m: int, d0: dt.date) -> None:
@@ -454,7 +461,7 @@ class Reference:
         spend_transformation, _ = finance.month_end(s, d0, t1, self.grant_spent)
         if self.shadow:
             t, t_from, council, avoided = (np.array(x) for x in zip(*self.shadow, strict=True))
-            s.prevention_shadow.push(t=t, t_from=t_from, council=council.astype(np.int32),
+            s.prevention.shadow.push(t=t, t_from=t_from, council=council.astype(np.int32),
                                      avoided_gbp_per_year=avoided)
             self.shadow.clear()
         prevention.accrue_shadow(s, t0, t1)
@@ -474,7 +481,7 @@ class Reference:
             self.begin_month(m, d0)
             yield self.env.timeout(self.s.cal.day(d1) - self.env.now)
             self.end_month(m, d0, d1)
-        finance.close_year(self.s)
+        close_year(self.s)
 
     def run(self) -> ReplicationResult:
         """Run the replication; results in the engine's format."""
@@ -485,8 +492,8 @@ class Reference:
             self.env.process(self.contacts(c))
         self.env.run(until=done)
         return ReplicationResult(codes=list(s.inp.codes), month_ends=s.cal.month_ends(),
-                                 monthly=s.rec.values, fy_records=s.fy_records,
-                                 ledger=s.ledger_rows)
+                                 monthly=s.rec.values, fy_records=s.services.fy_records,
+                                 ledger=s.finance.ledger_rows)
 
 
 def run_reference(params: Scenario, codes: list[str], replication: int) -> ReplicationResult:

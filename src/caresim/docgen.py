@@ -29,6 +29,7 @@ PROCESS_MODULES = (
     ("   Time-varying hazards", "caresim.model.hazards"),
     ("7. Transformation readiness", "caresim.model.transformation"),
     ("8 and 10. Finance and the funding path", "caresim.model.finance"),
+    ("   Savings levers", "caresim.model.levers"),
     ("9. The Social Care Reform Grant", "caresim.model.grant"),
     ("Queues", "caresim.model.queueing"),
 )
@@ -100,7 +101,8 @@ def model_md() -> str:
            "| column | type | meaning |\n|---|---|---|\n"]
     for name, typ, meaning in population_columns():
         out.append(f"| `{name}` | {typ} | {meaning} |\n")
-    out += ["\n**Council** (arrays over councils, `caresim.model.state.ModelState`): readiness R, "
+    out += ["\n**Council** (arrays over councils, each in the state of the process that owns "
+            "it, `caresim.model.state.ModelState`): readiness R, "
             "transformation speed, FACS threshold, assessment and review FTE, net budget, price "
             "and staff-cost indices, lever settings for the year, ring-fenced grant balance, "
             "reablement places; **national**: the grant tranches, the funding path and the "
@@ -129,8 +131,7 @@ def model_md() -> str:
 
 def outputs_md() -> str:
     """The text of docs/outputs.md."""
-    from caresim.model.state import LEDGER_LINES
-    from caresim.recording import METRICS
+    from caresim.recording import LEDGER, METRICS
 
     out = [HEADER, "# Outputs\n\n", doc("caresim.outputs"), "\n\n",
            "## Tables\n\n", doc("caresim.results"), "\n\n",
@@ -152,12 +153,9 @@ def outputs_md() -> str:
             "who had the service at any time in the year.\n\n",
             "## Ledger lines (`ledger.csv`, GBP cash)\n\n",
             doc("caresim.model.finance").split("\n\n")[0], "\n\n",
-            "| line |\n|---|\n"]
-    out += [f"| `{line}` |\n" for line in LEDGER_LINES]
-    out += ["\nIdentity: `closing_position = opening_budget + income_charges + income_nhs + "
-            "grant_received - spend_total - (ring_fenced_closing - ring_fenced_opening)`; "
-            "`savings_shortfall = max(0, savings_requirement - savings_total)`.\n\n",
-            "## Scorecard (`scorecard.csv`)\n\n", doc("caresim.scorecard"), "\n"]
+            "| line | label | definition |\n|---|---|---|\n"]
+    out += [f"| `{line.name}` | {line.label} | {line.description} |\n" for line in LEDGER]
+    out += ["\n## Scorecard (`scorecard.csv`)\n\n", doc("caresim.scorecard"), "\n"]
     return "".join(out)
 
 

@@ -17,10 +17,12 @@ to the same PNGs saved beside it in ``report_files/``.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import inspect
 import io
 import json
 import math
+import operator
 import os
 import re
 import shutil
@@ -36,6 +38,7 @@ from scipy import stats
 from caresim.errors import RunStoreError
 from caresim.params.schema import Scenario
 from caresim.params.values import ASSUMPTION_PREFIX
+from caresim.recording import LEDGER
 from caresim.report_render import (
     FILES_DIR,
     Block,
@@ -59,44 +62,30 @@ ALL_COUNCILS = 152
 BASE_FY = "2008-09"
 """Real terms are shown in the prices of this financial year."""
 
-LEDGER_VIEW: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
-    ("Budget", (("opening_budget_gbp", "Net budget set for the year"),)),
-    ("Income", (("income_charges_gbp", "Client charges"),
-                ("income_nhs_gbp", "NHS transfers"))),
-    ("Social Care Reform Grant", (("grant_received_gbp", "Grant received"),
-                                  ("grant_spent_gbp", "Grant spent"),
-                                  ("grant_diverted_gbp", "Grant put to core pressures"),
-                                  ("ring_fenced_closing_gbp",
-                                   "Unspent ring-fenced grant, year end"))),
-    ("Gross spend", (("spend_residential_gbp", "Residential and nursing care"),
-                     ("spend_arranged_gbp", "Council-arranged community support"),
-                     ("spend_pb_managed_gbp", "Council-managed personal budgets"),
-                     ("spend_dp_gbp", "Direct payments"),
-                     ("spend_assessment_staff_gbp", "Assessment staff"),
-                     ("spend_review_staff_gbp", "Review staff"),
-                     ("spend_transformation_gbp", "Transformation"),
-                     ("spend_prevention_gbp", "Prevention (reablement)"),
-                     ("spend_total_gbp", "Total gross spend"))),
-    ("Cashable savings", (("savings_requirement_gbp", "Savings requirement"),
-                          ("savings_procurement_gbp", "Procurement"),
-                          ("savings_prevention_gbp", "Prevention (reablement)"),
-                          ("savings_package_reductions_gbp", "Package reductions at review"),
-                          ("savings_eligibility_gbp", "Eligibility tightening"),
-                          ("savings_staff_cuts_gbp", "Staff cuts"),
-                          ("savings_total_gbp", "Total cashable savings"),
-                          ("savings_shortfall_gbp", "Shortfall against the requirement"))),
-    ("Position", (("closing_position_gbp", "Closing position (+ underspend, - overspend)"),)),
-)
-"""Ledger lines shown in the report, grouped, in order, with their labels."""
-TOTAL_LINES = ("spend_total_gbp", "savings_total_gbp", "closing_position_gbp")
 
-REAL_VIEW = (("opening_budget_gbp", "Net budget set for the year"),
-             ("income_total", "Income (client charges and NHS transfers)"),
-             ("grant_received_gbp", "Grant received"),
-             ("spend_total_gbp", "Total gross spend"),
-             ("savings_requirement_gbp", "Savings requirement"),
-             ("savings_total_gbp", "Total cashable savings"),
-             ("closing_position_gbp", "Closing position (+ underspend, - overspend)"))
+
+def _ledger_view() -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for line in LEDGER:
+        if line.shown:
+            groups.setdefault(line.group, []).append((line.name, line.label))
+    return tuple((group, tuple(items)) for group, items in groups.items())
+
+
+def _real_view() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    rows: dict[str, list[str]] = {}
+    for line in LEDGER:
+        if line.summary:
+            rows.setdefault(line.summary, []).append(line.name)
+    return tuple((label, tuple(names)) for label, names in rows.items())
+
+
+LEDGER_VIEW = _ledger_view()
+"""Ledger lines shown in the report, grouped, in order, with their labels (from the lines'
+owners, :data:`caresim.recording.LEDGER`)."""
+TOTAL_LINES = tuple(line.name for line in LEDGER if line.total)
+REAL_VIEW = _real_view()
+"""Rows of the real-terms summary: label and the ledger lines summed into it."""
 
 COMPARE_METRICS = ("pb_share_adass", "pb_share_ascof", "users_community", "unmet_need",
                    "mean_wait_days", "readiness", "spend_gbp", "net_spend_gbp",
@@ -495,13 +484,13 @@ def _ledger(run: RunFolder, name: str) -> list[Block]:
             rows.append([label, *[_money(float(lines.loc[f, col]), div) for f in fys]])
             styles.append("total" if col in TOTAL_LINES else "")
     index = deflator(run.scenario.params, fys)
-    real = lines.assign(income_total=lines["income_charges_gbp"] + lines["income_nhs_gbp"])
-    real = real.div(pd.Series(index), axis=0)
+    real = pd.DataFrame({label: functools.reduce(operator.add, (lines[c] for c in cols))
+                         for label, cols in REAL_VIEW}).div(pd.Series(index), axis=0)
     rrows = [["Price index (2008-09 = 1.000)", *[f"{index[f]:.3f}" for f in fys]]]
     rstyles = ["group"]
-    for col, label in REAL_VIEW:
-        rrows.append([label, *[_money(float(real.loc[f, col]), div) for f in fys]])
-        rstyles.append("total" if col in TOTAL_LINES else "")
+    for label, cols in REAL_VIEW:
+        rrows.append([label, *[_money(float(real.loc[f, label]), div) for f in fys]])
+        rstyles.append("total" if set(cols) & set(TOTAL_LINES) else "")
     infl = run.scenario.params.finance.inflation_per_year
     figs = _savings_figure(led, name)
     return [

@@ -156,11 +156,9 @@ def _scorecard_sheet(wb: Workbook, card: pd.DataFrame, scope: str,
 
 def _ledger_sheet(wb: Workbook, ledger: pd.DataFrame, scope: str,
                   names: dict[str, str]) -> None:
-    from caresim.reporting import LEDGER_VIEW
+    from caresim.recording import LEDGER
 
-    labels = {col: label for _, items in LEDGER_VIEW for col, label in items}
-    labels["baseline_budget_gbp"] = "Net budget 2007-08 (base of the CSR07 targets)"
-    labels["ring_fenced_opening_gbp"] = "Unspent ring-fenced grant, year start"
+    labels = {line.name: line.label for line in LEDGER}
     lines = [c for c in ledger.columns if c.endswith("_gbp")]
     led = ledger.assign(council_code=ledger["council_code"].astype(str),
                         fy=ledger["fy"].astype(str))

@@ -15,10 +15,15 @@ later), otherwise they leave uncounted by services."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 
 from caresim.calendar import DAYS_PER_YEAR
-from caresim.model.state import ModelState
+from caresim.model.buffers import EventBuffer
+from caresim.model.parts import Metric
+from caresim.model.queueing import ServerPool
+from caresim.model.state import ModelState, person_buffer, unmet_buffer
 from caresim.params.section import Days, Fraction, GBPPerYear, Probability, Section, ThresholdMix
 from caresim.params.values import positive
 
@@ -34,6 +39,128 @@ class Assessment(Section):
     threshold_mix_2008: ThresholdMix  # type: ignore[valid-type]
     p_unmet_return: Probability  # type: ignore[valid-type]
     dur_unmet_return_days: Days  # type: ignore[valid-type]
+
+
+STOCKS: tuple[Metric, ...] = (
+    Metric(
+        "unmet_need",
+        "people",
+        "stock",
+        "people assessed as not eligible, or who gave up waiting, whose needs may yet bring "
+        "them back",
+    ),
+    Metric("assessment_queue", "people", "stock",
+        "people who have asked for an assessment and not yet completed it (waiting or being "
+        "assessed)"),
+    Metric("assessment_fte", "FTE", "stock", "assessment staff"),
+)
+"""Queues, unmet need and assessment staff at the end of the period."""
+
+
+THRESHOLDS: tuple[Metric, ...] = (
+    Metric(
+        "threshold_substantial_plus",
+        "councils",
+        "stock",
+        "councils whose FACS threshold is substantial or critical",
+    ),
+    Metric(
+        "share_councils_substantial_plus",
+        "fraction",
+        "ratio",
+        "share of councils whose FACS threshold is substantial or critical",
+        "threshold_substantial_plus",
+        "councils",
+    ),
+)
+"""FACS thresholds at the end of the period."""
+
+
+FLOWS: tuple[Metric, ...] = (
+    Metric(
+        "assessment_requests",
+        "people",
+        "flow",
+        "people joining the assessment queue (new, returning, relapsed)",
+    ),
+    Metric("returns_unmet", "people", "flow", "people returning because unmet needs deteriorated"),
+    Metric("assessments", "assessments", "flow", "assessments completed"),
+    Metric(
+        "assessment_wait_days",
+        "days",
+        "flow",
+        "total wait before assessment of assessments started",
+    ),
+    Metric("assessments_started", "assessments", "flow", "assessments started"),
+    Metric(
+        "reneged",
+        "people",
+        "flow",
+        "people who gave up waiting for an assessment (they join unmet need)",
+    ),
+    Metric(
+        "mean_wait_days",
+        "days",
+        "ratio",
+        "mean wait before an assessment starts",
+        "assessment_wait_days",
+        "assessments_started",
+    ),
+    Metric("eligible", "people", "flow", "people assessed as eligible"),
+    Metric("ineligible", "people", "flow", "people assessed as not eligible (new unmet need)"),
+)
+"""Requests, assessments and their outcomes."""
+
+
+@dataclass
+class AssessmentState:
+    """The assessment teams, their queue and the people outside services they hold.
+
+    Attributes
+    ----------
+    pool : ServerPool
+        Each council's assessors (FIFO multi-server queue).
+    fte, fte0 : numpy.ndarray
+        Assessment staff now (set by finance each April) and in April 2008 (FTE).
+    demand0 : numpy.ndarray
+        Assessment requests a year expected in April 2008 (the staffing yardstick).
+    threshold : numpy.ndarray
+        FACS threshold (need band index; eligible if need >= threshold), raised by finance's
+        eligibility lever.
+    pending : EventBuffer
+        People being assessed, until their assessment completes.
+    giving_up : EventBuffer
+        People who will give up waiting, until they do.
+    unmet_pool : EventBuffer
+        People with unmet need, until they leave the pool (returning or not).
+    """
+
+    pool: ServerPool
+    fte: np.ndarray
+    fte0: np.ndarray
+    demand0: np.ndarray
+    threshold: np.ndarray
+    pending: EventBuffer
+    giving_up: EventBuffer = field(default_factory=person_buffer)
+    unmet_pool: EventBuffer = field(default_factory=unmet_buffer)
+
+
+def init_state(s: ModelState, edges: np.ndarray, fte: np.ndarray,
+               assessments_per_year: np.ndarray) -> AssessmentState:
+    """Assessment on day 0: staff ``fte`` for the expected ``assessments_per_year``."""
+    n = s.n
+    st = AssessmentState(pool=ServerPool(np.zeros(n, np.int64)), fte=fte, fte0=fte.copy(),
+                         demand0=assessments_per_year, threshold=s.inp.threshold.copy(),
+                         pending=person_buffer(edges), unmet_pool=unmet_buffer(edges))
+    st.pool.set_servers(servers_for(s, fte), 0.0)
+    return st
+
+
+def record_stocks(s: ModelState) -> None:
+    """Record the month-end stocks of people: unmet need and the assessment queue."""
+    n = s.n
+    s.rec.set("unmet_need", s.assessment.unmet_pool.count_by_council(n))
+    s.rec.set("assessment_queue", s.assessment.pending.count_by_council(n))
 
 
 def servers_for(s: ModelState, fte: np.ndarray) -> np.ndarray:
@@ -54,7 +181,7 @@ def enqueue(s: ModelState, req: dict[str, np.ndarray]) -> None:
         return
     a = s.p.assessment
     dur = np.full(len(req["t"]), a.dur_assessment_days.value)
-    start = s.assess_pool.serve(req["council"], req["t"], dur, a.max_wait_days.value)
+    start = s.assessment.pool.serve(req["council"], req["t"], dur, a.max_wait_days.value)
     s.rec.add_at("assessment_requests", req["council"])
     # index arrays rather than boolean masks throughout: the same rows, much faster
     is_served = ~np.isnan(start)
@@ -64,17 +191,17 @@ def enqueue(s: ModelState, req: dict[str, np.ndarray]) -> None:
     # booked in the month each assessment starts, which may be a later month
     s.rec.add_at_times("assessments_started", c_served, start_served)
     s.rec.add_at_times("assessment_wait_days", c_served, start_served, start_served - t_served)
-    s.assess_pending.push(t=start_served + a.dur_assessment_days.value, council=c_served,
+    s.assessment.pending.push(t=start_served + a.dur_assessment_days.value, council=c_served,
                           age=req["age"][served], need=req["need"][served])
     if len(served) < len(start):
         gave_up = np.flatnonzero(~is_served)
-        s.giving_up.push(t=req["t"][gave_up] + a.max_wait_days.value, council=c[gave_up],
+        s.assessment.giving_up.push(t=req["t"][gave_up] + a.max_wait_days.value, council=c[gave_up],
                          age=req["age"][gave_up], need=req["need"][gave_up])
 
 
 def give_ups(s: ModelState, t1: float) -> None:
     """People giving up waiting before ``t1``: from then on they are unmet need."""
-    out = s.giving_up.pop_due(t1)
+    out = s.assessment.giving_up.pop_due(t1)
     if len(out["t"]):
         s.rec.add_at("reneged", out["council"])
         to_unmet(s, out["t"], out["council"], out["age"], out["need"])
@@ -86,7 +213,7 @@ def to_unmet(s: ModelState, t: np.ndarray, council: np.ndarray, age: np.ndarray,
     a = s.p.assessment
     u = s.draw("assessment.unmet", council, lambda g, k: g.random((k, 2)))
     wait = -np.log1p(-u[:, 0]) * a.dur_unmet_return_days.value
-    s.unmet_pool.push(t=t + wait, council=council, age=age, need=need,
+    s.assessment.unmet_pool.push(t=t + wait, council=council, age=age, need=need,
                       returns=u[:, 1] < a.p_unmet_return.value)
 
 
@@ -95,10 +222,10 @@ def complete(s: ModelState, t1: float) -> dict[str, np.ndarray]:
 
     Returns the eligible people (columns ``t``, ``council``, ``age``, ``need``).
     """
-    done = s.assess_pending.pop_due(t1)
+    done = s.assessment.pending.pop_due(t1)
     council, need = done["council"], done["need"]
     s.rec.add_at("assessments", council)
-    is_eligible = need >= s.threshold[council]
+    is_eligible = need >= s.assessment.threshold[council]
     eligible = np.flatnonzero(is_eligible)
     inel = np.flatnonzero(~is_eligible)
     s.rec.add_at("eligible", council[eligible])
@@ -121,19 +248,19 @@ def _eligibility_savings(s: ModelState, t: np.ndarray, council: np.ndarray, age:
     from caresim.model.costs import mean_cost
     from caresim.model.population import COMMUNITY
 
-    raised = s.eligibility_raised_from[council]
+    raised = s.finance.eligibility_raised_from[council]
     hit = np.flatnonzero((raised >= 0) & (need >= raised))
     if len(hit) == 0:
         return
     c = council[hit]
     cost = mean_cost(s, c, age[hit], need[hit], np.full(len(hit), COMMUNITY))
-    years = np.maximum(s.fy_end_day - t[hit], 0.0) / DAYS_PER_YEAR
+    years = np.maximum(s.finance.fy_end_day - t[hit], 0.0) / DAYS_PER_YEAR
     s.rec.add_at("savings_eligibility_gbp", c, cost * years)
 
 
 def unmet_returns(s: ModelState, t1: float) -> dict[str, np.ndarray]:
     """People leaving the unmet-need pool before ``t1``; those who return, with needs raised."""
-    out = s.unmet_pool.pop_due(t1)
+    out = s.assessment.unmet_pool.pop_due(t1)
     back = np.flatnonzero(out["returns"])
     s.rec.add_at("returns_unmet", out["council"][back])
     need = np.minimum(out["need"][back] + 1, 3).astype(np.int8)

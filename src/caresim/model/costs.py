@@ -35,7 +35,7 @@ def mean_cost(s: ModelState, council: np.ndarray, age: np.ndarray, need: np.ndar
                           [sv.cost_multiplier_moderate.value, sv.cost_multiplier_critical.value],
                           1.0)
     need_mult = np.where(setting == RESIDENTIAL, 1.0, need_mult)
-    return base * age_mult * need_mult * s.price_index[council]
+    return base * age_mult * need_mult * s.finance.price_index[council]
 
 
 def draw_cost(s: ModelState, stream: str, council: np.ndarray, age: np.ndarray,

@@ -13,8 +13,12 @@ relapses) join the same queue at their return times."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 
+from caresim.calendar import DAYS_PER_YEAR
+from caresim.model.parts import Metric
 from caresim.model.sorting import group_time_order, searchsorted_right
 from caresim.model.state import ModelState
 from caresim.params.section import DatedRate, Fraction, NeedMix, Probability, Section
@@ -34,13 +38,33 @@ class Demand(Section):
 MONTH_FRACTION_OF_YEAR = 1.0 / 12.0
 
 
+METRICS: tuple[Metric, ...] = (
+    Metric("new_requests", "contacts", "flow", "contacts from new clients"),
+    Metric("resolved_at_contact", "contacts", "flow", "contacts resolved at first contact"),
+    Metric(
+        "met_without_assessment",
+        "contacts",
+        "flow",
+        "referred on but met without a full assessment (equipment, short-term help)",
+    ),
+)
+"""Contacts and how they are resolved."""
+
+
+@dataclass
+class DemandState:
+    """The demand growth index by month since April 2008 (1 at the start), as computed."""
+
+    growth_by_month: list[float] = field(default_factory=lambda: [1.0])
+
+
 def growth_index(s: ModelState, months_elapsed: int) -> float:
     """Demand growth index (1 in April 2008), compounding the dated annual growth monthly.
 
-    The running product is kept in ``s.growth_by_month`` (the same multiplications in the same
-    order each time, so the same value), extended as months are asked for.
+    The running product is kept in ``s.demand.growth_by_month`` (the same multiplications in the
+    same order each time, so the same value), extended as months are asked for.
     """
-    cache = s.growth_by_month
+    cache = s.demand.growth_by_month
     if len(cache) <= months_elapsed:
         starts = s.cal.month_starts()
         idx = cache[-1]
@@ -59,7 +83,7 @@ def arrivals(s: ModelState, t0: float, t1: float, growth: float) -> dict[str, np
         Columns ``t`` (days), ``council``, ``age``, ``need``.
     """
     d = s.p.demand
-    rate = d.contacts_per_year.value * growth * s.inp.demand_share * (t1 - t0) / 365.25
+    rate = d.contacts_per_year.value * growth * s.inp.demand_share * (t1 - t0) / DAYS_PER_YEAR
     counts = np.array([s.streams.get(c, "demand.contacts").poisson(rate[c]) for c in range(s.n)])
     resolved = np.array([s.streams.get(c, "demand.resolved").binomial(counts[c],
                          d.p_resolved_at_contact.value) for c in range(s.n)])

@@ -9,9 +9,12 @@ rate change later in the run is honoured exactly. The cause of an exit is drawn 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from caresim.model.hazards import PiecewiseHazard
+from caresim.model.parts import Metric
 from caresim.model.population import COMMUNITY, RESIDENTIAL
 from caresim.model.state import ModelState
 from caresim.params.section import DatedHazard, ExitCauseMix, Section
@@ -28,6 +31,24 @@ class Exits(Section):
     cause_mix_residential: ExitCauseMix  # type: ignore[valid-type]
 
 
+METRICS: tuple[Metric, ...] = (
+    Metric("exits", "people", "flow", "people leaving services"),
+    Metric("exits_death", "people", "flow", "people leaving services: died"),
+    Metric("exits_nhs_or_self_funded", "people", "flow",
+           "people leaving services: to NHS-funded care or paying for themselves"),
+    Metric("exits_recovery", "people", "flow",
+           "people leaving services: no longer needing support"),
+)
+"""People leaving services, by cause."""
+
+
+@dataclass
+class ExitsState:
+    """The exit hazards keyed by (age band, setting), for the run's calendar."""
+
+    hazards: dict[tuple[int, int], PiecewiseHazard]
+
+
 def build_hazards(p, cal) -> dict[tuple[int, int], PiecewiseHazard]:
     """The four exit hazards keyed by (age band, setting)."""
     e = p.exits
@@ -42,7 +63,7 @@ def draw_exit_times(s: ModelState, stream: str, council: np.ndarray, age: np.nda
     """Exit times (days) after ``t0`` for people of the given age bands and settings."""
     e = s.draw(stream, council, lambda g, k: g.standard_exponential(k))
     out = np.empty(len(t0))
-    for (a, st), hz in s.hazards.items():
+    for (a, st), hz in s.exits.hazards.items():
         m = np.flatnonzero((age == a) & (setting == st))  # indices: faster than a mask
         if len(m):
             out[m] = hz.draw_times(t0[m], e[m])

@@ -12,18 +12,8 @@ x (1 - client charges share) + staff x (1 + inflation) + reablement and core tra
 budget shares) - NHS transfers. The savings requirement is the excess of projected net spend over
 the budget, and at least the CSR07 efficiency requirement (``efficiency_requirement_per_year``
 of last year's budget: cashable savings councils had to find to fund pressures); it and its
-shortfall are ledger lines of their own.
-
-**Levers**, in the scenario's ``finance.levers.order``, each planned up to its own cap until the
-requirement is covered: procurement (package prices cut by up to ``procurement_max_share``);
-prevention (last year's cashable prevention savings; no action); package reductions at review (a
-share of reviews, up to ``package_cut_share_of_reviews``, cut packages by ``package_cut_size``);
-eligibility (threshold raised one band, not above ``eligibility_max_threshold``); staff cuts (up
-to ``staff_cut_max_share`` of assessment, review and personalisation posts). The *cashable
-savings* in the ledger are what each lever then changed, measured as it happens (price x volume;
-cost before minus after; packages not started; posts x cost; avoided spend minus reablement
-cost, cashable only as far as package spend fell on the year before), never set equal to the
-requirement.
+shortfall are ledger lines of their own. The levers that cover it are planned by
+:mod:`caresim.model.levers`.
 
 **Spend and income.** Packages accrue exactly from each person's cost and times; staff, core
 transformation and grant-funded transformation monthly; reablement at each episode's start.
@@ -34,50 +24,21 @@ demand share), including NHS reablement money.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 
 import numpy as np
-from pydantic import field_validator
 
-from caresim.model.assessment import servers_for
-from caresim.model.costs import SPEND_LINES, mean_cost
+from caresim.calendar import fy_of
+from caresim.model import grant, levers
+from caresim.model.costs import SPEND_LINES
 from caresim.model.kernels import MonthEnd, month_end_pass
-from caresim.model.population import ARRANGED, COMMUNITY
-from caresim.model.reviews import review_servers
-from caresim.model.state import LEDGER_LINES, ModelState
+from caresim.model.levers import LEVER_METRICS, Levers
+from caresim.model.parts import LedgerLine, Metric
+from caresim.model.population import COMMUNITY
+from caresim.model.state import ModelState
 from caresim.params.section import DatedFraction, DatedGBPPerYear, DatedRate, Fraction, Section
-from caresim.params.values import DateSetting, Setting, positive
-from caresim.params.vocabulary import LEVERS, NEED_BANDS
-from caresim.recording import INDEX
-
-
-class Levers(Section):
-    """How far each savings lever can go in one financial year."""
-
-    order: Setting
-    procurement_max_share: Fraction  # type: ignore[valid-type]
-    package_cut_share_of_reviews: Fraction  # type: ignore[valid-type]
-    package_cut_size: Fraction  # type: ignore[valid-type]
-    eligibility_max_threshold: Setting
-    staff_cut_max_share: Fraction  # type: ignore[valid-type]
-
-    @field_validator("order")
-    @classmethod
-    def _order(cls, v: Setting) -> Setting:
-        order = v.value
-        if (not isinstance(order, list | tuple) or sorted(order) != sorted(LEVERS)
-                or len(set(order)) != len(order)):
-            raise ValueError(
-                f"expected a list of each lever once ({', '.join(LEVERS)}); "
-                f"found {list(order) if isinstance(order, tuple) else order!r}"
-            )
-        return v
-
-    @field_validator("eligibility_max_threshold")
-    @classmethod
-    def _threshold(cls, v: Setting) -> Setting:
-        if v.value not in NEED_BANDS:
-            raise ValueError(f"expected one of {', '.join(NEED_BANDS)}; found {v.value!r}")
-        return v
+from caresim.params.values import DateSetting, positive
+from caresim.params.vocabulary import NEED_BANDS
 
 
 class Finance(Section):
@@ -94,12 +55,148 @@ class Finance(Section):
     client_charges_share_of_gross: Fraction  # type: ignore[valid-type]
     levers: Levers
 
-MEAN_YEAR_REMAINING = 0.5
-"""Share of the financial year left, on average, after a review or an assessment: events spread
-evenly over the year leave half of it to run (derived, not a parameter). Used only to plan how
-much the package-reduction and eligibility levers can save in the year; what they save is
-measured as it happens."""
-LEVER_METRICS = {lever: f"savings_{lever}_gbp" for lever in LEVERS}
+FLOWS: tuple[Metric, ...] = (
+    Metric("package_cuts", "people", "flow", "packages cut at review"),
+    Metric("spend_residential_gbp", "GBP", "flow", "gross spend on residential and nursing care"),
+    Metric("spend_arranged_gbp", "GBP", "flow",
+           "gross spend on council-arranged community support"),
+    Metric("spend_pb_managed_gbp", "GBP", "flow",
+           "gross spend on council-managed personal budgets"),
+    Metric("spend_dp_gbp", "GBP", "flow", "gross spend on direct payments"),
+    Metric("spend_assessment_staff_gbp", "GBP", "flow", "assessment staff"),
+    Metric("spend_review_staff_gbp", "GBP", "flow", "review staff"),
+    Metric("spend_transformation_gbp", "GBP", "flow", "transformation (grant-funded and core)"),
+    Metric("spend_prevention_gbp", "GBP", "flow", "reablement episodes"),
+    Metric("spend_gbp", "GBP", "flow", "gross spend, all lines"),
+    Metric("income_charges_gbp", "GBP", "flow", "client charges"),
+    Metric("income_nhs_gbp", "GBP", "flow", "NHS transfers (including NHS reablement money)"),
+    Metric("income_gbp", "GBP", "flow", "income: client charges and NHS transfers"),
+    Metric("net_spend_gbp", "GBP", "flow", "gross spend minus income"),
+)
+"""Package cuts at review, spend by line and income."""
+
+
+SAVINGS: tuple[Metric, ...] = (
+    Metric(
+        "cashable_savings_gbp",
+        "GBP",
+        "flow",
+        "cashable savings from all levers, computed from what each changed",
+    ),
+    Metric("savings_procurement_gbp", "GBP", "flow", "procurement: price cut x volume of packages"),
+)
+"""Cashable savings in all and from procurement."""
+
+
+_BUDGET, _INCOME, _SPEND, _SAVINGS = "Budget", "Income", "Gross spend", "Cashable savings"
+_INCOME_TOTAL = "Income (client charges and NHS transfers)"
+LEDGER: tuple[LedgerLine, ...] = (
+    LedgerLine("baseline_budget_gbp", "Net budget 2007-08 (base of the CSR07 targets)",
+               "the net budget of the year before the run, at 2008 prices", _BUDGET,
+               shown=False),
+    LedgerLine("opening_budget_gbp", "Net budget set for the year",
+               "the net budget set on 1 April", _BUDGET, summary="Net budget set for the year"),
+    LedgerLine("income_charges_gbp", "Client charges",
+               "client charges, a share of package spend", _INCOME, summary=_INCOME_TOTAL),
+    LedgerLine("income_nhs_gbp", "NHS transfers",
+               "NHS transfers, including NHS reablement money", _INCOME, summary=_INCOME_TOTAL),
+    *grant.LEDGER_LINES,
+    LedgerLine("spend_residential_gbp", "Residential and nursing care",
+               "gross spend on residential and nursing care", _SPEND),
+    LedgerLine("spend_arranged_gbp", "Council-arranged community support",
+               "gross spend on council-arranged community support", _SPEND),
+    LedgerLine("spend_pb_managed_gbp", "Council-managed personal budgets",
+               "gross spend on council-managed personal budgets", _SPEND),
+    LedgerLine("spend_dp_gbp", "Direct payments", "gross spend on direct payments", _SPEND),
+    LedgerLine("spend_assessment_staff_gbp", "Assessment staff", "assessment staff", _SPEND),
+    LedgerLine("spend_review_staff_gbp", "Review staff", "review staff", _SPEND),
+    LedgerLine("spend_transformation_gbp", "Transformation",
+               "transformation, grant-funded and core", _SPEND),
+    LedgerLine("spend_prevention_gbp", "Prevention (reablement)", "reablement episodes",
+               _SPEND),
+    LedgerLine("spend_total_gbp", "Total gross spend", "gross spend, all lines", _SPEND,
+               total=True, summary="Total gross spend"),
+    LedgerLine("savings_requirement_gbp", "Savings requirement",
+               "projected net spend over the budget, at least the efficiency requirement",
+               _SAVINGS, summary="Savings requirement"),
+    LedgerLine("savings_procurement_gbp", "Procurement",
+               "procurement: price cut x volume of packages", _SAVINGS),
+    LedgerLine("savings_prevention_gbp", "Prevention (reablement)",
+               "prevention, cashable as far as package spend fell", _SAVINGS),
+    LedgerLine("savings_package_reductions_gbp", "Package reductions at review",
+               "package reductions at review, to the end of the year", _SAVINGS),
+    LedgerLine("savings_eligibility_gbp", "Eligibility tightening",
+               "packages not started under a raised threshold, to the end of the year",
+               _SAVINGS),
+    LedgerLine("savings_staff_cuts_gbp", "Staff cuts", "staff cuts: posts cut x cost",
+               _SAVINGS),
+    LedgerLine("savings_total_gbp", "Total cashable savings", "cashable savings, all levers",
+               _SAVINGS, total=True, summary="Total cashable savings"),
+    LedgerLine("savings_shortfall_gbp", "Shortfall against the requirement",
+               "max(0, savings_requirement - savings_total)", _SAVINGS),
+    LedgerLine("closing_position_gbp", "Closing position (+ underspend, - overspend)",
+               "opening_budget + income_charges + income_nhs + grant_received - spend_total - "
+               "(ring_fenced_closing - ring_fenced_opening)", "Position", total=True,
+               summary="Closing position (+ underspend, - overspend)"),
+)
+"""Every line of the budget ledger (GBP cash), in the order of ``ledger.csv``: finance's own
+lines with the grant's (:data:`caresim.model.grant.LEDGER_LINES`) in their place."""
+LEDGER_LINES: tuple[str, ...] = tuple(line.name for line in LEDGER)
+"""The ledger's column names, in order."""
+
+
+@dataclass
+class FinanceState:
+    """Budgets, prices, lever settings and the ledger of one replication.
+
+    Arrays over councils; money in GBP. The lever settings (``procurement_cut``,
+    ``package_cut_p``, ``eligibility_raised_from``, ``staff_cut_monthly_gbp``) are set each
+    April for the year; reviews and assessment read them.
+    """
+
+    n: int
+    budget_gbp: np.ndarray = field(init=False)
+    base_budget_gbp: np.ndarray = field(init=False)
+    price_index: np.ndarray = field(init=False)
+    staff_cost_index: np.ndarray = field(init=False)
+    procurement_cut: np.ndarray = field(init=False)
+    package_cut_p: np.ndarray = field(init=False)
+    transformation_cut: np.ndarray = field(init=False)
+    eligibility_raised_from: np.ndarray = field(init=False)
+    staff_cut_monthly_gbp: np.ndarray = field(init=False)
+    staff_factor: np.ndarray = field(init=False)
+    last_prevention_savings_gbp: np.ndarray = field(init=False)
+    assessments_last_fy: np.ndarray = field(init=False)
+    package_spend_last_fy: np.ndarray | None = None
+    fy_index: int = -1
+    fy_label: str = ""
+    fy_end_day: float = 0.0
+    fy_month0: int = 0
+    ledger_acc: dict[str, np.ndarray] = field(default_factory=dict)
+    ledger_rows: list[dict[str, np.ndarray | str]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        n = self.n
+        self.budget_gbp = np.zeros(n)
+        self.base_budget_gbp = np.zeros(n)
+        self.price_index = np.ones(n)
+        self.staff_cost_index = np.ones(n)
+        self.procurement_cut = np.zeros(n)
+        self.package_cut_p = np.zeros(n)
+        self.transformation_cut = np.zeros(n)
+        self.eligibility_raised_from = np.full(n, -1, np.int8)
+        self.staff_cut_monthly_gbp = np.zeros(n)
+        self.staff_factor = np.ones(n)
+        self.last_prevention_savings_gbp = np.zeros(n)
+        self.assessments_last_fy = np.zeros(n)
+
+
+def init_state(n: int, assessments_per_year: np.ndarray) -> FinanceState:
+    """Finance before the first financial year: no budget yet, prices at 1, no lever pulled;
+    last year's assessment requests are those expected in April 2008."""
+    st = FinanceState(n)
+    st.assessments_last_fy = assessments_per_year
+    return st
 
 
 def _package_totals(s: ModelState) -> tuple[np.ndarray, np.ndarray]:
@@ -113,18 +210,18 @@ def _package_totals(s: ModelState) -> tuple[np.ndarray, np.ndarray]:
 
 def _staff_cost(s: ModelState) -> np.ndarray:
     a, r = s.p.assessment, s.p.reviews
-    return (s.assessment_fte * a.cost_gbp_per_fte_year.value +
-            s.review_fte * r.cost_gbp_per_fte_year.value) * s.staff_cost_index
+    return (s.assessment.fte * a.cost_gbp_per_fte_year.value +
+            s.reviews.fte * r.cost_gbp_per_fte_year.value) * s.finance.staff_cost_index
 
 
 def _staff_to_demand(s: ModelState) -> None:
     """Councils staff to demand: April 2008 FTE x demand ratio x cumulative cut factor."""
-    pop = s.pop
+    pop, a, r, f = s.pop, s.assessment, s.reviews, s.finance
     users = np.bincount(pop.council[pop.active], minlength=s.n)
-    a_ratio = s.assessments_last_fy / np.maximum(s.assessment_demand0, 1e-9)
-    r_ratio = users / np.maximum(s.review_demand0, 1e-9)
-    s.assessment_fte = s.assessment_fte0 * a_ratio * s.staff_factor
-    s.review_fte = s.review_fte0 * r_ratio * s.staff_factor
+    a_ratio = f.assessments_last_fy / np.maximum(a.demand0, 1e-9)
+    r_ratio = users / np.maximum(r.demand0, 1e-9)
+    a.fte = a.fte0 * a_ratio * f.staff_factor
+    r.fte = r.fte0 * r_ratio * f.staff_factor
 
 
 def _nhs_income(s: ModelState, date: dt.date) -> tuple[np.ndarray, np.ndarray]:
@@ -135,13 +232,14 @@ def _nhs_income(s: ModelState, date: dt.date) -> tuple[np.ndarray, np.ndarray]:
 
 
 def start_year(s: ModelState, date: dt.date) -> None:
-    """Set the budget, the savings requirement and the levers for the year starting ``date``."""
-    f, p = s.p.finance, s.p
-    first = s.fy_index < 0
-    s.fy_index += 1
-    from caresim.calendar import fy_of
-    s.fy_label = fy_of(date)
-    s.fy_end_day = s.cal.day(dt.date(date.year + 1, 4, 1))
+    """Set the budget, the savings requirement and the levers for the year starting ``date``;
+    open the year's ledger (with the grant's opening lines, :func:`caresim.model.grant.
+    start_year`)."""
+    f, p, st = s.p.finance, s.p, s.finance
+    first = st.fy_index < 0
+    st.fy_index += 1
+    st.fy_label = fy_of(date)
+    st.fy_end_day = s.cal.day(dt.date(date.year + 1, 4, 1))
     s.pop.compact()
 
     infl = 0.0 if first else f.inflation_per_year.at(date)
@@ -158,19 +256,19 @@ def start_year(s: ModelState, date: dt.date) -> None:
         _staff_to_demand(s)
     packages, community = _package_totals(s)
     if first:  # the yardstick for the first year's cashable prevention: the April 2008 run rate
-        s.package_spend_last_fy = packages.copy()
+        st.package_spend_last_fy = packages.copy()
     staff = _staff_cost(s)
     if first:
         derived = (packages * (1 - charges) + staff) / (1 - reab_share - core_share)
-        s.base_budget_gbp = np.where(np.isnan(s.inp.opening_budget_gbp), derived,
-                                     s.inp.opening_budget_gbp)
-        s.budget_gbp = s.base_budget_gbp.copy()
-    last_budget = s.budget_gbp.copy()
-    budget = s.budget_gbp * (1 + infl) * (1 + f.demography_allowance_per_year.at(date)) * \
+        st.base_budget_gbp = np.where(np.isnan(s.inp.opening_budget_gbp), derived,
+                                      s.inp.opening_budget_gbp)
+        st.budget_gbp = st.base_budget_gbp.copy()
+    last_budget = st.budget_gbp.copy()
+    budget = st.budget_gbp * (1 + infl) * (1 + f.demography_allowance_per_year.at(date)) * \
         (1 + f.pass_through.value * lg)
     if first:
         budget = np.where(np.isnan(s.inp.opening_budget_gbp), budget, s.inp.opening_budget_gbp)
-    s.budget_gbp = budget
+    st.budget_gbp = budget
 
     proj_packages = packages * (1 + infl) * (1 + growth)
     proj_staff = staff * (1 + infl)
@@ -182,78 +280,18 @@ def start_year(s: ModelState, date: dt.date) -> None:
     # uprate prices and staff costs for the new year
     if infl:
         s.pop.cost[s.pop.active] *= 1 + infl
-        s.price_index *= 1 + infl
-        s.staff_cost_index *= 1 + infl
+        st.price_index *= 1 + infl
+        st.staff_cost_index *= 1 + infl
 
-    _plan_levers(s, requirement, proj_packages, community * (1 + infl) * (1 + growth),
+    levers.plan(s, requirement, proj_packages, community * (1 + infl) * (1 + growth),
                  proj_staff + core_share * budget, date)
 
-    s.ledger_acc = {line: np.zeros(s.n) for line in LEDGER_LINES}
-    s.ledger_acc["baseline_budget_gbp"] += s.base_budget_gbp
-    s.ledger_acc["opening_budget_gbp"] += budget
-    s.ledger_acc["savings_requirement_gbp"] += requirement
-    s.ledger_acc["ring_fenced_opening_gbp"] += s.rf_balance_gbp
-    s.grant_this_fy_gbp = p.grant.tranches_gbp.at(date) * s.inp.grant_share
-    s.fy_month0 = s.rec.month
-
-    pop = s.pop
-    act = pop.active
-    comm = act & (pop.setting == COMMUNITY)
-    s.fy_served = np.bincount(pop.council[act], minlength=s.n).astype(float)
-    s.fy_ascof_den = np.bincount(pop.council[comm], minlength=s.n).astype(float)
-    s.fy_ascof_num = np.bincount(pop.council[comm & (pop.mode != ARRANGED)],
-                                 minlength=s.n).astype(float)
-
-
-def _plan_levers(s: ModelState, requirement: np.ndarray, proj_packages: np.ndarray,
-                 proj_community: np.ndarray, staff_total: np.ndarray, date: dt.date) -> None:
-    lv = s.p.finance.levers
-    remaining = requirement.copy()
-    s.procurement_cut = np.zeros(s.n)
-    s.package_cut_p = np.zeros(s.n)
-    s.eligibility_raised_from = np.full(s.n, -1, dtype=np.int8)
-    s.staff_cut_monthly_gbp = np.zeros(s.n)
-    for lever in lv.order.value:
-        if lever == "procurement":
-            cap = lv.procurement_max_share.value * proj_packages
-            use = np.minimum(cap, remaining)
-            s.procurement_cut = np.where(proj_packages > 0, use / np.maximum(proj_packages, 1), 0)
-        elif lever == "prevention":
-            use = np.minimum(np.maximum(s.last_prevention_savings_gbp, 0.0), remaining)
-        elif lever == "package_reductions":
-            cap = (lv.package_cut_share_of_reviews.value * lv.package_cut_size.value
-                   * proj_community * MEAN_YEAR_REMAINING)
-            use = np.minimum(cap, remaining)
-            s.package_cut_p = np.where(cap > 0, lv.package_cut_share_of_reviews.value
-                                       * use / np.maximum(cap, 1e-9), 0.0)
-        elif lever == "eligibility":
-            max_band = NEED_BANDS.index(lv.eligibility_max_threshold.value)
-            can = (s.threshold < max_band) & (remaining > 0)
-            band = np.minimum(s.threshold, 3)
-            mix = s.p.demand.need_mix_assessed.vector()
-            cost = mean_cost(s, np.arange(s.n), np.ones(s.n, np.int8), band.astype(np.int8),
-                             np.full(s.n, COMMUNITY, np.int8))
-            cap = s.assessments_last_fy * mix[band] * cost * MEAN_YEAR_REMAINING
-            use = np.where(can, np.minimum(cap, remaining), 0.0)
-            s.eligibility_raised_from = np.where(can, s.threshold, -1).astype(np.int8)
-            s.threshold = np.where(can, s.threshold + 1, s.threshold).astype(np.int8)
-        elif lever == "staff_cuts":
-            cap = lv.staff_cut_max_share.value * staff_total
-            use = np.minimum(cap, remaining)
-            share = np.where(staff_total > 0, use / np.maximum(staff_total, 1e-9), 0.0)
-            s.staff_cut_monthly_gbp = share * staff_total / 12.0
-            s.staff_factor = s.staff_factor * (1 - share)
-            s.assessment_fte = s.assessment_fte * (1 - share)
-            s.review_fte = s.review_fte * (1 - share)
-            s.transformation_cut = 1 - (1 - s.transformation_cut) * (1 - share)
-        remaining = remaining - use
-    t = s.cal.day(date)
-    s.assess_pool.set_servers(servers_for(s, s.assessment_fte), t)
-    s.review_pool.set_servers(review_servers(s, s.review_fte), t)
-    if np.any(s.procurement_cut > 0):
-        act = s.pop.active
-        s.pop.cost[act] *= 1 - s.procurement_cut[s.pop.council[act]]
-        s.price_index *= 1 - s.procurement_cut
+    st.ledger_acc = acc = {line: np.zeros(s.n) for line in LEDGER_LINES}
+    acc["baseline_budget_gbp"] += st.base_budget_gbp
+    acc["opening_budget_gbp"] += budget
+    acc["savings_requirement_gbp"] += requirement
+    grant.start_year(s, date, acc)
+    st.fy_month0 = s.rec.month
 
 
 def month_end(s: ModelState, date: dt.date, t1: float,
@@ -264,23 +302,25 @@ def month_end(s: ModelState, date: dt.date, t1: float,
     (:func:`caresim.model.kernels.month_end_pass`), whose stocks hold until the population
     next changes.
     """
-    pop = s.pop
+    pop, st = s.pop, s.finance
     tally = month_end_pass(pop.council, pop.setting, pop.mode, pop.cost, pop.t_accrued,
                            pop.active, t1, s.n)
     for j, name in enumerate(SPEND_LINES):
         s.rec.add(name, tally.spend[:, j])
     a, r = s.p.assessment, s.p.reviews
-    assess_staff = s.assessment_fte * a.cost_gbp_per_fte_year.value * s.staff_cost_index / 12
-    review_staff = s.review_fte * r.cost_gbp_per_fte_year.value * s.staff_cost_index / 12
+    assess_staff = (s.assessment.fte * a.cost_gbp_per_fte_year.value * st.staff_cost_index
+                    / 12)
+    review_staff = s.reviews.fte * r.cost_gbp_per_fte_year.value * st.staff_cost_index / 12
     s.rec.add("spend_assessment_staff_gbp", assess_staff)
     s.rec.add("spend_review_staff_gbp", review_staff)
-    core = (s.p.transformation.core_share_of_budget.at(date) * s.budget_gbp
-            * (1 - s.transformation_cut) / 12)
+    core = (s.p.transformation.core_share_of_budget.at(date) * st.budget_gbp
+            * (1 - st.transformation_cut) / 12)
     transformation = core + grant_spent
     s.rec.add("spend_transformation_gbp", transformation)
 
+    index = s.rec.index
     v = s.rec.values[s.rec.month]
-    packages = sum(v[:, INDEX[k]] for k in SPEND_LINES)
+    packages = sum(v[:, index[k]] for k in SPEND_LINES)
     charges = s.p.finance.client_charges_share_of_gross.value * packages
     nhs_transfers, nhs_reab = _nhs_income(s, date)
     nhs = (nhs_transfers + nhs_reab) / 12
@@ -288,13 +328,27 @@ def month_end(s: ModelState, date: dt.date, t1: float,
     s.rec.add("income_nhs_gbp", nhs)
     s.rec.add("income_gbp", charges + nhs)
     gross = (packages + assess_staff + review_staff + transformation
-             + v[:, INDEX["spend_prevention_gbp"]])
+             + v[:, index["spend_prevention_gbp"]])
     s.rec.set("spend_gbp", gross)
     s.rec.set("net_spend_gbp", gross - charges - nhs)
-    cut = s.procurement_cut
+    cut = st.procurement_cut
     s.rec.add("savings_procurement_gbp", packages * cut / np.maximum(1 - cut, 1e-9))
-    s.rec.add("savings_staff_cuts_gbp", s.staff_cut_monthly_gbp)
+    s.rec.add("savings_staff_cuts_gbp", st.staff_cut_monthly_gbp)
     return transformation, tally
+
+
+def record_stocks(s: ModelState) -> None:
+    """Record the month-end stocks finance sets: staff and FACS thresholds."""
+    rec = s.rec
+    rec.set("assessment_fte", s.assessment.fte.copy())
+    rec.set("review_fte", s.reviews.fte.copy())
+    rec.set("threshold_substantial_plus",
+            (s.assessment.threshold >= NEED_BANDS.index("substantial")).astype(float))
+
+
+def _year_flows(s: ModelState) -> np.ndarray:
+    """``[council, metric]`` totals of every recorded flow over the financial year so far."""
+    return s.rec.values[s.finance.fy_month0 : s.rec.month + 1].sum(axis=0)
 
 
 def _book_cashable_prevention(s: ModelState) -> None:
@@ -303,30 +357,30 @@ def _book_cashable_prevention(s: ModelState) -> None:
     Cashable = min(avoided cost, fall in package spend on the year before), never negative:
     prevention savings are only cashable when spend actually falls (DESIGN §2).
     """
-    months = s.rec.values[s.fy_month0 : s.rec.month + 1]
-    flows = months.sum(axis=0)
-    packages = sum(flows[:, INDEX[k]] for k in SPEND_LINES)
-    avoided = np.maximum(flows[:, INDEX["prevention_avoided_gbp"]], 0.0)
-    fall = np.maximum(s.package_spend_last_fy - packages, 0.0)
+    index, st = s.rec.index, s.finance
+    flows = _year_flows(s)
+    packages = sum(flows[:, index[k]] for k in SPEND_LINES)
+    avoided = np.maximum(flows[:, index["prevention_avoided_gbp"]], 0.0)
+    fall = np.maximum(st.package_spend_last_fy - packages, 0.0)
     cashable = np.minimum(avoided, fall)
     last = s.rec.values[s.rec.month]
-    last[:, INDEX["savings_prevention_gbp"]] += cashable
-    last[:, INDEX["cashable_savings_gbp"]] += cashable
-    s.package_spend_last_fy = packages
+    last[:, index["savings_prevention_gbp"]] += cashable
+    last[:, index["cashable_savings_gbp"]] += cashable
+    st.package_spend_last_fy = packages
 
 
 def close_year(s: ModelState) -> None:
-    """Write the ledger row and the financial-year counts of the year just ended."""
+    """Write the ledger row of the year just ended (with the grant's lines,
+    :func:`caresim.model.grant.close_year`)."""
     _book_cashable_prevention(s)
-    months = s.rec.values[s.fy_month0 : s.rec.month + 1]
-    flows = months.sum(axis=0)
+    flows = _year_flows(s)
+    index, st = s.rec.index, s.finance
 
     def f(name: str) -> np.ndarray:
-        return flows[:, INDEX[name]]
+        return flows[:, index[name]]
 
-    acc = s.ledger_acc
-    for name in ("income_charges_gbp", "income_nhs_gbp", "grant_received_gbp",
-                 "grant_spent_gbp", "grant_diverted_gbp", *SPEND_LINES,
+    acc = st.ledger_acc
+    for name in ("income_charges_gbp", "income_nhs_gbp", *SPEND_LINES,
                  "spend_assessment_staff_gbp", "spend_review_staff_gbp",
                  "spend_transformation_gbp", "spend_prevention_gbp"):
         acc[name] += f(name)
@@ -336,14 +390,10 @@ def close_year(s: ModelState) -> None:
     acc["savings_total_gbp"] += sum(f(m) for m in LEVER_METRICS.values())
     acc["savings_shortfall_gbp"] += np.maximum(
         acc["savings_requirement_gbp"] - acc["savings_total_gbp"], 0.0)
-    acc["ring_fenced_closing_gbp"] += s.rf_balance_gbp
+    grant_received, grant_held = grant.close_year(s, acc, f)
     acc["closing_position_gbp"] += (
         acc["opening_budget_gbp"] + acc["income_charges_gbp"] + acc["income_nhs_gbp"]
-        + acc["grant_received_gbp"] - acc["spend_total_gbp"]
-        - (acc["ring_fenced_closing_gbp"] - acc["ring_fenced_opening_gbp"]))
-    s.ledger_rows.append({"fy": s.fy_label, **{k: v.copy() for k, v in acc.items()}})
-    s.last_prevention_savings_gbp = f("savings_prevention_gbp")
-    s.assessments_last_fy = f("assessment_requests")
-    s.fy_records.append({"fy": s.fy_label, "users_served_in_fy": s.fy_served.copy(),
-                         "pb_share_ascof_num": s.fy_ascof_num.copy(),
-                         "pb_share_ascof_den": s.fy_ascof_den.copy()})
+        + grant_received - acc["spend_total_gbp"] - grant_held)
+    st.ledger_rows.append({"fy": st.fy_label, **{k: v.copy() for k, v in acc.items()}})
+    st.last_prevention_savings_gbp = f("savings_prevention_gbp")
+    st.assessments_last_fy = f("assessment_requests")

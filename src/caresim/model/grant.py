@@ -1,22 +1,30 @@
 """The Social Care Reform Grant (process 9).
 
-Each financial year's national tranche (``grant.tranches_gbp``) is shared between councils by
-``inputs.grant_share`` (the needs-weighted proxy of ``inputs.py``) and paid in twelve monthly
-instalments. While the grant is ring-fenced (before ``grant.ring_fenced_until``) every pound
-goes to a ring-fenced balance from which the council spends ``spend_per_month`` of the balance
-on transformation each month. Without the ring-fence a share
+Each financial year's national tranche (``grant.tranches_gbp``, looked up on 1 April) is shared
+between councils by ``inputs.grant_share`` (the needs-weighted proxy of ``inputs.py``) and paid
+in twelve monthly instalments. While the grant is ring-fenced (before
+``grant.ring_fenced_until``) every pound goes to a ring-fenced balance from which the council
+spends ``spend_per_month`` of the balance on transformation each month. Without the ring-fence a
+share
 ``diverted_share_when_not_ring_fenced`` of each instalment goes to core budget pressures
 (recorded as ``grant_diverted_gbp``). A balance left when the ring-fence ends is released to
 core budgets. Without the ring-fence the rest of each instalment is spent on transformation in
-the month it arrives."""
+the month it arrives.
+
+The grant's lines of the budget ledger (received, spent, diverted, the ring-fenced balance at
+the start and end of the year) are booked here; to the year's closing position the grant adds
+what was received less the rise in the unspent balance."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 from pydantic import field_validator
 
+from caresim.model.parts import LedgerLine, Metric
 from caresim.model.state import ModelState
 from caresim.params.section import DatedGBPPerYear, Fraction, Section
 from caresim.params.values import DateSetting, Setting
@@ -39,21 +47,119 @@ class Grant(Section):
         return v
 
 
+STOCKS: tuple[Metric, ...] = (
+    Metric("ring_fenced_balance_gbp", "GBP", "stock", "unspent ring-fenced grant"),
+)
+"""The ring-fenced balance at the end of the period."""
+
+
+FLOWS: tuple[Metric, ...] = (
+    Metric("grant_received_gbp", "GBP", "flow", "Social Care Reform Grant received"),
+    Metric("grant_spent_gbp", "GBP", "flow", "Social Care Reform Grant spent"),
+)
+"""Grant received and spent."""
+
+
+DIVERTED: tuple[Metric, ...] = (
+    Metric(
+        "grant_diverted_gbp",
+        "GBP",
+        "flow",
+        "grant put to core budget pressures (only when not ring-fenced)",
+    ),
+)
+"""Grant put to core budget pressures."""
+
+
+LEDGER_GROUP = "Social Care Reform Grant"
+LEDGER_LINES: tuple[LedgerLine, ...] = (
+    LedgerLine("grant_received_gbp", "Grant received",
+               "the council's share of the year's tranche, received in twelve instalments",
+               LEDGER_GROUP, summary="Grant received"),
+    LedgerLine("grant_spent_gbp", "Grant spent",
+               "grant spent on transformation in the year", LEDGER_GROUP),
+    LedgerLine("grant_diverted_gbp", "Grant put to core pressures",
+               "grant put to core budget pressures: a share of each instalment once the "
+               "ring-fence has ended, and the balance released when it ends", LEDGER_GROUP),
+    LedgerLine("ring_fenced_opening_gbp", "Unspent ring-fenced grant, year start",
+               "the ring-fenced balance on 1 April", LEDGER_GROUP, shown=False),
+    LedgerLine("ring_fenced_closing_gbp", "Unspent ring-fenced grant, year end",
+               "the ring-fenced balance on 31 March", LEDGER_GROUP),
+)
+"""The grant's lines of the budget ledger (GBP cash), in ledger order."""
+
+
+@dataclass
+class GrantState:
+    """The grant in one replication (arrays over councils, GBP).
+
+    Attributes
+    ----------
+    balance_gbp : numpy.ndarray
+        Unspent ring-fenced grant.
+    tranche_gbp : numpy.ndarray
+        This financial year's share of the national tranche (paid in twelve instalments).
+    """
+
+    balance_gbp: np.ndarray
+    tranche_gbp: np.ndarray
+
+
+def init_state(n: int) -> GrantState:
+    """No grant received and none held before the first financial year."""
+    return GrantState(balance_gbp=np.zeros(n), tranche_gbp=np.zeros(n))
+
+
+def start_year(s: ModelState, date: dt.date, ledger: dict[str, np.ndarray]) -> None:
+    """Open the grant's year: this year's tranche, and the opening balance in the ledger."""
+    ledger["ring_fenced_opening_gbp"] += s.grant.balance_gbp
+    s.grant.tranche_gbp = s.p.grant.tranches_gbp.at(date) * s.inp.grant_share
+
+
 def month(s: ModelState, date: dt.date) -> np.ndarray:
     """Receive this month's instalment and spend from the balance. Returns grant spent (GBP)."""
-    g = s.p.grant
-    received = s.grant_this_fy_gbp / 12.0
+    g, st = s.p.grant, s.grant
+    received = st.tranche_gbp / 12.0
     s.rec.add("grant_received_gbp", received)
     until = g.ring_fenced_until.value
     if until is not None and date < until:
-        s.rf_balance_gbp += received
-        spent = s.rf_balance_gbp * g.spend_per_month.value
-        s.rf_balance_gbp -= spent
+        st.balance_gbp += received
+        spent = st.balance_gbp * g.spend_per_month.value
+        st.balance_gbp -= spent
     else:
         diverted = received * g.diverted_share_when_not_ring_fenced.value
-        released = s.rf_balance_gbp.copy()
-        s.rf_balance_gbp[:] = 0.0
+        released = st.balance_gbp.copy()
+        st.balance_gbp[:] = 0.0
         s.rec.add("grant_diverted_gbp", diverted + released)
         spent = received - diverted
     s.rec.add("grant_spent_gbp", spent)
     return spent
+
+
+def record_stocks(s: ModelState) -> None:
+    """Record the ring-fenced balance at the end of the month."""
+    s.rec.set("ring_fenced_balance_gbp", s.grant.balance_gbp.copy())
+
+
+def close_year(s: ModelState, ledger: dict[str, np.ndarray],
+               flows: Callable[[str], np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Book the year's grant lines; return what the grant adds to the closing position.
+
+    Parameters
+    ----------
+    ledger : dict
+        The year's ledger lines (GBP per council), added to.
+    flows : callable
+        The year's total of a recorded flow, by metric name.
+
+    Returns
+    -------
+    received, held : numpy.ndarray
+        Grant received in the year, and the rise in the unspent ring-fenced balance (held
+        back, so not available to the year's position).
+    """
+    for name in ("grant_received_gbp", "grant_spent_gbp", "grant_diverted_gbp"):
+        ledger[name] += flows(name)
+    ledger["ring_fenced_closing_gbp"] += s.grant.balance_gbp
+    return (ledger["grant_received_gbp"],
+            ledger["ring_fenced_closing_gbp"] - ledger["ring_fenced_opening_gbp"])

@@ -76,7 +76,7 @@ def initial_staff(s: ModelState) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
            * d.p_assessment_after_referral.value)
     # people found ineligible come back with probability p_unmet_return: a geometric series
     cum_mix = np.concatenate(([0.0], np.cumsum(d.need_mix_assessed.vector())))
-    p_ineligible = cum_mix[s.threshold]
+    p_ineligible = cum_mix[s.inp.threshold]
     assessments = new / (1 - p_ineligible * a.p_unmet_return.value)
     a_fte = assessments / (a.assessments_per_fte_year.value * a.utilisation_start.value)
     users = s.inp.users_community + s.inp.users_residential

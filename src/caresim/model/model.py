@@ -5,7 +5,7 @@ happens at a calendar boundary runs inside it, in this fixed, documented order (
 events never depend on simpy's tie-breaking):
 
 1. on 1 April: close the financial year just ended (ledger, year counts), then open the new one
-   (:func:`caresim.model.finance.start_year`: prices, budget, requirement, levers, grant tranche);
+   (:func:`open_year`: prices, budget, requirement, levers, the grant's tranche, year counts);
 2. grant: this month's instalment, spending from the ring-fenced balance (``grant``);
 3. reablement places for the month (``prevention``);
 4. contact: new requests, plus people returning from unmet need and reablement relapses,
@@ -53,15 +53,14 @@ from caresim.model import (
     initial,
     prevention,
     reviews,
+    services,
     transformation,
 )
-from caresim.model.finance import LEVER_METRICS
 from caresim.model.inputs import CouncilInputs, derive_inputs
 from caresim.model.kernels import MonthEnd, candidates, due_events
+from caresim.model.levers import LEVER_METRICS
 from caresim.model.population import Population
-from caresim.model.queueing import ServerPool
-from caresim.model.state import ModelState, person_buffer, reablement_buffer, unmet_buffer
-from caresim.params.vocabulary import NEED_BANDS
+from caresim.model.state import ModelState
 from caresim.recording import INDEX, Recorder
 from caresim.streams import StreamSet
 
@@ -102,7 +101,8 @@ def _concat(*parts: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 def build_state(
     params: Scenario, codes: list[str], replication: int, inputs: CouncilInputs | None = None
 ) -> ModelState:
-    """The state on 1 April 2008 (before the first month's steps)."""
+    """The state on 1 April 2008 (before the first month's steps): the shared world, then each
+    process's own state (:func:`init_state` of each process module)."""
     cal = Calendar(params.run.start_date, params.run.end_date)
     inp = inputs or derive_inputs(params, codes)
     n = inp.n
@@ -118,44 +118,18 @@ def build_state(
         streams=streams,
         rec=Recorder(n_months, n, np.array([cal.day(d) for d in cal.month_starts()])),
         pop=Population(expected),
-        hazards=exits.build_hazards(params, cal),
-        assess_pool=ServerPool(np.zeros(n, np.int64)),
-        review_pool=ServerPool(np.zeros(n, np.int64)),
         n=n,
-        readiness=inp.readiness_start.copy(),
-        speed_per_year=transformation.council_speeds(params, streams, n),
-        spend_signal_gbp_per_user_year=np.zeros(n),
-        threshold=inp.threshold.copy(),
-        assessment_fte=np.zeros(n),
-        review_fte=np.zeros(n),
-        budget_gbp=np.zeros(n),
-        base_budget_gbp=np.zeros(n),
-        price_index=np.ones(n),
-        staff_cost_index=np.ones(n),
-        procurement_cut=np.zeros(n),
-        package_cut_p=np.zeros(n),
-        transformation_cut=np.zeros(n),
-        eligibility_raised_from=np.full(n, -1, np.int8),
-        rf_balance_gbp=np.zeros(n),
-        grant_this_fy_gbp=np.zeros(n),
-        ring_fenced=True,
-        reablement_places_left=np.zeros(n),
-        last_prevention_savings_gbp=np.zeros(n),
-        assessments_last_fy=np.zeros(n),
-        assess_pending=person_buffer(edges),
-        unmet_pool=unmet_buffer(edges),
-        reablement_pending=reablement_buffer(edges),
-        relapse_pending=person_buffer(edges),
     )
+    s.exits = exits.ExitsState(exits.build_hazards(params, cal))
+    s.transformation = transformation.init_state(s)
+    s.demand = demand.DemandState()
+    s.grant = grant.init_state(n)
+    s.prevention = prevention.init_state(n, edges)
+    s.services = services.init_state(n)
     a_fte, r_fte, assessments_per_year = initial.initial_staff(s)
-    s.assessment_fte, s.review_fte = a_fte, r_fte
-    s.assessment_fte0, s.review_fte0 = a_fte.copy(), r_fte.copy()
-    s.assessment_demand0 = assessments_per_year
-    s.review_demand0 = s.inp.users_community + s.inp.users_residential
-    s.staff_factor = np.ones(n)
-    s.assessments_last_fy = assessments_per_year
-    s.assess_pool.set_servers(assessment.servers_for(s, a_fte), 0.0)
-    s.review_pool.set_servers(reviews.review_servers(s, r_fte), 0.0)
+    s.finance = finance.init_state(n, assessments_per_year)
+    s.assessment = assessment.init_state(s, edges, a_fte, assessments_per_year)
+    s.reviews = reviews.init_state(s, r_fte)
     initial.build_population(s)
     return s
 
@@ -184,49 +158,46 @@ def user_events(s: ModelState, t1: float) -> None:
 
 
 def record_stocks(s: ModelState, tally: MonthEnd) -> None:
-    """Record the end-of-month stocks (people and package costs from the month-end pass)."""
-    rec, n = s.rec, s.n
-    users = tally.users
-    rec.set("users_community", (users[:, 1] + users[:, 2] + users[:, 3]).astype(float))
-    rec.set("users_residential", users[:, 0].astype(float))
-    rec.set("users_arranged", users[:, 1].astype(float))
-    rec.set("users_pb_managed", users[:, 2].astype(float))
-    rec.set("users_dp", users[:, 3].astype(float))
-    rec.set("pb_holders", (users[:, 2] + users[:, 3]).astype(float))
-    rec.set("package_cost_gbp_per_year", tally.cost_total)
-    rec.set("pb_money_gbp_per_year", tally.cost_pb)
-    rec.set("dp_money_gbp_per_year", tally.cost_dp)
-    rec.set("readiness_sum", s.readiness.copy())
-    rec.set("councils", np.ones(n))
-    rec.set("unmet_need", s.unmet_pool.count_by_council(n))
-    waiting = s.assess_pending.count_by_council(n)
-    rec.set("assessment_queue", waiting)
-    rec.set("assessment_fte", s.assessment_fte.copy())
-    rec.set("review_fte", s.review_fte.copy())
-    rec.set(
-        "threshold_substantial_plus", (s.threshold >= NEED_BANDS.index("substantial")).astype(float)
-    )
-    rec.set("ring_fenced_balance_gbp", s.rf_balance_gbp.copy())
+    """Record the end-of-month stocks, each process its own (people and package costs from the
+    month-end pass)."""
+    services.record_stocks(s, tally.users, tally.cost_total, tally.cost_pb, tally.cost_dp)
+    transformation.record_stocks(s)
+    assessment.record_stocks(s)
+    finance.record_stocks(s)
+    grant.record_stocks(s)
+
+
+def open_year(s: ModelState, date: dt.date) -> None:
+    """Open the financial year starting ``date``: finance (prices, budget, requirement,
+    levers, the ledger), the grant's tranche, the year's counts of people served."""
+    finance.start_year(s, date)
+    services.start_year(s)
+
+
+def close_year(s: ModelState) -> None:
+    """Close the financial year just ended: the ledger row and the year's counts."""
+    finance.close_year(s)
+    services.close_year(s)
 
 
 def begin_month(s: ModelState, m: int, d0: dt.date,
-                start_year: Callable[[ModelState, dt.date], None] = finance.start_year
+                start_year: Callable[[ModelState, dt.date], None] = open_year
                 ) -> np.ndarray:
     """Steps 1-3 of a month: the financial year turn, the grant, reablement places.
 
     Shared with the per-person reference model (``benchmarks/reference.py``), which passes
-    its own ``start_year`` to resize its teams after the engine's. Returns the grant spent this
-    month (GBP per council).
+    its own ``start_year`` (calling :func:`open_year`) to resize its teams after the
+    engine's. Returns the grant spent this month (GBP per council).
     """
     s.rec.month = m
     if d0.month == 4 and d0.day == 1:
-        if s.fy_index >= 0:
+        if s.finance.fy_index >= 0:
             s.rec.month = m - 1
-            finance.close_year(s)
+            close_year(s)
             s.rec.month = m
         start_year(s, d0)
     spent = grant.month(s, d0)
-    s.reablement_places_left = prevention.monthly_places(s, d0, s.inp.demand_share)
+    s.prevention.places_left = prevention.monthly_places(s, d0, s.inp.demand_share)
     return spent
 
 
@@ -258,7 +229,7 @@ def _calendar(env: simpy.Environment, s: ModelState, boundaries: list[dt.date]):
         step_month(s, m, d0, d1)
         yield env.timeout(s.cal.day(d1) - env.now)
     s.rec.month = len(boundaries) - 2
-    finance.close_year(s)
+    close_year(s)
 
 
 def run_replication(
@@ -288,6 +259,6 @@ def run_replication(
         codes=list(s.inp.codes),
         month_ends=s.cal.month_ends(),
         monthly=s.rec.values,
-        fy_records=s.fy_records,
-        ledger=s.ledger_rows,
+        fy_records=s.services.fy_records,
+        ledger=s.finance.ledger_rows,
     )

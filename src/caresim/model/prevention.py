@@ -25,16 +25,20 @@ cost up to the fall in package spend on the year before (:mod:`caresim.model.fin
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 from pydantic import model_validator
 
 from caresim.calendar import DAYS_PER_YEAR
 from caresim.model import exits, services
+from caresim.model.buffers import EventBuffer, RecordBuffer
 from caresim.model.costs import draw_cost
 from caresim.model.kernels import shadow_savings
+from caresim.model.parts import Metric
 from caresim.model.population import COMMUNITY, RESIDENTIAL
 from caresim.model.sorting import group_time_order
-from caresim.model.state import ModelState
+from caresim.model.state import ModelState, person_buffer, reablement_buffer
 from caresim.params.section import (
     GBP,
     DatedFraction,
@@ -68,10 +72,67 @@ class Reablement(Section):
         return self
 
 
+EPISODES: tuple[Metric, ...] = (
+    Metric("reablement_episodes", "episodes", "flow", "reablement episodes started"),
+    Metric(
+        "reablement_no_package",
+        "people",
+        "flow",
+        "reablement episodes ending with no package needed",
+    ),
+)
+"""Reablement episodes."""
+
+
+AVOIDED: tuple[Metric, ...] = (
+    Metric(
+        "prevention_avoided_gbp",
+        "GBP",
+        "flow",
+        "prevention cost avoidance: package spend reabled people were assessed for minus what "
+        "they cost, less reablement spend (not all cashable)",
+    ),
+)
+"""Prevention cost avoidance."""
+
+
+def _shadow_buffer() -> RecordBuffer:
+    return RecordBuffer({"t": np.float64, "t_from": np.float64, "council": np.int32,
+                         "avoided_gbp_per_year": np.float64})
+
+
+@dataclass
+class PreventionState:
+    """Reablement places and the people in, or just out of, reablement.
+
+    Attributes
+    ----------
+    places_left : numpy.ndarray
+        Episodes each council can still fund this month.
+    pending : EventBuffer
+        People in reablement, until the episode ends (with their assessed package cost).
+    relapse_pending : EventBuffer
+        People independent after reablement, until they relapse.
+    shadow : RecordBuffer
+        Packages avoided by reablement, while they would have run (prevention savings).
+    """
+
+    places_left: np.ndarray
+    pending: EventBuffer
+    relapse_pending: EventBuffer
+    shadow: RecordBuffer = field(default_factory=_shadow_buffer)
+
+
+def init_state(n: int, edges: np.ndarray) -> PreventionState:
+    """No places yet (they are set each month) and nobody in reablement."""
+    return PreventionState(places_left=np.zeros(n), pending=reablement_buffer(edges),
+                           relapse_pending=person_buffer(edges))
+
+
 def monthly_places(s: ModelState, date, nhs_share: np.ndarray) -> np.ndarray:
     """Reablement episodes each council can fund this month."""
     r = s.p.reablement
-    money = (r.budget_share.at(date) * s.budget_gbp +
+    money = (r.budget_share.at(date) * s.finance.budget_gbp +
              r.nhs_funding_gbp_per_year.at(date) * nhs_share) / 12.0
     return money / r.cost_gbp_per_episode.value
 
@@ -94,13 +155,13 @@ def route(s: ModelState, people: dict[str, np.ndarray]) -> None:
     before_block = np.where(starts > 0, cum[np.maximum(starts - 1, 0)], 0)
     rank_in_council = cum - before_block[c_sorted]  # 1-based among community-bound
     inv_rank[order] = rank_in_council
-    places = np.floor(s.reablement_places_left).astype(np.int64)
+    places = np.floor(s.prevention.places_left).astype(np.int64)
     is_reabled = community & (inv_rank <= places[council])
     # index arrays rather than boolean masks: the same rows, much faster
     reable = np.flatnonzero(is_reabled)
     direct = np.flatnonzero(~is_reabled)
     taken = np.bincount(council[reable], minlength=s.n)
-    s.reablement_places_left -= taken
+    s.prevention.places_left -= taken
     services.start(s, t[direct], council[direct], age[direct], need[direct],
                    np.zeros(len(direct), bool),
                    np.where(community[direct], COMMUNITY, RESIDENTIAL).astype(np.int8))
@@ -110,7 +171,7 @@ def route(s: ModelState, people: dict[str, np.ndarray]) -> None:
         age_r, need_r = age[reable], need[reable]
         assessed = draw_cost(s, "prevention.assessed_cost", c, age_r, need_r,
                              np.full(len(c), COMMUNITY, dtype=np.int8))
-        s.reablement_pending.push(t=t[reable] + r.dur_episode_days.value, council=c,
+        s.prevention.pending.push(t=t[reable] + r.dur_episode_days.value, council=c,
                                   age=age_r, need=need_r, assessed_cost=assessed)
         spend = np.full(len(c), r.cost_gbp_per_episode.value)
         s.rec.add_at("reablement_episodes", c)
@@ -120,7 +181,7 @@ def route(s: ModelState, people: dict[str, np.ndarray]) -> None:
 
 def complete(s: ModelState, t1: float) -> None:
     """Reablement episodes ending before ``t1``: no package, or a reduced package."""
-    done = s.reablement_pending.pop_due(t1)
+    done = s.prevention.pending.pop_due(t1)
     if len(done["t"]) == 0:
         return
     r = s.p.reablement
@@ -138,9 +199,9 @@ def complete(s: ModelState, t1: float) -> None:
     # counterfactual: how long they would have been in community services
     cf_exit = exits.draw_exit_times(s, "prevention.counterfactual_exit", council,
                                     done["age"], np.full(len(t), COMMUNITY, dtype=np.int8), t)
-    s.relapse_pending.push(t=t_relapse, council=c_free, age=done["age"][free],
+    s.prevention.relapse_pending.push(t=t_relapse, council=c_free, age=done["age"][free],
                            need=done["need"][free])
-    s.prevention_shadow.push(t=np.minimum(cf_exit[free], t_relapse), t_from=t_free,
+    s.prevention.shadow.push(t=np.minimum(cf_exit[free], t_relapse), t_from=t_free,
                              council=c_free,
                              avoided_gbp_per_year=done["assessed_cost"][free])
     # the rest start a package with fewer hours, from the assessed cost
@@ -151,18 +212,18 @@ def complete(s: ModelState, t1: float) -> None:
         assessed = done["assessed_cost"][pk]
         s.pop.cost[idx] = assessed * (1.0 - r.hours_reduction.value)
         # avoided spend lasts while they are in service (their own exit time)
-        s.prevention_shadow.push(t=s.pop.t_exit[idx], t_from=t[pk], council=council[pk],
+        s.prevention.shadow.push(t=s.pop.t_exit[idx], t_from=t[pk], council=council[pk],
                                  avoided_gbp_per_year=assessed * r.hours_reduction.value)
 
 
 def relapses(s: ModelState, t1: float) -> dict[str, np.ndarray]:
     """People whose independence after reablement ends before ``t1``."""
-    return s.relapse_pending.pop_due(t1)
+    return s.prevention.relapse_pending.pop_due(t1)
 
 
 def accrue_shadow(s: ModelState, t0: float, t1: float) -> None:
     """Add this month's avoided package spend to prevention savings; drop ended records."""
-    sh = s.prevention_shadow
+    sh = s.prevention.shadow
     if len(sh) == 0:
         return
     cols, live = sh.stored()

@@ -16,13 +16,17 @@ and uses no reviewer time) (servers = review FTE x reviews per FTE a year x revi
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from caresim.calendar import DAYS_PER_YEAR
 from caresim.model import exits
 from caresim.model.costs import accrue, draw_cost, mean_cost
 from caresim.model.kernels import reviews_due
+from caresim.model.parts import Metric
 from caresim.model.population import ARRANGED, COMMUNITY, RESIDENTIAL
+from caresim.model.queueing import ServerPool
 from caresim.model.services import choose_mode
 from caresim.model.state import ModelState
 from caresim.params.section import Days, Fraction, GBPPerYear, Probability, Section
@@ -41,6 +45,46 @@ class Reviews(Section):
     p_move_residential_when_critical: Probability  # type: ignore[valid-type]
     offer_all_from: DateSetting
     readiness_ready: Fraction  # type: ignore[valid-type]
+
+
+STOCKS: tuple[Metric, ...] = (
+    Metric("review_fte", "FTE", "stock", "review staff"),
+)
+"""Review staff at the end of the period."""
+
+
+FLOWS: tuple[Metric, ...] = (
+    Metric("reviews", "reviews", "flow", "reviews completed"),
+)
+"""Reviews completed."""
+
+
+@dataclass
+class ReviewsState:
+    """The review teams.
+
+    Attributes
+    ----------
+    pool : ServerPool
+        Each council's reviewers (FIFO multi-server queue).
+    fte, fte0 : numpy.ndarray
+        Review staff now (set by finance each April) and in April 2008 (FTE).
+    demand0 : numpy.ndarray
+        People in service in April 2008 (the staffing yardstick).
+    """
+
+    pool: ServerPool
+    fte: np.ndarray
+    fte0: np.ndarray
+    demand0: np.ndarray
+
+
+def init_state(s: ModelState, fte: np.ndarray) -> ReviewsState:
+    """Reviews on day 0: staff ``fte`` for the people in service."""
+    st = ReviewsState(pool=ServerPool(np.zeros(s.n, np.int64)), fte=fte, fte0=fte.copy(),
+                      demand0=s.inp.users_community + s.inp.users_residential)
+    st.pool.set_servers(review_servers(s, fte), 0.0)
+    return st
 
 
 def review_servers(s: ModelState, fte: np.ndarray) -> np.ndarray:
@@ -68,7 +112,7 @@ def enqueue_due(s: ModelState, t1: float, rows: np.ndarray | None = None) -> Non
     council = pop.council[due]
     dur = np.full(len(due), s.p.reviews.dur_review_days.value)
     # a person who leaves while waiting drops out of the queue and uses no reviewer time
-    start = s.review_pool.serve(council, pop.t_review[due], dur,
+    start = s.reviews.pool.serve(council, pop.t_review[due], dur,
                                 pop.t_exit[due] - pop.t_review[due])
     pop.t_review[due] = np.where(np.isnan(start), np.inf, start + dur)
     pop.review_queued[due] = True
@@ -123,15 +167,15 @@ def review(s: ModelState, idx: np.ndarray) -> None:
         c_o = council[j_offer]
         _, mode = choose_mode(s, "reviews.mode", c_o, pop.age[offer], t[j_offer])
         pop.mode[offer] = mode
-        s.fy_ascof_num += np.bincount(c_o[np.flatnonzero(mode != ARRANGED)], minlength=s.n)
+        s.services.ascof_num += np.bincount(c_o[np.flatnonzero(mode != ARRANGED)], minlength=s.n)
     # 3. package cut under budget pressure
-    j_cut = np.flatnonzero((u[:, 1] < s.package_cut_p[council]) & (setting == COMMUNITY))
+    j_cut = np.flatnonzero((u[:, 1] < s.finance.package_cut_p[council]) & (setting == COMMUNITY))
     if len(j_cut):
         c_idx = idx[j_cut]
         c_c = council[j_cut]
         before = pop.cost[c_idx].copy()
         pop.cost[c_idx] = before * (1.0 - s.p.finance.levers.package_cut_size.value)
-        remaining_years = np.maximum(s.fy_end_day - t[j_cut], 0.0) / 365.25
+        remaining_years = np.maximum(s.finance.fy_end_day - t[j_cut], 0.0) / DAYS_PER_YEAR
         saving = (before - pop.cost[c_idx]) * remaining_years
         s.rec.add_at("savings_package_reductions_gbp", c_c, saving)
         s.rec.add_at("package_cuts", c_c)

@@ -13,10 +13,13 @@ from ``reviews.offer_all_from`` where R >= ``reviews.readiness_ready``), taken w
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 
 from caresim.model import exits
 from caresim.model.costs import draw_cost
+from caresim.model.parts import Metric
 from caresim.model.population import ARRANGED, COMMUNITY, DIRECT_PAYMENT, MANAGED_PB
 from caresim.model.state import ModelState
 from caresim.params.section import GBPPerYear, Probability, Section
@@ -41,9 +44,211 @@ class Services(Section):
     offer_scale: positive("ratio")  # type: ignore[valid-type]
 
 
+STOCKS: tuple[Metric, ...] = (
+    Metric("users_community", "people", "stock", "people with ongoing community-based support"),
+    Metric(
+        "users_residential",
+        "people",
+        "stock",
+        "people in council-supported residential or nursing care",
+    ),
+    Metric(
+        "users_arranged", "people", "stock", "community users with council-arranged support (no PB)"
+    ),
+    Metric(
+        "users_pb_managed",
+        "people",
+        "stock",
+        "community users with a council-managed personal budget",
+    ),
+    Metric(
+        "users_dp",
+        "people",
+        "stock",
+        "community users taking their personal budget as a direct payment",
+    ),
+    Metric(
+        "pb_holders",
+        "people",
+        "stock",
+        "community users with a PB or DP (numerator of pb_share_adass)",
+    ),
+    Metric(
+        "pb_share_adass",
+        "fraction",
+        "ratio",
+        "ADASS measure on a date: people with a PB or DP / eligible people with ongoing community "
+        "support on that date",
+        "pb_holders",
+        "users_community",
+    ),
+    Metric(
+        "dp_share_of_pb",
+        "fraction",
+        "ratio",
+        "direct payments / PB holders",
+        "users_dp",
+        "pb_holders",
+    ),
+)
+"""People in service and their support at the end of the period."""
+
+
+MONEY_STOCKS: tuple[Metric, ...] = (
+    Metric("package_cost_gbp_per_year", "GBP/year", "stock",
+           "annual cost of all packages in place"),
+    Metric(
+        "pb_money_gbp_per_year",
+        "GBP/year",
+        "stock",
+        "annual value of all personal budgets (managed and DP)",
+    ),
+    Metric("dp_money_gbp_per_year", "GBP/year", "stock", "annual value of all direct payments"),
+    Metric(
+        "dp_share_of_pb_money",
+        "fraction",
+        "ratio",
+        "DP money / all PB money",
+        "dp_money_gbp_per_year",
+        "pb_money_gbp_per_year",
+    ),
+)
+"""Annual value of the packages in place at the end of the period."""
+
+
+STARTS: tuple[Metric, ...] = (
+    Metric("service_starts", "people", "flow", "long-term services started"),
+    Metric(
+        "starts_residential",
+        "people",
+        "flow",
+        "care-home placements started (including moves from community)",
+    ),
+)
+"""Services started."""
+
+
+OFFERS: tuple[Metric, ...] = (
+    Metric(
+        "pb_offer_opportunities",
+        "people",
+        "flow",
+        "new and reviewed community users without a PB (denominator of offer_share)",
+    ),
+    Metric("pb_offers", "people", "flow", "PB offers made to them"),
+    Metric(
+        "offer_share",
+        "fraction",
+        "ratio",
+        "share of new and reviewed users without a PB offered one",
+        "pb_offers",
+        "pb_offer_opportunities",
+    ),
+    Metric("pb_take_ups", "people", "flow", "PBs taken up"),
+)
+"""Personal budgets offered and taken up (at service start and at review)."""
+
+
+YEAR: tuple[Metric, ...] = (
+    Metric(
+        "pb_share_ascof_num",
+        "people",
+        "flow",
+        "people with self-directed support at any time in the year",
+        fy_only=True,
+    ),
+    Metric(
+        "pb_share_ascof_den",
+        "people",
+        "flow",
+        "people receiving community-based services at any time in the year",
+        fy_only=True,
+    ),
+    Metric(
+        "pb_share_ascof",
+        "fraction",
+        "ratio",
+        "NI 130 / ASCOF 1C over a financial year",
+        "pb_share_ascof_num",
+        "pb_share_ascof_den",
+        fy_only=True,
+    ),
+    Metric(
+        "users_served_in_fy",
+        "people",
+        "flow",
+        "people receiving services at any time in the year (RAP sense)",
+        fy_only=True,
+    ),
+)
+"""Financial-year counts of the people served at any time in the year."""
+
+
+@dataclass
+class ServicesState:
+    """Counts of the people served in the current financial year, and those of past years.
+
+    Attributes
+    ----------
+    served_in_fy : numpy.ndarray
+        People in service at any time in the year (RAP sense).
+    ascof_num, ascof_den : numpy.ndarray
+        Community users with a PB or DP at any time in the year, and all community users
+        (ASCOF 1C).
+    fy_records : list of dict
+        Per financial year ended: ``fy`` and the three counts.
+    """
+
+    served_in_fy: np.ndarray
+    ascof_num: np.ndarray
+    ascof_den: np.ndarray
+    fy_records: list[dict[str, np.ndarray | str]] = field(default_factory=list)
+
+
+def init_state(n: int) -> ServicesState:
+    """No year open yet."""
+    return ServicesState(np.zeros(n), np.zeros(n), np.zeros(n))
+
+
+def start_year(s: ModelState) -> None:
+    """Open the year's counts with the people in service on 1 April."""
+    pop = s.pop
+    act = pop.active
+    comm = act & (pop.setting == COMMUNITY)
+    st = s.services
+    st.served_in_fy = np.bincount(pop.council[act], minlength=s.n).astype(float)
+    st.ascof_den = np.bincount(pop.council[comm], minlength=s.n).astype(float)
+    st.ascof_num = np.bincount(pop.council[comm & (pop.mode != ARRANGED)],
+                               minlength=s.n).astype(float)
+
+
+def close_year(s: ModelState) -> None:
+    """Keep the counts of the year just ended (label from finance's year)."""
+    st = s.services
+    st.fy_records.append({"fy": s.finance.fy_label, "users_served_in_fy": st.served_in_fy.copy(),
+                          "pb_share_ascof_num": st.ascof_num.copy(),
+                          "pb_share_ascof_den": st.ascof_den.copy()})
+
+
+def record_stocks(s: ModelState, users: np.ndarray, cost_total: np.ndarray,
+                  cost_pb: np.ndarray, cost_dp: np.ndarray) -> None:
+    """Record the month-end stocks of people and packages (``users[council, line]``, lines 0
+    residential, 1 arranged, 2 managed PB, 3 direct payment; costs in GBP/year)."""
+    rec = s.rec
+    rec.set("users_community", (users[:, 1] + users[:, 2] + users[:, 3]).astype(float))
+    rec.set("users_residential", users[:, 0].astype(float))
+    rec.set("users_arranged", users[:, 1].astype(float))
+    rec.set("users_pb_managed", users[:, 2].astype(float))
+    rec.set("users_dp", users[:, 3].astype(float))
+    rec.set("pb_holders", (users[:, 2] + users[:, 3]).astype(float))
+    rec.set("package_cost_gbp_per_year", cost_total)
+    rec.set("pb_money_gbp_per_year", cost_pb)
+    rec.set("dp_money_gbp_per_year", cost_dp)
+
+
 def offer_probability(s: ModelState, council: np.ndarray, t: np.ndarray) -> np.ndarray:
     """Probability a community user without a PB is offered one at time ``t`` (days)."""
-    r = s.readiness[council]
+    r = s.transformation.readiness[council]
     p = np.minimum(1.0, s.p.services.offer_scale.value * r)
     day_all = s.cal.day(s.p.reviews.offer_all_from.value)
     ready = (t >= day_all) & (r >= s.p.reviews.readiness_ready.value)
@@ -104,7 +309,8 @@ def start(s: ModelState, t: np.ndarray, council: np.ndarray, age: np.ndarray,
     )
     s.rec.add_at("service_starts", council)
     s.rec.add_at("starts_residential", council[np.flatnonzero(~is_comm)])
-    s.fy_served += np.bincount(council, minlength=s.n)
-    s.fy_ascof_den += np.bincount(c_comm, minlength=s.n)
-    s.fy_ascof_num += np.bincount(c_comm[mode[comm] != ARRANGED], minlength=s.n)
+    st = s.services
+    st.served_in_fy += np.bincount(council, minlength=s.n)
+    st.ascof_den += np.bincount(c_comm, minlength=s.n)
+    st.ascof_num += np.bincount(c_comm[mode[comm] != ARRANGED], minlength=s.n)
     return idx

@@ -17,9 +17,12 @@ evidence (``inputs.py``).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from caresim.calendar import DAYS_PER_YEAR
+from caresim.model.parts import Metric
 from caresim.model.state import ModelState
 from caresim.params.section import DatedFraction, Days, Fraction, GBPPerYear, PerYear, Section
 from caresim.params.values import positive
@@ -39,6 +42,58 @@ class Transformation(Section):
     maintenance_gbp_per_user_year: GBPPerYear  # type: ignore[valid-type]
 
 
+METRICS: tuple[Metric, ...] = (
+    Metric(
+        "readiness_sum",
+        "index",
+        "stock",
+        "sum over councils of transformation readiness R (numerator of readiness)",
+    ),
+    Metric("councils", "councils", "stock", "number of councils (denominator of readiness)"),
+    Metric(
+        "readiness",
+        "index",
+        "ratio",
+        "mean transformation readiness R over councils, 0-1",
+        "readiness_sum",
+        "councils",
+    ),
+)
+"""Readiness at the end of the period."""
+
+
+@dataclass
+class TransformationState:
+    """Each council's readiness R (0-1), its speed and its smoothed spend signal.
+
+    Attributes
+    ----------
+    readiness : numpy.ndarray
+        R, 0-1.
+    speed_per_year : numpy.ndarray
+        The council's transformation speed (1/year).
+    spend_signal_gbp_per_user_year : numpy.ndarray
+        Transformation spend per community user a year, lagged (GBP/user/year).
+    """
+
+    readiness: np.ndarray
+    speed_per_year: np.ndarray
+    spend_signal_gbp_per_user_year: np.ndarray
+
+
+def init_state(s: ModelState) -> TransformationState:
+    """Readiness from the council inputs; speeds drawn from each council's stream."""
+    return TransformationState(readiness=s.inp.readiness_start.copy(),
+                               speed_per_year=council_speeds(s.p, s.streams, s.n),
+                               spend_signal_gbp_per_user_year=np.zeros(s.n))
+
+
+def record_stocks(s: ModelState) -> None:
+    """Record readiness (its sum over councils and the number of councils) at the month end."""
+    s.rec.set("readiness_sum", s.transformation.readiness.copy())
+    s.rec.set("councils", np.ones(s.n))
+
+
 def council_speeds(p, streams, n: int) -> np.ndarray:
     """Each council's transformation speed per year (lognormal around the mean)."""
     t = p.transformation
@@ -49,21 +104,21 @@ def council_speeds(p, streams, n: int) -> np.ndarray:
 
 def update(s: ModelState, spend_gbp: np.ndarray, community_users: np.ndarray, days: float) -> None:
     """Advance readiness by ``days`` given this period's transformation spend (GBP)."""
-    t = s.p.transformation
+    t, st = s.p.transformation, s.transformation
     per_user_year = spend_gbp * (DAYS_PER_YEAR / days) / np.maximum(community_users, 1.0)
     a = 1.0 - np.exp(-days / t.lag_days.value)
-    s.spend_signal_gbp_per_user_year += a * (per_user_year - s.spend_signal_gbp_per_user_year)
-    x = s.spend_signal_gbp_per_user_year
+    st.spend_signal_gbp_per_user_year += a * (per_user_year - st.spend_signal_gbp_per_user_year)
+    x = st.spend_signal_gbp_per_user_year
     dt_years = days / DAYS_PER_YEAR
     gain = (
-        s.speed_per_year
-        * (1.0 - s.readiness)
+        st.speed_per_year
+        * (1.0 - st.readiness)
         * x
         / (x + t.spend_half_effect_gbp_per_user_year.value)
     )
     loss = (
         t.decay_per_year.value
         * np.maximum(0.0, 1.0 - x / t.maintenance_gbp_per_user_year.value)
-        * s.readiness
+        * st.readiness
     )
-    s.readiness = np.clip(s.readiness + (gain - loss) * dt_years, 0.0, 1.0)
+    st.readiness = np.clip(st.readiness + (gain - loss) * dt_years, 0.0, 1.0)
