@@ -18,22 +18,19 @@ SMALL_COUNCILS = ("Rutland", "Hartlepool", "Isles of Scilly", "Darlington", "Tor
 
 
 def params_with(scenario: str, **changes) -> Scenario:
-    """A bundled scenario's parameters with dotted-path changes applied to a copy.
+    """A bundled scenario's parameters with dotted-path changes applied to a copy
+    (:meth:`caresim.scenario.ResolvedScenario.replace`).
 
     Setting a leaf's ``value``/``values`` also marks its source as a test override and drops
     its sensitivity range, as a scenario that overrides a parameter would.
     """
-    data = load_scenario(scenario).params.model_dump(mode="json")
-    for path, value in changes.items():
-        node = data
-        *parents, last = path.split(".")
-        for key in parents:
-            node = node[key]
-        node[last] = value
+    edits = dict(changes)
+    for path in changes:
+        leaf, _, last = path.rpartition(".")
         if last in ("value", "values"):
-            node["source"] = f"test override of {path}"
-            node.pop("range", None)
-    return Scenario.model_validate(data)
+            edits[f"{leaf}.source"] = f"test override of {path}"
+            edits[f"{leaf}.range"] = None
+    return load_scenario(scenario).replace(edits, source="test").params
 
 
 @functools.cache

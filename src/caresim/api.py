@@ -62,9 +62,9 @@ def _file_for(scenario: ResolvedScenario, key: str) -> str:
 
 
 def resolve_councils(scenario: ResolvedScenario, cli_councils: list[str]
-                     ) -> tuple[Scenario, list[str]]:
+                     ) -> tuple[ResolvedScenario, list[str]]:
     """Council codes to run (command line first, else the scenario's ``run.councils``, else all)
-    and the parameters with ``council_overrides`` keyed by GSS code."""
+    and the scenario with ``council_overrides`` keyed by GSS code."""
     params = scenario.params
     tokens = list(cli_councils) or list(params.run.councils)
     try:
@@ -84,9 +84,10 @@ def resolve_councils(scenario: ResolvedScenario, cli_councils: list[str]
                                 f"council_overrides.{key}",
                                 "the name or GSS code of an English council as the key",
                                 f"'{exc.token}', which matches none", exc.hint) from None
-    data = params.model_dump(mode="json")
-    data["council_overrides"] = {k: v.model_dump(mode="json") for k, v in overrides.items()}
-    return Scenario.model_validate(data), codes
+    if list(overrides) == list(params.council_overrides):
+        return scenario, codes
+    return scenario.replace({"council_overrides": overrides},
+                            source="council_overrides keyed by GSS code"), codes
 
 
 def scope_of(codes: list[str]) -> str:
@@ -173,9 +174,9 @@ def run_scenario(path: str, out: Path, seed: int | None = None,
         raise InputError("--parameter-uncertainty: expected a whole number >= 1 with a fixed "
                          "--replications; found "
                          f"{parameter_uncertainty} with replications {replications}.")
-    scenario = load_scenario(path).with_run(
-        seed=seed, replications=None if auto else replications)
-    params, codes = resolve_councils(scenario, councils or [])
+    scenario, codes = resolve_councils(load_scenario(path).with_run(
+        seed=seed, replications=None if auto else replications), councils or [])
+    params = scenario.params
     check_output_root(out)
     reps = params.run.replications
     spec = spec or ExecutorSpec(workers=1 if reps == 1 else default_workers(reps))
@@ -189,7 +190,7 @@ def run_scenario(path: str, out: Path, seed: int | None = None,
     folder.parent.mkdir(parents=True, exist_ok=True)
     n_sets = max(1, len(info["parameter_sets"]))
     store = RunStore.create(folder, info, 0 if auto else reps * n_sets)
-    return _complete(store, spec, progress)
+    return _complete(store, spec, progress, scenario)
 
 
 def _parameter_sets(params: Scenario, n: int | None) -> list[dict[str, float]]:
@@ -211,11 +212,19 @@ def resume_run(run_dir: Path, spec: ExecutorSpec | None = None,
     return _complete(store, spec or ExecutorSpec(workers=default_workers(n)), progress)
 
 
-def _complete(store: RunStore, spec: ExecutorSpec, progress: Progress | None
-              ) -> tuple[Path, RunOutputs]:
+def _complete(store: RunStore, spec: ExecutorSpec, progress: Progress | None,
+              scenario: ResolvedScenario | None = None) -> tuple[Path, RunOutputs]:
+    """Run the tasks of a run store not yet done and write the run folder.
+
+    ``scenario`` is the resolved scenario of a run just planned; a resumed run has only its
+    ``plan.json``, whose parameters are validated once here.
+    """
     t0 = time.perf_counter()
     info = store.plan_info()
-    params = Scenario.model_validate(info["parameters"])
+    if scenario is None:
+        scenario = ResolvedScenario.of(Scenario.model_validate(info["parameters"]),
+                                       tuple(info["scenario_files"]))
+    params = scenario.params
     codes = info["codes"]
     scope = scope_of(codes)
 
@@ -226,9 +235,9 @@ def _complete(store: RunStore, spec: ExecutorSpec, progress: Progress | None
 
         tasks = []
         for k, values in enumerate(info["parameter_sets"]):
-            drawn = apply_values(params, values, note=f"parameter set {k} of "
+            drawn = apply_values(scenario, values, note=f"parameter set {k} of "
                                  f"{len(info['parameter_sets'])}")
-            tasks += plan(info["scenario"], drawn, codes, info["replications"], 0, k)
+            tasks += plan(info["scenario"], drawn.params, codes, info["replications"], 0, k)
         return tasks
 
     if info.get("parameter_sets"):
@@ -323,8 +332,8 @@ def compare(paths: list[str], out: Path, seed: int | None = None,
     check_output_root(out)
     resolved = []
     for s in scenarios:
-        params, codes = resolve_councils(s.with_run(seed=seed, replications=reps), councils or [])
-        resolved.append((s.name, params, codes))
+        r, codes = resolve_councils(s.with_run(seed=seed, replications=reps), councils or [])
+        resolved.append((s.name, r.params, codes))
     if len({tuple(c) for _, _, c in resolved}) > 1:
         raise InputError("compare: the scenarios select different councils; pass --council to "
                          "compare the same ones.")
@@ -392,8 +401,9 @@ def validate(path: str, out: Path, replications: int | None = None, seed: int | 
     from caresim import __version__, plotting
     from caresim.analysis.validation import council_spread, validation_markdown, validation_table
 
-    scenario = load_scenario(path).with_run(seed=seed, replications=replications)
-    params, codes = resolve_councils(scenario, councils or [])
+    scenario, codes = resolve_councils(
+        load_scenario(path).with_run(seed=seed, replications=replications), councils or [])
+    params = scenario.params
     check_output_root(out)
     reps = params.run.replications
     spec = spec or ExecutorSpec(workers=default_workers(reps))
@@ -458,8 +468,9 @@ def calibrate(path: str, out: Path, seed: int | None = None, replications: int =
     from caresim.analysis import calibration as cal
     from caresim.analysis.validation import target_values
 
-    scenario = load_scenario(path).with_run(seed=seed, replications=replications)
-    params, all_codes = resolve_councils(scenario, [])
+    scenario, all_codes = resolve_councils(
+        load_scenario(path).with_run(seed=seed, replications=replications), [])
+    params = scenario.params
     check_output_root(out)
     codes = cal.calibration_sample(all_codes, every)
     from caresim.model.inputs import derive_inputs
@@ -472,8 +483,8 @@ def calibrate(path: str, out: Path, seed: int | None = None, replications: int =
     spec = spec or ExecutorSpec(workers=default_workers(replications))
     executor = make_executor(spec)
 
-    def evaluate(candidate: Scenario) -> pd.Series:
-        tasks = plan(scenario.name, candidate, codes, replications)
+    def evaluate(candidate: ResolvedScenario) -> pd.Series:
+        tasks = plan(scenario.name, candidate.params, codes, replications)
         results = execute(tasks, executor)
         monthly = pd.concat([r.monthly for r in results], ignore_index=True)
         fy = pd.concat([r.fy for r in results], ignore_index=True)
@@ -484,7 +495,7 @@ def calibrate(path: str, out: Path, seed: int | None = None, replications: int =
         return pd.Series(values)
 
     try:
-        fit = cal.calibrate(params, evaluate, max_evaluations, progress)
+        fit = cal.calibrate(scenario, evaluate, max_evaluations, progress)
     finally:
         executor.shutdown()
     run_id = f"{cal.stamp()}-{scenario.hash[:8]}"
@@ -510,19 +521,16 @@ def _calibrated_yaml(scenario: ResolvedScenario, fit, note: str, run_id: str, ev
     import yaml
 
     prior = Path(scenario.files[-1])
-    data = scenario.params.model_dump(mode="json")
     overrides: dict = {}
     for leaf, x in zip(fit.leaves, fit.x, strict=True):
-        node = data
-        for key in leaf.path.split("."):
-            node = node[key]
-        entry = {"unit": node["unit"], "source": f"{note}; prior: {node['source']}"}
+        node = scenario.get(leaf.path)
+        entry = {"unit": node.unit, "source": f"{note}; prior: {node.source}"}
         se = float(fit.identification.loc[fit.identification["parameter"] == leaf.path,
                                           "std_error"].iloc[0])
         low = max(leaf.low, x - 2 * se) if np.isfinite(se) else leaf.low
         high = min(leaf.high, x + 2 * se) if np.isfinite(se) else leaf.high
         if leaf.dated:  # calibrated through a multiplier x: the range is relative to x
-            entry["values"] = {k: float(v * x) for k, v in node["values"].items()}
+            entry["values"] = {k.isoformat(): float(v * x) for k, v in node.values.items()}
             entry["range"] = [float(low / x), float(high / x)]
         else:
             entry["value"] = float(x)

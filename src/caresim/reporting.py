@@ -124,7 +124,7 @@ class RunFolder:
     def scenario(self) -> ResolvedScenario:
         """The run's resolved parameters, wrapped so :func:`caresim.scenario.diff` takes them."""
         params = Scenario.model_validate(self.manifest["parameters"])
-        return ResolvedScenario(params, tuple(self.manifest.get("scenario_files", ())), {})
+        return ResolvedScenario.of(params, tuple(self.manifest.get("scenario_files", ())))
 
     @property
     def scope(self) -> str:
@@ -627,21 +627,14 @@ def _model_description(run: RunFolder) -> list[Block]:
     from caresim.results import summarise
 
     doc = docgen.doc
-    params = run.scenario.params
+    scenario = run.scenario
+    params = scenario.params
     m = run.manifest
     env = m.get("environment", {})
     algorithms = ("caresim.model.queueing", "caresim.model.hazards")
     flat = flatten_parameters(params)
     assumptions = [(k, v) for k, v in flat.items()
                    if str(v["source"]).strip().lower().startswith(ASSUMPTION_PREFIX)]
-    data = params.model_dump(mode="json")
-
-    def leaf(path: str) -> dict:
-        node: Any = data
-        for part in path.split("."):
-            node = node[part]
-        return node
-
     resources = [[f"`{k}`", _value(v["value"]), v["unit"]] for k, v in flat.items()
                  if re.search(r"(^|[._])fte([._]|$)|utilisation|budget_share|places", k)]
     out: list[Block] = [
@@ -697,7 +690,7 @@ def _model_description(run: RunFolder) -> list[Block]:
                  "(`source: assumption: ...`); each has a range for sensitivity analysis."),
             Table(["parameter", "value", "unit", "range", "source"],
                   [[f"`{k}`", _value(v["value"]), v["unit"],
-                    _value(leaf(k).get("range")) if isinstance(leaf(k), dict) else "",
+                    _value(getattr(scenario.get(k), "range", None)),
                     str(v["source"])] for k, v in assumptions]),
             Heading(3, "4. Experimentation"),
             Heading(4, "4.1 Initialisation"), Doc(doc("caresim.model.initial")),

@@ -17,6 +17,7 @@ import difflib
 import hashlib
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -120,12 +121,99 @@ class ResolvedScenario:
         text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
+    def get(self, path: str) -> Any:
+        """The parameter (or section, or run setting) at a dotted path.
+
+        Parameters
+        ----------
+        path : str
+            E.g. ``grant.tranches_gbp`` (a leaf: a Quantity, Dated, Categorical, Setting or
+            DateSetting), ``grant`` (a section), ``run.seed`` (a plain value) or
+            ``council_overrides.E06000017`` (an entry of the overrides).
+
+        Raises
+        ------
+        KeyError
+            For a path that names nothing in the scenario.
+        """
+        node: Any = self.params
+        for part in path.split("."):
+            if isinstance(node, BaseModel) and part in type(node).model_fields:
+                node = getattr(node, part)
+            elif isinstance(node, dict) and part in node:
+                node = node[part]
+            else:
+                raise KeyError(f"{path}: not a parameter of scenario '{self.name}'")
+        return node
+
+    def replace(self, changes: dict[str, Any], source: str) -> ResolvedScenario:
+        """A new resolved scenario with each dotted path set to its value, validated once.
+
+        The one way to change a scenario (as OpenFisca reforms a cloned parameter tree): the
+        current parameters are copied, every change is written into the copy, and the copy is
+        validated against the schema once, so a change that breaks a rule fails with a
+        :class:`~caresim.errors.ScenarioError` naming ``source`` as the file. ``source`` is
+        recorded as the provenance of every changed path.
+
+        Parameters
+        ----------
+        changes : dict
+            Dotted path -> new value: a whole leaf or section (a mapping or a validated
+            model), or a part of a leaf (``grant.tranches_gbp.values``, ``.source``,
+            ``.range``), or a run setting (``run.seed``). A new key may be added only to a
+            mapping that takes any keys (``council_overrides``).
+        source : str
+            Where the change comes from (a command-line option, a sample, a calibration).
+
+        Raises
+        ------
+        KeyError
+            For a path whose parent names nothing in the scenario.
+        caresim.errors.ScenarioError
+            When the changed parameters are invalid.
+        """
+        data = self.to_dict()
+        prov = dict(self.provenance)
+        for path, value in changes.items():
+            *parents, last = path.split(".")
+            node: Any = data
+            for key in parents:
+                if not isinstance(node, dict) or key not in node:
+                    raise KeyError(f"{path}: not a parameter of scenario '{self.name}'")
+                node = node[key]
+            open_keys = parents == ["council_overrides"] or path == "council_overrides"
+            if not isinstance(node, dict) or (last not in node and not open_keys):
+                raise KeyError(f"{path}: not a parameter of scenario '{self.name}'")
+            node[last] = _plain(value)
+            for k in [k for k in prov if k == path or k.startswith(f"{path}.")]:
+                del prov[k]
+            _record(node[last], source, prov, path)
+        return ResolvedScenario(_validate(data, (*self.files, source), prov), self.files, prov)
+
     def with_run(self, **changes: Any) -> ResolvedScenario:
-        """A copy with run settings changed (seed, replications, councils) and revalidated."""
-        data = self.params.model_dump(mode="json")
-        data["run"].update({k: v for k, v in changes.items() if v is not None})
-        return ResolvedScenario(_validate(data, self.files, self.provenance), self.files,
-                                self.provenance)
+        """A copy with run settings changed (seed, replications, councils); ``None`` keeps the
+        current value."""
+        return self.replace({f"run.{k}": v for k, v in changes.items() if v is not None},
+                            source="run settings")
+
+    @classmethod
+    def of(cls, params: Scenario, files: tuple[str, ...] = ()) -> ResolvedScenario:
+        """Wrap validated parameters (e.g. a run manifest's) with no provenance."""
+        return cls(params, tuple(files), {})
+
+
+def _plain(value: Any) -> Any:
+    """JSON-compatible data of a value written by :meth:`ResolvedScenario.replace`."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, dict):
+        return {k.isoformat() if isinstance(k, dt.date) else k: _plain(v)
+                for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
@@ -307,22 +395,35 @@ def _unwrap(annotation: Any) -> Any:
 # --------------------------------------------------------------------------- comparison
 
 
+def is_leaf(node: Any) -> bool:
+    """True for a sourced leaf parameter as plain data (a mapping with ``value``, ``values`` or
+    ``probabilities``)."""
+    return _is_leaf(node)
+
+
+def walk(node: Any, path: str = "") -> Iterator[tuple[str, Any]]:
+    """Every leaf parameter and every plain value under ``node`` (plain data, e.g.
+    :meth:`ResolvedScenario.to_dict`), with its dotted path, in schema order.
+
+    A leaf is yielded whole (see :func:`is_leaf`); other mappings are entered.
+    """
+    if isinstance(node, dict) and not _is_leaf(node):
+        for k, v in node.items():
+            yield from walk(v, f"{path}.{k}" if path else str(k))
+    else:
+        yield path, node
+
+
 def flatten_parameters(params: Scenario) -> dict[str, dict[str, Any]]:
     """Each parameter (leaf) as ``{dotted path: {"value": ..., "unit": ..., "source": ...}}``."""
     out: dict[str, dict[str, Any]] = {}
-
-    def walk(node: Any, path: str) -> None:
-        if isinstance(node, dict) and any(k in node for k in LEAF_KEYS):
+    for path, node in walk(params.model_dump(mode="json")):
+        if _is_leaf(node):
             value = node.get("value", node.get("values", node.get("probabilities")))
             out[path] = {"value": value, "unit": node.get("unit", ""),
                          "source": node.get("source", "")}
-        elif isinstance(node, dict):
-            for k, v in node.items():
-                walk(v, f"{path}.{k}" if path else str(k))
         else:
             out[path] = {"value": node, "unit": "", "source": ""}
-
-    walk(params.model_dump(mode="json"), "")
     return out
 
 

@@ -23,7 +23,7 @@ from openpyxl.utils import get_column_letter
 
 from caresim.params.schema import Scenario
 from caresim.params.values import ASSUMPTION_PREFIX
-from caresim.scenario import flatten_parameters
+from caresim.scenario import ResolvedScenario, flatten_parameters
 from caresim.streams import NATIONAL
 
 HEADLINE_METRICS = ("pb_share_adass", "pb_share_ascof", "users_community", "users_residential",
@@ -218,19 +218,11 @@ def _cell_value(value: Any) -> Any:
 
 
 def _parameters_sheet(wb: Workbook, params: Scenario) -> None:
-    data = params.model_dump(mode="json")
-
-    def node_at(path: str) -> Any:
-        node: Any = data
-        for part in path.split("."):
-            node = node.get(part) if isinstance(node, dict) else None
-        return node
-
+    scenario = ResolvedScenario.of(params)
     header = ["parameter", "value", "unit", "source", "range", "assumption"]
     sheet = _Sheet(wb, "Parameters", header, [44, 40, 16, 90, 22, 12])
     for path, leaf in flatten_parameters(params).items():
-        node = node_at(path)
-        rng = node.get("range") if isinstance(node, dict) else None
+        rng = getattr(scenario.get(path), "range", None)
         assumption = str(leaf["source"]).strip().lower().startswith(ASSUMPTION_PREFIX)
         value = _cell_value(leaf["value"])
         sheet.row([path, value, leaf["unit"], leaf["source"],

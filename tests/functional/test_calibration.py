@@ -31,9 +31,7 @@ def test_trial_calibration_writes_a_valid_scenario(trial, tmp_path) -> None:
     path.write_text(text)
     s = load_scenario(path)
     for leaf in cal.PARAMETERS:
-        node = s.params
-        for key in leaf.split("."):
-            node = getattr(node, key)
+        node = s.get(leaf)
         assert node.source.startswith("calibrated: "), leaf
         assert "objective" in node.source
 

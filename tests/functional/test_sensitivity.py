@@ -174,9 +174,9 @@ def test_runs_stopped_at_the_last_output_give_the_same_history(until):
     # date depends on where the run ends (no look-ahead in lever planning, grant or ledger)
     from caresim.api import resolve_councils
 
-    params, codes = resolve_councils(load_scenario("baseline").with_run(seed=3), ["Rutland"])
-    full, short = (run_task(0, plan("baseline", p, codes, 1)[0])
-                   for p in (params, ending(params, until)))
+    scenario, codes = resolve_councils(load_scenario("baseline").with_run(seed=3), ["Rutland"])
+    full, short = (run_task(0, plan("baseline", p.params, codes, 1)[0])
+                   for p in (scenario, ending(scenario, until)))
     assert short.monthly["date"].max() < full.monthly["date"].max()
     for name in ("monthly", "fy", "ledger"):
         a, b = getattr(full, name), getattr(short, name)

@@ -16,12 +16,17 @@ from caresim.analysis.sampling import (
 )
 from caresim.errors import InputError
 from caresim.params.schema import Scenario
-from caresim.scenario import load_scenario
+from caresim.scenario import ResolvedScenario, load_scenario
 
 
 @pytest.fixture(scope="module")
-def params() -> Scenario:
-    return load_scenario("prior").params  # every assumption uncalibrated
+def scenario() -> ResolvedScenario:
+    return load_scenario("prior")  # every assumption uncalibrated
+
+
+@pytest.fixture(scope="module")
+def params(scenario: ResolvedScenario) -> Scenario:
+    return scenario.params
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +34,7 @@ def specs(params: Scenario) -> list[ParamSpec]:
     return assumption_parameters(params)
 
 
-def test_every_assumption_with_a_range_and_nothing_else(params, specs):
+def test_every_assumption_with_a_range_and_nothing_else(scenario, specs):
     paths = {s.path for s in specs}
     assert "services.p_accept_pb" in paths
     assert "exits.hazard_community_65plus" in paths  # dated
@@ -38,13 +43,11 @@ def test_every_assumption_with_a_range_and_nothing_else(params, specs):
     assert "reviews.offer_all_from" not in paths  # setting
     assert not any(p.startswith("run.") for p in paths)
     for s in specs:
-        node = params.model_dump(mode="json")
-        for key in s.path.split("."):
-            node = node[key]
-        assert node["source"].startswith("assumption:")
-        assert (s.low, s.high) == tuple(node["range"])
-        assert s.dated == ("values" in node)
-        assert s.value == (1.0 if s.dated else node["value"])
+        node = scenario.get(s.path)
+        assert node.source.startswith("assumption:")
+        assert (s.low, s.high) == tuple(node.range)
+        assert s.dated == hasattr(node, "values")
+        assert s.value == (1.0 if s.dated else node.value)
 
 
 def test_dated_parameters_are_multipliers(specs):
@@ -100,17 +103,19 @@ def test_unit_extremes_map_to_range_ends(specs):
     assert np.allclose(x[1], [s.high for s in specs])
 
 
-def test_loguniform_needs_positive_range(params):
-    data = params.model_dump(mode="json")
-    data["transformation"]["decay_per_year"]["distribution"] = "loguniform"  # range from 0
+def test_loguniform_needs_positive_range(scenario):
+    changed = scenario.replace({"transformation.decay_per_year.distribution": "loguniform"},
+                               source="test")  # range from 0
     with pytest.raises(InputError, match="loguniform"):
-        assumption_parameters(Scenario.model_validate(data))
+        assumption_parameters(changed.params)
 
 
-def test_apply_values_scalar_and_dated(params):
-    out = apply_values(params, {"services.p_accept_pb": 0.8,
-                                "exits.hazard_community_65plus": 1.2})
-    assert isinstance(out, Scenario)
+def test_apply_values_scalar_and_dated(scenario, params):
+    resolved = apply_values(scenario, {"services.p_accept_pb": 0.8,
+                                       "exits.hazard_community_65plus": 1.2})
+    assert isinstance(resolved, ResolvedScenario)
+    assert resolved.provenance["services.p_accept_pb.value"] == "sensitivity sample"
+    out = resolved.params
     assert out.services.p_accept_pb.value == 0.8
     assert out.services.p_accept_pb.source.startswith("sensitivity sample: 0.8")
     lo, hi = out.services.p_accept_pb.range
@@ -127,21 +132,21 @@ def test_apply_values_scalar_and_dated(params):
     assert params.services.p_accept_pb.value == 0.6
 
 
-def test_apply_every_draw_gives_valid_parameters(params, specs):
+def test_apply_every_draw_gives_valid_parameters(scenario, params, specs):
     x = draw(params, specs, 8, "lhs", seed=3)
     for row in x:
-        out = apply_values(params, dict(zip([s.path for s in specs], row, strict=True)))
-        Scenario.model_validate(out.model_dump(mode="json"))  # round-trips as a scenario
+        out = apply_values(scenario, dict(zip([s.path for s in specs], row, strict=True)))
+        Scenario.model_validate(out.to_dict())  # round-trips as a scenario
 
 
-def test_apply_values_clips_rounding_into_range(params):
-    out = apply_values(params, {"services.p_accept_pb": 0.85 + 1e-12})
-    assert out.services.p_accept_pb.value == 0.85
+def test_apply_values_clips_rounding_into_range(scenario):
+    out = apply_values(scenario, {"services.p_accept_pb": 0.85 + 1e-12})
+    assert out.params.services.p_accept_pb.value == 0.85
 
 
-def test_apply_values_unknown_path(params):
+def test_apply_values_unknown_path(scenario):
     with pytest.raises(KeyError, match="not a parameter"):
-        apply_values(params, {"services.nope": 1.0})
+        apply_values(scenario, {"services.nope": 1.0})
 
 
 def test_select_by_path_or_unique_suffix(specs):

@@ -41,7 +41,8 @@ import pandas as pd
 
 from caresim.analysis.published import TARGETS, Target
 from caresim.calendar import fy_of
-from caresim.params.schema import Scenario
+from caresim.params.values import Dated
+from caresim.scenario import ResolvedScenario
 
 PARAMETERS: tuple[str, ...] = (
     "population.pb_share_start",
@@ -87,43 +88,37 @@ class Leaf:
     value: float
 
 
-def leaves(params: Scenario) -> list[Leaf]:
+def leaves(scenario: ResolvedScenario) -> list[Leaf]:
     """The calibrated parameters with their ranges and current values.
 
     A dated parameter is calibrated through a multiplier on all its values (its range is a
     range of multipliers); its current value is 1.
     """
-    data = params.model_dump(mode="json")
     out = []
     for path in PARAMETERS:
-        node = data
-        for key in path.split("."):
-            node = node[key]
-        lo, hi = node["range"]
-        if "values" in node:
+        leaf = scenario.get(path)
+        lo, hi = leaf.range
+        if isinstance(leaf, Dated):
             out.append(Leaf(path, True, lo, hi, 1.0))
         else:
-            out.append(Leaf(path, False, lo, hi, node["value"]))
+            out.append(Leaf(path, False, lo, hi, leaf.value))
     return out
 
 
-def apply(params: Scenario, x: np.ndarray, note: str | None = None) -> Scenario:
-    """Parameters with the calibrated values ``x`` (natural units; multipliers for dated)."""
-    data = params.model_dump(mode="json")
-    for leaf, value in zip(leaves(params), x, strict=True):
-        node = data
-        *parents, last = leaf.path.split(".")
-        for key in parents:
-            node = node[key]
-        target = node[last]
+def apply(scenario: ResolvedScenario, x: np.ndarray, note: str | None = None
+          ) -> ResolvedScenario:
+    """The scenario with the calibrated values ``x`` (natural units; multipliers for dated)."""
+    changes: dict[str, object] = {}
+    for leaf, value in zip(leaves(scenario), x, strict=True):
+        node = scenario.get(leaf.path)
         if leaf.dated:
-            target["values"] = {d: v * value for d, v in target["values"].items()}
-            target["range"] = [leaf.low / value, leaf.high / value]
+            changes[f"{leaf.path}.values"] = {d: v * value for d, v in node.values.items()}
+            changes[f"{leaf.path}.range"] = [leaf.low / value, leaf.high / value]
         else:
-            target["value"] = float(value)
+            changes[f"{leaf.path}.value"] = float(value)
         if note:
-            target["source"] = f"{note}; prior: {target['source']}"
-    return Scenario.model_validate(data)
+            changes[f"{leaf.path}.source"] = f"{note}; prior: {node.source}"
+    return scenario.replace(changes, source=note or "calibration candidate")
 
 
 def residuals(values: pd.Series, targets: list[Target]) -> np.ndarray:
@@ -161,7 +156,8 @@ class Fit:
     history: list[tuple[np.ndarray, float]]
 
 
-def calibrate(params: Scenario, evaluate: Callable[[Scenario], pd.Series], max_evaluations: int,
+def calibrate(params: ResolvedScenario, evaluate: Callable[[ResolvedScenario], pd.Series],
+              max_evaluations: int,
               progress: Callable[[int, float], None] | None = None) -> Fit:
     """Fit :data:`PARAMETERS` by bounded Powell on [0, 1]-scaled parameters.
 

@@ -21,11 +21,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
-from pydantic import ValidationError
 
-from caresim.errors import InputError
+from caresim.errors import InputError, ScenarioError
 from caresim.params.schema import Scenario
-from caresim.params.values import ASSUMPTION_PREFIX, CALIBRATED_PREFIX
+from caresim.params.values import ASSUMPTION_PREFIX, CALIBRATED_PREFIX, Dated, Quantity
+from caresim.scenario import ResolvedScenario, is_leaf, walk
 
 DISTRIBUTIONS = ("uniform", "loguniform", "triangular")
 """The distributions a sourced leaf can declare (``caresim.params.values.Leaf``)."""
@@ -107,16 +107,6 @@ def _is_numeric(x: object) -> bool:
     return isinstance(x, int | float) and not isinstance(x, bool)
 
 
-def _walk(node: object, path: str, out: list[tuple[str, dict]]) -> None:
-    if not isinstance(node, dict):
-        return
-    if "source" in node and ("value" in node or "values" in node or "probabilities" in node):
-        out.append((path, node))
-        return
-    for key, child in node.items():
-        _walk(child, f"{path}.{key}" if path else str(key), out)
-
-
 def _leaf_spec(path: str, node: dict) -> ParamSpec | None:
     """The spec of one leaf, or None when it is not a sampled number (categorical, setting,
     no range, or a range of zero width)."""
@@ -162,12 +152,12 @@ def assumption_parameters(params: Scenario, include_calibrated: bool = False
     """
     prefixes = (ASSUMPTION_PREFIX, CALIBRATED_PREFIX) if include_calibrated \
         else (ASSUMPTION_PREFIX,)
-    leaves: list[tuple[str, dict]] = []
     data = params.model_dump(mode="json")
     data.pop("run", None)
-    _walk(data, "", leaves)
     out = []
-    for path, node in leaves:
+    for path, node in walk(data):
+        if not is_leaf(node) or "source" not in node:
+            continue
         if not str(node["source"]).strip().lower().startswith(prefixes):
             continue
         spec = _leaf_spec(path, node)
@@ -204,14 +194,14 @@ def select(specs: list[ParamSpec], names: list[str] | None) -> list[ParamSpec]:
     return chosen
 
 
-def apply_values(params: Scenario, values: Mapping[str, float], note: str = SAMPLE_NOTE
-                 ) -> Scenario:
-    """A copy of ``params`` with sampled values written in.
+def apply_values(scenario: ResolvedScenario, values: Mapping[str, float],
+                 note: str = SAMPLE_NOTE) -> ResolvedScenario:
+    """A copy of ``scenario`` with sampled values written in (:meth:`ResolvedScenario.replace`).
 
     Parameters
     ----------
-    params : Scenario
-        The parameters sampled around.
+    scenario : ResolvedScenario
+        The scenario sampled around.
     values : mapping of str to float
         Dotted path -> new value: a scalar's value in its own unit, or for a dated parameter a
         multiplier applied to every value.
@@ -220,44 +210,41 @@ def apply_values(params: Scenario, values: Mapping[str, float], note: str = SAMP
 
     Returns
     -------
-    Scenario
-        The validated parameters. A scalar keeps its range (its new value is clipped into it,
-        against rounding); a dated parameter's range becomes the same multipliers relative to
-        its new values (``[low / m, high / m]``; none when ``m`` is 0).
+    ResolvedScenario
+        Validated. A scalar keeps its range (its new value is clipped into it, against
+        rounding); a dated parameter's range becomes the same multipliers relative to its new
+        values (``[low / m, high / m]``; none when ``m`` is 0).
 
     Raises
     ------
     KeyError
-        For a path that is not a numeric leaf of ``params``.
+        For a path that is not a numeric leaf of the scenario.
     caresim.errors.InputError
         When the sample makes the parameters invalid (e.g. a dated fraction above 1).
     """
-    data = params.model_dump(mode="json")
+    changes: dict[str, object] = {}
     for path, x in values.items():
-        node: object = data
-        for key in path.split("."):
-            if not isinstance(node, dict) or key not in node:
-                raise KeyError(f"{path}: not a parameter of scenario '{params.name}'")
-            node = node[key]
-        if not isinstance(node, dict) or not ("value" in node or "values" in node):
-            raise KeyError(f"{path}: not a numeric parameter of scenario '{params.name}'")
+        leaf = scenario.get(path)
+        if not isinstance(leaf, Quantity | Dated):
+            raise KeyError(f"{path}: not a numeric parameter of scenario '{scenario.name}'")
         x = float(x)
-        rng = node.get("range")
-        if "values" in node:
-            node["values"] = {d: v * x for d, v in node["values"].items()}
-            node["range"] = [rng[0] / x, rng[1] / x] if rng is not None and x > 0 else None
+        rng = leaf.range
+        if isinstance(leaf, Dated):
+            changes[f"{path}.values"] = {d: v * x for d, v in leaf.values.items()}
+            changes[f"{path}.range"] = [rng[0] / x, rng[1] / x] if rng is not None and x > 0 \
+                else None
             what = f"multiplier {x:.6g} on every value"
         else:
             if rng is not None:
                 x = min(max(x, rng[0]), rng[1])
-            node["value"] = x
+            changes[f"{path}.value"] = x
             what = f"{x:.6g}"
-        node["source"] = f"{note}: {what}; prior: {node['source']}"
+        changes[f"{path}.source"] = f"{note}: {what}; prior: {leaf.source}"
     try:
-        return Scenario.model_validate(data)
-    except ValidationError as exc:
+        return scenario.replace(changes, source=note)
+    except ScenarioError as exc:
         raise InputError(f"a sensitivity sample ({', '.join(values)}) makes the parameters of "
-                         f"'{params.name}' invalid: {exc}") from None
+                         f"'{scenario.name}' invalid: {exc}") from None
 
 
 def to_values(specs: list[ParamSpec], unit: np.ndarray) -> np.ndarray:

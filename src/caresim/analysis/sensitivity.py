@@ -64,8 +64,8 @@ from caresim.analysis.sensitivity_settings import (
     MORRIS_SPREAD_UP_TO,
 )
 from caresim.errors import InputError
-from caresim.params.schema import Scenario
 from caresim.runner import ExecutorSpec, TaskResult
+from caresim.scenario import ResolvedScenario
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -345,20 +345,20 @@ def _sobol(d: Design, y: np.ndarray) -> pd.DataFrame:
 # ------------------------------------------------------------------------------ model runs
 
 
-def without_grant(params: Scenario) -> Scenario:
-    """``params`` with every Social Care Reform Grant tranche set to 0 (GBP/year)."""
-    data = params.model_dump(mode="json")
-    node = data["grant"]["tranches_gbp"]
-    node["values"] = {d: 0.0 for d in node["values"]}
-    node["range"] = None
-    node["source"] = f"sensitivity: the grant withdrawn (paired run); prior: {node['source']}"
-    return Scenario.model_validate(data)
+def without_grant(scenario: ResolvedScenario) -> ResolvedScenario:
+    """``scenario`` with every Social Care Reform Grant tranche set to 0 (GBP/year)."""
+    leaf = scenario.get("grant.tranches_gbp")
+    return scenario.replace({
+        "grant.tranches_gbp.values": {d: 0.0 for d in leaf.values},
+        "grant.tranches_gbp.range": None,
+        "grant.tranches_gbp.source": f"sensitivity: the grant withdrawn (paired run); prior: "
+                                     f"{leaf.source}"}, source="sensitivity: without the grant")
 
 
-def ending(params: Scenario, last: dt.date) -> Scenario:
-    """``params`` with the run ending at ``last``, or at its own end if that is earlier."""
-    end = min(last, params.run.end_date)
-    return params.model_copy(update={"run": params.run.model_copy(update={"end_date": end})})
+def ending(scenario: ResolvedScenario, last: dt.date) -> ResolvedScenario:
+    """``scenario`` with the run ending at ``last``, or at its own end if that is earlier."""
+    end = min(last, scenario.params.run.end_date)
+    return scenario.replace({"run.end_date": end}, source="sensitivity: the run's end")
 
 
 def task_outputs(result: TaskResult, scope: str) -> dict[str, float]:
@@ -501,8 +501,10 @@ def run_sensitivity(scenario_path: str, method: str, parameters: list[str] | Non
         raise InputError(f"--method: expected one of {', '.join(METHODS)}; found '{method}'.")
     if replications < 1:
         raise InputError(f"--replications: expected a whole number >= 1; found {replications}.")
-    scenario = load_scenario(scenario_path).with_run(seed=seed, replications=replications)
-    params, codes = resolve_councils(scenario, councils or [])
+    scenario, codes = resolve_councils(
+        load_scenario(scenario_path).with_run(seed=seed, replications=replications),
+        councils or [])
+    params = scenario.params
     seed = params.run.seed
     specs = select(assumption_parameters(params, include_calibrated=True), parameters)
     d = design(specs, method, n, seed)
@@ -514,11 +516,11 @@ def run_sensitivity(scenario_path: str, method: str, parameters: list[str] | Non
     # every model run, planned up front: point i, with grant then without, replications 0..R-1
     tasks, keys = [], []
     for i, point in enumerate(points):
-        sampled = apply_values(params, point)
+        sampled = apply_values(scenario, point)
         for variant, p in (("", ending(sampled, RUN_UNTIL)),
                            (_WITHOUT_GRANT, ending(without_grant(sampled),
                                                    RUN_UNTIL_WITHOUT_GRANT))):
-            for task in plan(scenario.name, p, codes, replications):
+            for task in plan(scenario.name, p.params, codes, replications):
                 tasks.append(task)
                 keys.append((i, variant, task.replication))
     parallel = spec.workers if not (spec.scheduler or spec.dask_local) else (
