@@ -85,7 +85,7 @@ def main() -> None:
     ap.add_argument("--replications", type=int, default=3)
     ap.add_argument("--workers", type=int, default=2)
     args = ap.parse_args()
-    from caresim.api import validate
+    from caresim.app.validate import validate
     from caresim.runner import ExecutorSpec
 
     t0 = time.perf_counter()

@@ -11,71 +11,30 @@ import textwrap
 from pathlib import Path
 
 from caresim import __version__
+from caresim.cli_options import (
+    Parser,
+    fixed_replications,
+    progress,
+    replications,
+    run_options,
+    spec,
+)
 from caresim.errors import InputError
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse's own errors are bad input too
-        raise InputError(f"{self.prog}: {message}. See '{self.prog} --help'.")
-
-
-def _progress(quiet: bool):
-    if quiet or not sys.stderr.isatty():
-        return None
-    from tqdm import tqdm
-
-    def wrap(futures, total):
-        return tqdm(futures, total=total, desc="replications", unit="rep", file=sys.stderr)
-
-    return wrap
-
-
-def _spec(args: argparse.Namespace, n_tasks: int | None):
-    from caresim.runner import ExecutorSpec, default_workers
-
-    if args.scheduler and args.dask_local:
-        raise InputError("--scheduler and --dask-local: expected one of them; found both.")
-    workers = args.workers
-    if workers is None:
-        workers = 1 if n_tasks == 1 else default_workers(n_tasks or 2)
-    return ExecutorSpec(workers=workers, scheduler=args.scheduler, dask_local=args.dask_local)
-
-
-def _replications(text: str | None) -> int | str | None:
-    if text is None or text == "auto":
-        return text
-    try:
-        value = int(text)
-    except ValueError:
-        raise InputError(
-            f"--replications: expected a whole number >= 1 or 'auto'; found '{text}'."
-        ) from None
-    if value < 1:
-        raise InputError(f"--replications: expected a whole number >= 1; found {value}.")
-    return value
-
-
-def _fixed_replications(args: argparse.Namespace, command: str) -> int | None:
-    """``--replications`` for commands that need a whole number (not ``auto``)."""
-    reps = _replications(args.replications)
-    if reps == "auto":
-        raise InputError(f"{command} --replications: expected a whole number; found 'auto'.")
-    return reps
-
-
 def cmd_run(args: argparse.Namespace) -> int:
-    from caresim.api import resume_run, run_scenario
+    from caresim.app.run import resume_run, run_scenario
 
-    reps = _replications(args.replications)
+    reps = replications(args.replications)
     if args.resume:
         if args.scenario:
             raise InputError(
                 "run --resume RUN_DIR: expected no SCENARIO (the run folder holds "
                 f"it); found '{args.scenario}'."
             )
-        folder, tables = resume_run(Path(args.resume), _spec(args, None), _progress(args.quiet))
+        folder, tables = resume_run(Path(args.resume), spec(args, None), progress(args.quiet))
     else:
         if not args.scenario:
             raise InputError(
@@ -90,9 +49,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             args.seed,
             reps,
             args.council,
-            _spec(args, n_tasks),
+            spec(args, n_tasks),
             args.command,
-            _progress(args.quiet),
+            progress(args.quiet),
             args.precision,
             args.parameter_uncertainty,
         )
@@ -131,17 +90,17 @@ def format_scorecard(card) -> str:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from caresim.api import compare
+    from caresim.app.compare import compare
 
-    reps = _fixed_replications(args, "compare")
+    reps = fixed_replications(args, "compare")
     result = compare(
         args.scenarios,
         Path(args.out),
         args.seed,
         reps,
         args.council,
-        _spec(args, reps or 5),
-        _progress(args.quiet),
+        spec(args, reps or 5),
+        progress(args.quiet),
         args.command,
     )
     if args.quiet:
@@ -179,16 +138,16 @@ def format_comparison(d) -> str:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from caresim.api import validate
+    from caresim.app.validate import validate
 
-    reps = _fixed_replications(args, "validate")
+    reps = fixed_replications(args, "validate")
     v = validate(
         args.scenario,
         Path(args.out),
         reps,
         args.seed,
-        _spec(args, reps or 1),
-        _progress(args.quiet),
+        spec(args, reps or 1),
+        progress(args.quiet),
         args.command,
         args.council,
     )
@@ -200,9 +159,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
     from caresim.analysis.calibration import PARAMETERS
-    from caresim.api import calibrate
+    from caresim.app.calibrate import calibrate
 
-    reps = _fixed_replications(args, "calibrate") or 1
+    reps = fixed_replications(args, "calibrate") or 1
     if args.every < 1 or args.max_evaluations < 1:
         raise InputError(
             "calibrate: expected --every and --max-evaluations >= 1; found "
@@ -214,7 +173,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
         bar = tqdm(total=args.max_evaluations, desc="calibration", unit="eval", file=sys.stderr)
 
-    def progress(n: int, value: float) -> None:
+    def report_progress(n: int, value: float) -> None:
         if bar is not None:
             bar.update(1)
             bar.set_postfix(objective=f"{value:.4g}")
@@ -226,10 +185,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         reps,
         args.every,
         args.max_evaluations,
-        _spec(args, reps),
+        spec(args, reps),
         Path(args.write_scenario) if args.write_scenario else None,
         args.command,
-        progress,
+        report_progress,
     )
     if bar is not None:
         bar.close()
@@ -249,7 +208,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from caresim.api import resolve_councils
+    from caresim.app.common import resolve_councils
     from caresim.scenario import load_scenario
 
     for path in args.scenario:
@@ -303,45 +262,9 @@ def cmd_councils(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _run_options(r: argparse.ArgumentParser) -> None:
-    r.add_argument("--out", default="outputs", help="output folder (default: outputs)")
-    r.add_argument("--seed", type=int, help="master seed (default: the scenario's run.seed)")
-    r.add_argument(
-        "--replications",
-        metavar="N|auto",
-        help="number of replications, or 'auto' (default: the scenario's)",
-    )
-    r.add_argument(
-        "--council",
-        action="append",
-        default=[],
-        metavar="NAME|CODE",
-        help="run only this council (repeatable); default all 152 or run.councils",
-    )
-    r.add_argument(
-        "--workers",
-        type=int,
-        help="local worker processes (default: one per core, up to the replications)",
-    )
-    r.add_argument(
-        "--scheduler",
-        metavar="tcp://HOST:PORT",
-        help="run the tasks on an existing Dask cluster (pip install 'caresim[dask]')",
-    )
-    r.add_argument(
-        "--dask-local",
-        type=int,
-        metavar="N",
-        help="start a local Dask cluster of N worker processes",
-    )
-    r.add_argument(
-        "--quiet", action="store_true", help="no progress bar and nothing printed on success"
-    )
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
-    p = _Parser(
+    p = Parser(
         prog="caresim",
         description=textwrap.dedent("""\
         caresim: a discrete-event simulation of English adult social care from April 2008:
@@ -350,7 +273,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--version", action="version", version=f"caresim {__version__}")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
 
     r = sub.add_parser(
         "run",
@@ -363,7 +286,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument(
         "--resume", metavar="RUN_DIR", help="finish an interrupted run: its <run-id>.partial folder"
     )
-    _run_options(r)
+    run_options(r)
     r.add_argument(
         "--precision",
         type=float,
@@ -390,7 +313,7 @@ def build_parser() -> argparse.ArgumentParser:
         "scenario, with 95% intervals; writes OUT/compare/<id>/.",
     )
     cmp_.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="two or more scenarios")
-    _run_options(cmp_)
+    run_options(cmp_)
     cmp_.set_defaults(func=cmd_compare)
 
     v = sub.add_parser(
@@ -408,7 +331,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="baseline",
         help="scenario file or bundled name (default: baseline)",
     )
-    _run_options(v)
+    run_options(v)
     v.set_defaults(func=cmd_validate)
 
     cal = sub.add_parser(
@@ -428,7 +351,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="prior",
         help="the scenario holding the priors (default: prior)",
     )
-    _run_options(cal)
+    run_options(cal)
     cal.add_argument(
         "--every",
         type=int,

@@ -1,7 +1,7 @@
 """``caresim report``: write a run's report (HTML and Markdown) into its run folder.
 
 A thin layer, as the rest of the command line: parse, check the folders, call
-:func:`caresim.reporting.write_report`, print the two paths. Wired into the parser by
+:func:`caresim.app.report.write_report`, print the two paths. Wired into the parser by
 ``caresim.cli.build_parser`` calling :func:`register`.
 """
 
@@ -46,7 +46,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     """Write the report of ``args.run_dir`` (compared with ``args.against``); exit status 0."""
     run_dir = check_run_dir(args.run_dir)
     against = check_run_dir(args.against, "--against") if args.against else None
-    from caresim.reporting import write_report
+    from caresim.app.report import write_report
 
     html_path, md_path = write_report(run_dir, against)
     print(f"wrote {html_path}")

@@ -1,7 +1,7 @@
 """``caresim sensitivity``: how much each assumption moves the headline results.
 
 A thin layer, as the rest of the command line: parse, call
-:func:`caresim.analysis.sensitivity.run_sensitivity`, print where the tables went and the most
+:func:`caresim.app.sensitivity.run_sensitivity`, print where the tables went and the most
 influential assumptions for each output. Wired into the parser by ``caresim.cli.build_parser``
 calling :func:`register`.
 """
@@ -15,13 +15,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from caresim.cli_options import replications, run_options, spec
 from caresim.errors import InputError
 
 if TYPE_CHECKING:
     import pandas as pd
 
 
-def _progress(quiet: bool) -> Callable[[int, int], None] | None:
+def _progress_bar(quiet: bool) -> Callable[[int, int], None] | None:
     """A ``(done, total)`` callback drawing a progress bar on a terminal, else None."""
     if quiet or not sys.stderr.isatty():
         return None
@@ -58,18 +59,17 @@ def format_top(indices: pd.DataFrame, method: str, k: int = 5) -> str:
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """Run ``caresim sensitivity``; exit status 0."""
-    from caresim.analysis.sensitivity import run_sensitivity
-    from caresim.cli import _replications, _spec
+    from caresim.app.sensitivity import run_sensitivity
 
-    reps = _replications(args.replications) or 1
+    reps = replications(args.replications) or 1
     if reps == "auto":
         raise InputError("sensitivity --replications: expected a whole number; found 'auto'.")
     if args.samples is not None and args.samples < 1:
         raise InputError(f"--samples: expected a whole number >= 1; found {args.samples}.")
-    spec = _spec(args, os.cpu_count() or 1)  # one worker per core unless told
+    executor = spec(args, os.cpu_count() or 1)  # one worker per core unless told
     result = run_sensitivity(args.scenario, args.method, args.parameters or None, args.samples,
-                             reps, args.council, spec, args.seed, Path(args.out), args.command,
-                             _progress(args.quiet))
+                             reps, args.council, executor, args.seed, Path(args.out), args.command,
+                             _progress_bar(args.quiet))
     if not args.quiet:
         print(f"wrote {result.folder}")
         print(f"{result.n_points} design points x {reps} replication(s) x 2 (with and without "
@@ -92,8 +92,6 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         The ``sensitivity`` parser.
     """
     from caresim.analysis.sensitivity_settings import DEFAULT_SAMPLES
-    from caresim.cli import _run_options
-
     morris, sobol = DEFAULT_SAMPLES["morris"], DEFAULT_SAMPLES["sobol"]
 
     p = subparsers.add_parser(
@@ -118,7 +116,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--samples", type=int, metavar="N",
                    help=f"Morris trajectories (default {morris}) or the Sobol' base sample (a "
                    f"power of 2, default {sobol}); not used by oat")
-    _run_options(p)
+    run_options(p)
     for action in p._actions:  # the shared options, worded for this command
         if action.dest == "replications":
             action.metavar = "N"

@@ -127,7 +127,7 @@ def outputs_md() -> str:
     """The text of docs/outputs.md."""
     from caresim.recording import LEDGER, METRICS
 
-    out = [HEADER, "# Outputs\n\n", doc("caresim.outputs"), "\n\n",
+    out = [HEADER, "# Outputs\n\n", doc("caresim.io"), "\n\n",
            "## Tables\n\n", doc("caresim.results"), "\n\n",
            "`kind` is `stock` (value at the end of the period), `flow` (total over the period) "
            "or `ratio` (numerator / denominator, both reported as metrics of their own). Monthly "

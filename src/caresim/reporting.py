@@ -23,9 +23,7 @@ import io
 import json
 import math
 import operator
-import os
 import re
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,15 +38,12 @@ from caresim.params.schema import Scenario
 from caresim.params.values import ASSUMPTION_PREFIX
 from caresim.recording import LEDGER
 from caresim.report_render import (
-    FILES_DIR,
     Block,
     Doc,
     Figure,
     Heading,
     Para,
     Table,
-    render_html,
-    render_markdown,
 )
 from caresim.scenario import ResolvedScenario, diff, flatten_parameters, load_scenario
 from caresim.streams import NATIONAL
@@ -749,46 +744,3 @@ def build_report(run: RunFolder, against: RunFolder | None = None) -> list[Block
         blocks += _comparison(run, against, name)
     blocks += _model_description(run)
     return blocks
-
-
-def _write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.partial")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
-def write_report(run_dir: Path, against: Path | None = None) -> tuple[Path, Path]:
-    """Write ``report.html`` and ``report.md`` (with ``report_files/``) into a run folder.
-
-    Parameters
-    ----------
-    run_dir : pathlib.Path
-        A run folder written by ``caresim run``.
-    against : pathlib.Path, optional
-        A second run folder to compare with (B - A, this run being A).
-
-    Returns
-    -------
-    tuple of pathlib.Path
-        The HTML and the Markdown report.
-
-    Raises
-    ------
-    caresim.errors.RunStoreError
-        When a folder is not a readable run folder, or ``against`` does not cover the
-        council this run reports.
-    """
-    run = load_run(Path(run_dir))
-    other = load_run(Path(against)) if against is not None else None
-    blocks = build_report(run, other)
-    files = run.path / FILES_DIR
-    if files.exists():
-        shutil.rmtree(files)
-    files.mkdir()
-    for b in blocks:
-        if isinstance(b, Figure):
-            (files / f"{b.name}.png").write_bytes(b.png)
-    html_path, md_path = run.path / REPORT_HTML, run.path / REPORT_MD
-    _write_text(html_path, render_html(blocks))
-    _write_text(md_path, render_markdown(blocks))
-    return html_path, md_path

@@ -31,6 +31,7 @@ from pathlib import Path
 import pandas as pd
 
 from caresim.errors import InputError, RunStoreError
+from caresim.io import write_json
 from caresim.params.schema import Scenario
 
 Progress = Callable[[Iterable[Future], int], Iterable[Future]]
@@ -226,9 +227,7 @@ class RunStore:
         return store
 
     def _write(self, name: str, data: dict) -> None:
-        tmp = self.folder / f".{name}.tmp"
-        tmp.write_text(json.dumps(data, indent=1))
-        os.replace(tmp, self.folder / name)
+        write_json(self.folder / name, data, indent=1)
 
     def plan_info(self) -> dict:
         """The plan as written at the start."""

@@ -414,6 +414,19 @@ def walk(node: Any, path: str = "") -> Iterator[tuple[str, Any]]:
         yield path, node
 
 
+def nest(flat: dict[str, Any]) -> dict[str, Any]:
+    """Nested mappings from ``{dotted path: value}`` (the inverse of :func:`walk`), e.g. the
+    overrides of a scenario file that extends another."""
+    out: dict[str, Any] = {}
+    for path, value in flat.items():
+        *parents, last = path.split(".")
+        node = out
+        for key in parents:
+            node = node.setdefault(key, {})
+        node[last] = value
+    return out
+
+
 def flatten_parameters(params: Scenario) -> dict[str, dict[str, Any]]:
     """Each parameter (leaf) as ``{dotted path: {"value": ..., "unit": ..., "source": ...}}``."""
     out: dict[str, dict[str, Any]] = {}

@@ -21,6 +21,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from caresim.io import atomic_file
 from caresim.params.schema import Scenario
 from caresim.params.values import ASSUMPTION_PREFIX
 from caresim.scenario import ResolvedScenario, flatten_parameters
@@ -297,7 +298,5 @@ def write_workbook(path: Path, manifest: dict[str, Any], summary: pd.DataFrame,
     _headline_sheet(wb, summary, scope, names)
     _parameters_sheet(wb, params)
     _about_sheet(wb, manifest, params, scope, names)
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.partial")
-    wb.save(tmp)
-    tmp.replace(path)
+    with atomic_file(Path(path)) as tmp:
+        wb.save(tmp)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from caresim.analysis import calibration as cal
-from caresim.api import calibrate
+from caresim.app.calibrate import calibrate
 from caresim.runner import ExecutorSpec
 from caresim.scenario import load_scenario
 

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from caresim.analysis.sampling import assumption_parameters
-from caresim.api import run_scenario
+from caresim.app.run import run_scenario
 from caresim.errors import InputError
 from caresim.results import COVERS_PARAMETERS as SUMMARY_COVERS
 from caresim.runner import ExecutorSpec

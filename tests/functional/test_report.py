@@ -21,7 +21,7 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 def make_runs(root: Path) -> tuple[Path, Path]:
     """Two tiny run folders (Rutland, 2 replications): baseline and no_grant."""
-    from caresim.api import run_scenario
+    from caresim.app.run import run_scenario
 
     a, _ = run_scenario("baseline", root, replications=2, councils=["Rutland"])
     b, _ = run_scenario("no_grant", root, replications=2, councils=["Rutland"])
@@ -36,7 +36,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 @pytest.fixture(scope="session")
 def report(runs: tuple[Path, Path]) -> tuple[Path, Path]:
     """The baseline run's report, compared with no_grant."""
-    from caresim.reporting import write_report
+    from caresim.app.report import write_report
 
     return write_report(runs[0], against=runs[1])
 
@@ -121,7 +121,7 @@ def test_markdown_refers_to_saved_pngs(runs, report) -> None:
 
 
 def test_report_without_comparison(runs) -> None:
-    from caresim.reporting import write_report
+    from caresim.app.report import write_report
 
     html_path, md_path = write_report(runs[1])
     text = html_path.read_text(encoding="utf-8")

@@ -54,7 +54,7 @@ def _console_errors(stderr: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def report_html(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from caresim.reporting import write_report
+    from caresim.app.report import write_report
 
     a, b = make_runs(tmp_path_factory.mktemp("browser_runs"))
     html_path, _ = write_report(a, against=b)

@@ -13,7 +13,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from caresim.api import build_tables, resume_run, run_scenario
+from caresim.app.common import build_tables
+from caresim.app.run import resume_run, run_scenario
 from caresim.runner import ExecutorSpec, RunStore, TaskFailure, execute, plan
 from caresim.scenario import load_scenario
 
@@ -179,7 +180,7 @@ def test_results_follow_the_plan_not_completion_order(monkeypatch) -> None:
 
 
 def test_common_random_numbers_identical_scenarios_zero_difference(tmp_path) -> None:
-    from caresim.api import compare
+    from caresim.app.compare import compare
 
     copy = tmp_path / "copy.yaml"
     copy.write_text(f"extends: {load_scenario('baseline').files[-1]}\nname: baseline_copy\n")

@@ -22,11 +22,9 @@ from caresim.analysis.sensitivity import (
     RUN_UNTIL_WITHOUT_GRANT,
     analyse,
     design,
-    ending,
     evaluate_function,
-    run_sensitivity,
-    task_outputs,
 )
+from caresim.app.sensitivity import ending, run_sensitivity, task_outputs
 from caresim.errors import InputError
 from caresim.runner import plan, run_task
 from caresim.scenario import load_scenario
@@ -172,7 +170,7 @@ def test_bad_method_is_bad_input():
 def test_runs_stopped_at_the_last_output_give_the_same_history(until):
     # the sensitivity runs stop after their last output: that is only sound if nothing up to a
     # date depends on where the run ends (no look-ahead in lever planning, grant or ledger)
-    from caresim.api import resolve_councils
+    from caresim.app.common import resolve_councils
 
     scenario, codes = resolve_councils(load_scenario("baseline").with_run(seed=3), ["Rutland"])
     full, short = (run_task(0, plan("baseline", p.params, codes, 1)[0])

@@ -2,7 +2,7 @@
 them without importing numpy and pandas."""
 
 METHODS = ("oat", "morris", "sobol")
-"""The methods :func:`caresim.analysis.sensitivity.run_sensitivity` offers."""
+"""The methods :func:`caresim.app.sensitivity.run_sensitivity` offers."""
 
 DEFAULT_SAMPLES = {"morris": 4, "sobol": 64}
 """Morris trajectories, or the Sobol' base sample ``N`` (a power of 2), when not given. Four

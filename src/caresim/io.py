@@ -1,10 +1,18 @@
-"""Write a run folder atomically: build it in ``<run-id>.partial``, rename when complete.
+"""Every file caresim writes goes through this module: one atomic writer, one run id, one layout.
+
+A run folder is written atomically: built in ``<run-id>.partial``, renamed when complete.
 
 An interrupted run leaves no half-written ``<run-id>`` folder, only the partial one, which holds
 the run store (plan, task states, finished tasks) so that ``caresim run --resume`` can finish
 it. Layout of a finished run (``docs/outputs.md``): ``tasks.json`` (each task's state),
 ``manifest.json``, ``timeseries``, ``financial_years``, ``summary`` (Parquet and CSV),
-``scorecard.csv``, ``ledger.csv``, ``plots/``."""
+``scorecard.csv``, ``ledger.csv``, ``plots/``.
+
+Every other output (a comparison, a validation, a calibration, a sensitivity analysis, a report,
+the workbook, the run store's ``plan.json`` and ``tasks.json``) goes through the same two
+writers: :func:`atomic_file` for one file and :func:`atomic_folder` for a folder, so nothing is
+ever left half-written; :func:`write_folder` writes a study's tables, texts, figures and
+manifest into one. Folder names come from :func:`run_id`."""
 
 from __future__ import annotations
 
@@ -16,6 +24,7 @@ import platform
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -69,9 +78,50 @@ def environment() -> dict[str, Any]:
             "packages": versions, "caresim": __version__, "git_commit": git_commit()}
 
 
-def new_run_id(scenario_hash: str, now: dt.datetime) -> str:
-    """A run id: UTC time and the scenario hash, e.g. ``20261122T083000Z-1a2b3c4d``."""
-    return f"{now.strftime('%Y%m%dT%H%M%S')}Z-{scenario_hash[:8]}"
+def run_id(now: dt.datetime, *parts: str) -> str:
+    """The id of a run or study: UTC time then its parts, e.g. ``20261122T083000Z-1a2b3c4d``.
+
+    Parameters
+    ----------
+    now : datetime.datetime
+        When it started (UTC).
+    *parts : str
+        What it is: a scenario hash's first 8 digits, a method, scenario names...
+    """
+    return "-".join((f"{now.strftime('%Y%m%dT%H%M%S')}Z", *parts))
+
+
+@contextlib.contextmanager
+def atomic_file(path: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path`` to write into; move it onto ``path`` on success
+    (replacing any old file), remove it on any failure."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.partial")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` atomically."""
+    with atomic_file(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def write_json(path: Path, data: Any, indent: int = 2) -> None:
+    """Write ``data`` as JSON (dates as ISO text) to ``path`` atomically."""
+    write_text(path, json.dumps(data, indent=indent, default=json_default))
+
+
+def save_figure(fig: Any, path: Path, dpi: int = 120) -> None:
+    """Save a matplotlib figure as PNG (tight bounding box) and close it."""
+    import matplotlib.pyplot as plt
+
+    fig.savefig(path, dpi=dpi, bbox_inches="tight")
+    plt.close(fig)
 
 
 def _write_table(frame: pd.DataFrame, folder: Path, stem: str) -> None:
@@ -107,8 +157,40 @@ def write_outputs(folder: Path, tables: dict[str, pd.DataFrame], manifest: dict[
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, default=json_default))
 
 
+def write_folder(final: Path, csv: dict[str, pd.DataFrame] | None = None,
+                 text: dict[str, str] | None = None, figures: dict[str, Any] | None = None,
+                 manifest: dict[str, Any] | None = None, dpi: int = 120) -> Path:
+    """Write a study's folder atomically and return it.
+
+    Parameters
+    ----------
+    final : pathlib.Path
+        The folder to create (it must not exist).
+    csv : dict
+        File name (relative, e.g. ``comparison.csv``) -> table, written without the index.
+    text : dict
+        File name -> text (UTF-8).
+    figures : dict
+        File name (e.g. ``plots/a.png``) -> matplotlib figure, saved and closed.
+    manifest : dict
+        Written as ``manifest.json`` (dates as ISO text).
+    """
+    with atomic_folder(final) as tmp:
+        for name, frame in (csv or {}).items():
+            frame.to_csv(tmp / name, index=False)
+        for name, body in (text or {}).items():
+            (tmp / name).write_text(body, encoding="utf-8")
+        if manifest is not None:
+            (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2,
+                                                          default=json_default))
+        for name, fig in (figures or {}).items():
+            (tmp / name).parent.mkdir(parents=True, exist_ok=True)
+            save_figure(fig, tmp / name, dpi)
+    return final
+
+
 @contextlib.contextmanager
-def atomic_folder(final: Path):
+def atomic_folder(final: Path) -> Iterator[Path]:
     """Yield ``<final>.partial`` to write into; rename it to ``final`` on success and remove
     it on any failure, so no half-written folder is left behind."""
     tmp = final.with_name(final.name + PARTIAL_SUFFIX)

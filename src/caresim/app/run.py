@@ -1,0 +1,201 @@
+"""``caresim run``: load, run and write a scenario; finish an interrupted run."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from caresim.analysis.headline import PRECISION_HEADLINES, headline_values
+from caresim.analysis.replications import enough
+from caresim.app.common import (
+    RunOutputs,
+    build_tables,
+    execute_tasks,
+    resolve_councils,
+    scope_of,
+)
+from caresim.errors import InputError
+from caresim.io import (
+    check_output_root,
+    environment,
+    finalise,
+    partial_folder,
+    run_id,
+    write_outputs,
+)
+from caresim.params.schema import Scenario
+from caresim.runner import ExecutorSpec, Progress, RunStore, TaskResult, default_workers, plan
+from caresim.scenario import ResolvedScenario, load_scenario
+
+MAX_AUTO_REPLICATIONS = 200
+
+
+def _figures(tables: RunOutputs, params: Scenario, scope: str) -> dict:
+    from caresim import plotting  # matplotlib only where plots are made
+    from caresim.councils import load_councils
+
+    names = dict(zip(load_councils()["code"], load_councils()["name"], strict=True))
+    where = names.get(scope, "England")
+    targets = {k: getattr(params.targets, k).value for k in
+               ("pb_share_march_2010", "pb_share_april_2011")}
+    s = tables.summary
+    monthly_summary = s[s["period"].str.len() == 10]
+    fy_summary = s[s["period"].str.len() == 7]
+    n = int(s["n"].max()) if len(s) else 0
+    return {"pb_share": plotting.pb_share_figure(
+                monthly_summary, fy_summary, targets, scope,
+                f"{where}: personal budget share against the targets ({n} replication(s))"),
+            "spend": plotting.spend_figure(
+                fy_summary, scope, f"{where}: adult social care spend by financial year")}
+
+
+def _auto_batches(store: RunStore, tasks_for, spec: ExecutorSpec, precision: float,
+                  scope: str, progress: Progress | None) -> list[TaskResult]:
+    batch = max(3, spec.workers, spec.dask_local or 0)
+    results: list[TaskResult] = []
+    while True:
+        new = tasks_for(len(results), batch)
+        store.extend(len(new))
+        results = execute_tasks(tasks_for(0, len(results) + len(new)), spec, store, progress)
+        values = headline_values(pd.concat([r.monthly for r in results]),
+                                 pd.concat([r.fy for r in results]),
+                                 pd.concat([r.ledger for r in results]), scope,
+                                 PRECISION_HEADLINES)
+        if enough(values, precision) or len(results) >= MAX_AUTO_REPLICATIONS:
+            return results
+
+
+def run_scenario(path: str, out: Path, seed: int | None = None,
+                 replications: int | str | None = None, councils: list[str] | None = None,
+                 spec: ExecutorSpec | None = None, command: list[str] | None = None,
+                 progress: Progress | None = None, precision: float | None = None,
+                 parameter_uncertainty: int | None = None) -> tuple[Path, RunOutputs]:
+    """Load, run and write a scenario; returns the run folder and the tables.
+
+    ``replications="auto"`` adds replications until the 95% interval of the headline indicators
+    is within ``precision`` (relative half-width). ``parameter_uncertainty=N`` draws N
+    parameter sets (scrambled Sobol over every assumption's range and distribution, calibrated
+    parameters over their calibration range; seeded by the master seed) and runs each with the
+    same replications (common random numbers across sets).
+
+    Raises
+    ------
+    caresim.errors.InputError
+        For any bad input, before anything is written.
+    """
+    started = dt.datetime.now(dt.UTC)
+    auto = replications == "auto"
+    if auto and (precision is None or precision <= 0):
+        raise InputError("--replications auto needs --precision X (relative half-width, > 0).")
+    if parameter_uncertainty is not None and (auto or parameter_uncertainty < 1):
+        raise InputError("--parameter-uncertainty: expected a whole number >= 1 with a fixed "
+                         "--replications; found "
+                         f"{parameter_uncertainty} with replications {replications}.")
+    scenario, codes = resolve_councils(load_scenario(path).with_run(
+        seed=seed, replications=None if auto else replications), councils or [])
+    params = scenario.params
+    check_output_root(out)
+    reps = params.run.replications
+    spec = spec or ExecutorSpec(workers=1 if reps == 1 else default_workers(reps))
+    folder = partial_folder(out, scenario.name, run_id(started, scenario.hash[:8]))
+    info = {"scenario": scenario.name, "scenario_files": list(scenario.files),
+            "scenario_hash": scenario.hash, "codes": codes, "replications": reps,
+            "auto_precision": precision if auto else None, "command": command or [],
+            "parameter_sets": _parameter_sets(params, parameter_uncertainty),
+            "started_utc": started.isoformat(), "parameters": params.model_dump(mode="json")}
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    n_sets = max(1, len(info["parameter_sets"]))
+    store = RunStore.create(folder, info, 0 if auto else reps * n_sets)
+    return _complete(store, spec, progress, scenario)
+
+
+def _parameter_sets(params: Scenario, n: int | None) -> list[dict[str, float]]:
+    """N draws of every assumption (and calibrated parameter), as {path: value} dicts."""
+    if not n:
+        return []
+    from caresim.analysis.sampling import assumption_parameters, draw
+
+    specs = assumption_parameters(params, include_calibrated=True)
+    values = draw(params, specs, n, "sobol", params.run.seed)
+    return [{spec.path: float(v) for spec, v in zip(specs, row, strict=True)} for row in values]
+
+
+def resume_run(run_dir: Path, spec: ExecutorSpec | None = None,
+               progress: Progress | None = None) -> tuple[Path, RunOutputs]:
+    """Finish an interrupted run: run only the tasks not done, then write the outputs."""
+    store = RunStore.open(Path(run_dir))
+    n = store.plan_info()["replications"]
+    return _complete(store, spec or ExecutorSpec(workers=default_workers(n)), progress)
+
+
+def _complete(store: RunStore, spec: ExecutorSpec, progress: Progress | None,
+              scenario: ResolvedScenario | None = None) -> tuple[Path, RunOutputs]:
+    """Run the tasks of a run store not yet done and write the run folder.
+
+    ``scenario`` is the resolved scenario of a run just planned; a resumed run has only its
+    ``plan.json``, whose parameters are validated once here.
+    """
+    t0 = time.perf_counter()
+    info = store.plan_info()
+    if scenario is None:
+        scenario = ResolvedScenario.of(Scenario.model_validate(info["parameters"]),
+                                       tuple(info["scenario_files"]))
+    params = scenario.params
+    codes = info["codes"]
+    scope = scope_of(codes)
+
+    def tasks_for(first: int, count: int):
+        if not info.get("parameter_sets"):
+            return plan(info["scenario"], params, codes, count, first)
+        from caresim.analysis.sampling import apply_values
+
+        tasks = []
+        for k, values in enumerate(info["parameter_sets"]):
+            drawn = apply_values(scenario, values, note=f"parameter set {k} of "
+                                 f"{len(info['parameter_sets'])}")
+            tasks += plan(info["scenario"], drawn.params, codes, info["replications"], 0, k)
+        return tasks
+
+    if info.get("parameter_sets"):
+        results = execute_tasks(tasks_for(0, 0), spec, store, progress)
+    elif info.get("auto_precision") and not store.states():
+        results = _auto_batches(store, tasks_for, spec, info["auto_precision"], scope, progress)
+    else:  # a fixed plan, or resuming an auto run: finish the tasks already planned
+        results = execute_tasks(tasks_for(0, len(store.states())), spec, store, progress)
+    t_sim = time.perf_counter() - t0
+    tables = build_tables(results, params)
+    figures = _figures(tables, params, scope)
+    manifest = {
+        "caresim_version": environment()["caresim"], "scenario": info["scenario"],
+        "scenario_files": info["scenario_files"], "scenario_hash": info["scenario_hash"],
+        "master_seed": params.run.seed, "replications": len(results),
+        "replications_rule": (f"auto: 95% interval within {info['auto_precision']:g} relative "
+                              f"half-width for {', '.join(PRECISION_HEADLINES)}"
+                              if info.get("auto_precision") else "fixed"),
+        "parameter_uncertainty": ({
+            "parameter_sets": len(info["parameter_sets"]), "design": "scrambled Sobol",
+            "seed": params.run.seed, "parameters": sorted(info["parameter_sets"][0]),
+            "intervals": "95% range over parameter sets and replications"}
+            if info.get("parameter_sets") else None),
+        "councils": codes, "executor": spec.describe(), "command": info["command"],
+        "started_utc": info["started_utc"], "environment": environment(),
+        "timings_seconds": {"simulation": round(t_sim, 3),
+                            "tasks": [s.get("seconds") for s in store.states()]},
+        "parameters": info["parameters"],
+    }
+    write_outputs(store.folder, {
+        "timeseries": tables.timeseries, "financial_years": tables.financial_years,
+        "summary": tables.summary, "scorecard": tables.scorecard, "ledger": tables.ledger,
+    }, manifest, figures)
+    from caresim.workbook import write_workbook
+
+    write_workbook(store.folder / "workbook.xlsx", manifest, tables.summary, tables.scorecard,
+                   tables.ledger, scope)
+    import matplotlib.pyplot as plt
+
+    for fig in figures.values():
+        plt.close(fig)
+    return finalise(store.folder), tables

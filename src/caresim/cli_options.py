@@ -1,0 +1,96 @@
+"""What the subcommands of the command line share: the parser class, the run options, the
+executor and replications they ask for, the progress bar. Imported by ``caresim.cli`` and its
+subcommand modules (``cli_report``, ``cli_sensitivity``), which import nothing of each other's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from caresim.errors import InputError
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse's own errors are bad input too
+        raise InputError(f"{self.prog}: {message}. See '{self.prog} --help'.")
+
+
+def progress(quiet: bool):
+    if quiet or not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    def wrap(futures, total):
+        return tqdm(futures, total=total, desc="replications", unit="rep", file=sys.stderr)
+
+    return wrap
+
+
+def spec(args: argparse.Namespace, n_tasks: int | None):
+    from caresim.runner import ExecutorSpec, default_workers
+
+    if args.scheduler and args.dask_local:
+        raise InputError("--scheduler and --dask-local: expected one of them; found both.")
+    workers = args.workers
+    if workers is None:
+        workers = 1 if n_tasks == 1 else default_workers(n_tasks or 2)
+    return ExecutorSpec(workers=workers, scheduler=args.scheduler, dask_local=args.dask_local)
+
+
+def replications(text: str | None) -> int | str | None:
+    if text is None or text == "auto":
+        return text
+    try:
+        value = int(text)
+    except ValueError:
+        raise InputError(
+            f"--replications: expected a whole number >= 1 or 'auto'; found '{text}'."
+        ) from None
+    if value < 1:
+        raise InputError(f"--replications: expected a whole number >= 1; found {value}.")
+    return value
+
+
+def fixed_replications(args: argparse.Namespace, command: str) -> int | None:
+    """``--replications`` for commands that need a whole number (not ``auto``)."""
+    reps = replications(args.replications)
+    if reps == "auto":
+        raise InputError(f"{command} --replications: expected a whole number; found 'auto'.")
+    return reps
+
+
+def run_options(r: argparse.ArgumentParser) -> None:
+    r.add_argument("--out", default="outputs", help="output folder (default: outputs)")
+    r.add_argument("--seed", type=int, help="master seed (default: the scenario's run.seed)")
+    r.add_argument(
+        "--replications",
+        metavar="N|auto",
+        help="number of replications, or 'auto' (default: the scenario's)",
+    )
+    r.add_argument(
+        "--council",
+        action="append",
+        default=[],
+        metavar="NAME|CODE",
+        help="run only this council (repeatable); default all 152 or run.councils",
+    )
+    r.add_argument(
+        "--workers",
+        type=int,
+        help="local worker processes (default: one per core, up to the replications)",
+    )
+    r.add_argument(
+        "--scheduler",
+        metavar="tcp://HOST:PORT",
+        help="run the tasks on an existing Dask cluster (pip install 'caresim[dask]')",
+    )
+    r.add_argument(
+        "--dask-local",
+        type=int,
+        metavar="N",
+        help="start a local Dask cluster of N worker processes",
+    )
+    r.add_argument(
+        "--quiet", action="store_true", help="no progress bar and nothing printed on success"
+    )
