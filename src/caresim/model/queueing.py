@@ -27,7 +27,9 @@ with, sorted, and those it added). Each job still takes the smallest free time, 
 times are the same bit for bit; rows are left sorted, which is a valid heap.
 
 The default engine is ``"numba"`` when numba can be imported and the environment variable
-``CARESIM_DISABLE_NUMBA`` is not ``"1"``; see :data:`USING_NUMBA`.
+``CARESIM_DISABLE_NUMBA`` is not ``"1"``; see :data:`USING_NUMBA`. Compiled kernels are cached
+on disk in ``NUMBA_CACHE_DIR`` when it is set, else in the user's cache folder
+(:func:`numba_cache_dir`), never inside the installed package.
 """
 
 from __future__ import annotations
@@ -41,7 +43,8 @@ import numpy as np
 
 from caresim.model.sorting import stable_argsort_float
 
-__all__ = ["ENGINES", "USING_NUMBA", "ServerPool", "default_engine", "numba_available"]
+__all__ = ["ENGINES", "USING_NUMBA", "ServerPool", "default_engine", "numba_available",
+           "numba_cache_dir"]
 
 Engine = Literal["numba", "python"]
 
@@ -51,11 +54,24 @@ ENGINES: tuple[str, ...] = ("numba", "python")
 _NUMBA_DISABLED: bool = os.environ.get("CARESIM_DISABLE_NUMBA", "") == "1"
 
 
+def numba_cache_dir() -> str:
+    """Where numba caches compiled kernels: ``NUMBA_CACHE_DIR`` when set, else the ``numba``
+    folder of the user's cache folder for caresim (``platformdirs.user_cache_dir``)."""
+    from platformdirs import user_cache_dir
+
+    return os.environ.get("NUMBA_CACHE_DIR") or os.path.join(user_cache_dir("caresim"), "numba")
+
+
 def _try_import_numba() -> Any | None:
+    # numba reads NUMBA_CACHE_DIR when it is first imported (worker processes inherit it);
+    # without it numba would write its cache beside the package's source files
+    os.environ.setdefault("NUMBA_CACHE_DIR", numba_cache_dir())
     try:
         import numba
     except Exception:  # ImportError, or a broken install (e.g. numpy version mismatch)
         return None
+    if not numba.config.CACHE_DIR:  # numba was imported before caresim set the variable
+        numba.config.CACHE_DIR = numba_cache_dir()
     return numba
 
 
