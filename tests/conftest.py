@@ -24,13 +24,15 @@ def params_with(scenario: str, **changes) -> Scenario:
     Setting a leaf's ``value``/``values`` also marks its source as a test override and drops
     its sensitivity range, as a scenario that overrides a parameter would.
     """
+    base = load_scenario(scenario)
     edits = dict(changes)
     for path in changes:
         leaf, _, last = path.rpartition(".")
         if last in ("value", "values"):
             edits[f"{leaf}.source"] = f"test override of {path}"
-            edits[f"{leaf}.range"] = None
-    return load_scenario(scenario).replace(edits, source="test").params
+            if hasattr(base.get(leaf), "range"):
+                edits[f"{leaf}.range"] = None
+    return base.replace(edits, source="test").params
 
 
 @functools.cache

@@ -289,6 +289,48 @@ def test_with_run_revalidates(baseline: sc.ResolvedScenario) -> None:
     assert info.value.key == "run.replications"
 
 
+# --------------------------------------------------------------------------- get / replace
+
+
+def test_get_reads_leaves_sections_settings_and_overrides(baseline: sc.ResolvedScenario) -> None:
+    assert baseline.get("grant.tranches_gbp") is baseline.params.grant.tranches_gbp
+    assert baseline.get("grant") is baseline.params.grant
+    assert baseline.get("run.seed") == 20080401
+    assert baseline.get("finance.levers.order").value[0] == "procurement"
+    with pytest.raises(KeyError, match=r"grant\.nope: not a parameter"):
+        baseline.get("grant.nope")
+
+
+def test_replace_changes_a_copy_validates_once_and_records_the_source(
+        baseline: sc.ResolvedScenario) -> None:
+    out = baseline.replace({"services.p_accept_pb.value": 0.7,
+                            "grant.tranches_gbp.values": {"2008-04-01": 1.0e6},
+                            "run.seed": 9}, source="a reform")
+    assert out.params.services.p_accept_pb.value == 0.7
+    assert dict(out.params.grant.tranches_gbp.values) == {dt.date(2008, 4, 1): 1.0e6}
+    assert out.params.run.seed == 9
+    assert out.provenance["services.p_accept_pb.value"] == "a reform"
+    assert out.provenance["grant.tranches_gbp.values.2008-04-01"] == "a reform"
+    assert out.provenance["services.p_accept_pb.source"] == \
+        baseline.provenance["services.p_accept_pb.source"]  # untouched parts keep their file
+    assert out.files == baseline.files and out.hash != baseline.hash
+    assert baseline.params.services.p_accept_pb.value != 0.7  # the original is untouched
+    whole = baseline.replace({"grant": out.params.grant}, source="b")
+    assert whole.params.grant == out.params.grant
+
+
+def test_replace_rejects_what_the_schema_rejects_naming_the_source(
+        baseline: sc.ResolvedScenario) -> None:
+    with pytest.raises(ScenarioError) as info:
+        baseline.replace({"services.p_accept_pb.value": 1.5}, source="the test's reform")
+    assert info.value.file == "the test's reform"
+    assert info.value.key == "services.p_accept_pb.value"
+    with pytest.raises(KeyError, match="not a parameter"):
+        baseline.replace({"services.no_such_key": 1.0}, source="x")
+    with pytest.raises(KeyError, match="not a parameter"):
+        baseline.replace({"nope.value": 1.0}, source="x")
+
+
 @pytest.mark.parametrize("name", BUNDLED)
 def test_json_round_trip(name: str) -> None:
     params = sc.load_scenario(name).params
