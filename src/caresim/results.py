@@ -117,7 +117,9 @@ def financial_year_values(res: ReplicationResult) -> tuple[list[str], np.ndarray
         out[i][:, flow] = values[months][:, :, flow].sum(axis=0)
         out[i][:, ~flow] = values[months[-1]][:, ~flow]
     for i, rec in enumerate(res.fy_records):
-        assert rec["fy"] == labels[i], (rec["fy"], labels[i])
+        if rec["fy"] != labels[i]:
+            raise ValueError(f"financial-year records out of step with the calendar: record "
+                             f"{i} is {rec['fy']}, expected {labels[i]}")
         for name in ("users_served_in_fy", "pb_share_ascof_num", "pb_share_ascof_den"):
             arr = np.asarray(rec[name])
             out[i, :, INDEX[name]] = np.append(arr, arr.sum())

@@ -36,15 +36,18 @@ HEADLINE_METRICS = ("pb_share_adass", "pb_share_ascof", "users_community", "user
 SHEETS = {
     "Scorecard": "Each target for every scope (the reported scope first): the target value, the "
                  "mean over replications, whether that mean meets it, the date the mean "
-                 "trajectory first met it, and p_met, the share of replications meeting it, with "
-                 "its 95% Wilson interval (over replications only; parameter uncertainty is not "
-                 "included).",
+                 "trajectory first met it, and p_met, the share of runs meeting it, with its 95% "
+                 "Wilson interval; 'interval covers' says over what: replications (the "
+                 "randomness of events, every parameter fixed) or, in a run with "
+                 "--parameter-uncertainty, parameter sets and replications.",
     "Ledger": "The budget ledger (ledger.csv) averaged over replications, per council and "
               "financial year, GBP cash; England (E92000001) is the sum of the councils run. "
               "Each header gives the line's label and its name in ledger.csv.",
-    "Headline by year": "Financial-year means over replications, with the 95% t interval of the "
-                        "mean, of the headline metrics (stocks and shares at the year end, flows "
-                        "over the year; definitions in docs/outputs.md).",
+    "Headline by year": "Financial-year means over runs of the headline metrics, with their 95% "
+                        "interval: of the mean over replications, or, in a run with "
+                        "--parameter-uncertainty, the range over parameter sets and "
+                        "replications (stocks and shares at the year end, flows over the year; "
+                        "definitions in docs/outputs.md).",
     "Parameters": "Every parameter of the run: dotted path, value, unit, source and "
                   "sensitivity range (for dated values a pair of multipliers). Rows whose "
                   "source starts 'assumption:' have no published source and are highlighted.",
@@ -257,8 +260,7 @@ def _about_sheet(wb: Workbook, manifest: dict[str, Any], params: Scenario, scope
         ("Run finished (UTC)", manifest.get("finished_utc")),
         ("Workbook written (UTC)", dt.datetime.now(dt.UTC).isoformat(timespec="seconds")),
         ("Money", "GBP, cash (nominal) prices"),
-        ("Intervals", "95%; over replications only (the randomness of events with the "
-                      "parameters fixed), not over parameter uncertainty"),
+        ("Intervals", _intervals(manifest)),
     ]
     for key, value in rows:
         sheet.row([key, "" if value is None else value])
@@ -266,6 +268,16 @@ def _about_sheet(wb: Workbook, manifest: dict[str, Any], params: Scenario, scope
     sheet.row(["Sheet", "What it holds"], bold=True)
     for name, text in SHEETS.items():
         sheet.row([name, text])
+
+
+def _intervals(manifest: dict[str, Any]) -> str:
+    """What the run's intervals cover, from its manifest."""
+    if manifest.get("parameter_uncertainty"):
+        return ("95%; over parameter sets and replications: each parameter set a draw of every "
+                "assumption from its range, run with the same replications (parameters and "
+                "randomness), not over the model's structure")
+    return ("95%; over replications only (the randomness of events with the parameters fixed), "
+            "not over parameter uncertainty")
 
 
 def write_workbook(path: Path, manifest: dict[str, Any], summary: pd.DataFrame,

@@ -238,3 +238,12 @@ def test_main_exit_status_2_for_a_missing_run(tmp_path: Path,
     assert main(["report", str(missing)]) == 2
     err = capsys.readouterr().err
     assert str(missing) in err and "manifest.json" in err and "Traceback" not in err
+
+
+def test_workbook_says_what_its_intervals_cover() -> None:
+    # under --parameter-uncertainty the intervals cover parameter sets too, not replications only
+    from caresim.workbook import SHEETS, _intervals
+
+    assert "parameter sets and replications" in _intervals({"parameter_uncertainty": {"n": 3}})
+    assert "replications only" in _intervals({"parameter_uncertainty": None})
+    assert "replications only" not in SHEETS["Scorecard"]

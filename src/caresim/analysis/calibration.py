@@ -244,8 +244,3 @@ def _identification(jac: np.ndarray, targets: list[Target], value: float, lv: li
 def calibrated_note(run_id: str, value: float) -> str:
     """The source text of a calibrated value."""
     return f"calibrated: {run_id}, objective {value:.4g}"
-
-
-def stamp() -> str:
-    """UTC time stamp for a calibration run id."""
-    return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")

@@ -27,9 +27,6 @@ from caresim.params.schema import Scenario
 from caresim.params.values import ASSUMPTION_PREFIX, CALIBRATED_PREFIX, Dated, Quantity
 from caresim.scenario import ResolvedScenario, is_leaf, walk
 
-DISTRIBUTIONS = ("uniform", "loguniform", "triangular")
-"""The distributions a sourced leaf can declare (``caresim.params.values.Leaf``)."""
-
 METHODS = ("sobol", "lhs")
 """Space-filling designs :func:`draw` makes with :mod:`scipy.stats.qmc`."""
 

@@ -22,7 +22,7 @@ from caresim.model.parts import Metric
 from caresim.model.sorting import group_time_order, searchsorted_right
 from caresim.model.state import ModelState
 from caresim.params.section import DatedRate, Fraction, NeedMix, Probability, Section
-from caresim.params.values import positive
+from caresim.params.values import categorical, positive
 
 
 class Demand(Section):
@@ -34,6 +34,7 @@ class Demand(Section):
     p_assessment_after_referral: Probability  # type: ignore[valid-type]
     share_65plus: Fraction  # type: ignore[valid-type]
     need_mix_assessed: NeedMix  # type: ignore[valid-type]
+    share_weights: categorical("population", "assessments_65plus")  # type: ignore[valid-type]
 
 MONTH_FRACTION_OF_YEAR = 1.0 / 12.0
 

@@ -27,7 +27,7 @@ from pydantic import field_validator
 from caresim.model.parts import LedgerLine, Metric
 from caresim.model.state import ModelState
 from caresim.params.section import DatedGBPPerYear, Fraction, Section
-from caresim.params.values import DateSetting, Setting
+from caresim.params.values import DateSetting, Setting, categorical
 
 
 class Grant(Section):
@@ -36,6 +36,7 @@ class Grant(Section):
     tranches_gbp: DatedGBPPerYear  # type: ignore[valid-type]
     ring_fenced_until: DateSetting
     allocation_rule: Setting
+    needs_proxy_weights: categorical("population", "clients")  # type: ignore[valid-type]
     spend_per_month: Fraction  # type: ignore[valid-type]
     diverted_share_when_not_ring_fenced: Fraction  # type: ignore[valid-type]
 

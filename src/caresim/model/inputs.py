@@ -3,8 +3,9 @@
 Where the council data has no column for what the model needs, a rule fills it; each rule is
 marked as an assumption here and in ``docs/data.md``:
 
-* **Demand share** (contacts): the mean of the council's share of England's population (mid-2009)
-  and its share of completed assessments of people 65+ in 2009-10 (PSS EX1 A3.6).
+* **Demand share** (contacts): a weighted mean (``demand.share_weights``, equal weights) of the
+  council's share of England's population (mid-2009) and its share of completed assessments of
+  people 65+ in 2009-10 (PSS EX1 A3.6).
 * **Community users at the start**: England's total split by each council's share of home care
   plus direct payment clients at 31 March 2010 (A4.17 + A4.20); a missing count is imputed from
   the council's population at the England rate of the councils reporting it.
@@ -18,9 +19,9 @@ marked as an assumption here and in ``docs/data.md``:
   3 critical of 148) given out by a fixed rule: councils ranked by a stable hash of their GSS
   code take thresholds in that order in proportion to the mix. The council data has no
   per-council thresholds; a council's own can be set in ``council_overrides``.
-* **Grant share** (``needs_proxy``): the mean of the population share and the share of
-  community plus residential clients; the real allocations (LAC(DH)(2008)1 Annex A) are not in
-  the data.
+* **Grant share** (``needs_proxy``): a weighted mean (``grant.needs_proxy_weights``, equal
+  weights) of the population share and the share of community plus residential clients; the
+  real allocations (LAC(DH)(2008)1 Annex A) are not in the data.
 
 Every share is computed over all 152 councils, whichever councils a run selects, so a council's
 inputs never depend on the selection.
@@ -97,7 +98,8 @@ def derive_inputs(params: Scenario, selected: list[str]) -> CouncilInputs:
     pop = df["pop_total_2009"].astype(float)
     pop_share = _share(pop)
     assess = _impute_from_population(df["assessments_completed_65plus_2009_10"], pop)
-    demand_share = 0.5 * pop_share + 0.5 * _share(assess)
+    w_pop, w_assess = params.demand.share_weights.vector()
+    demand_share = w_pop * pop_share + w_assess * _share(assess)
 
     home = _impute_from_population(df["clients_home_care_all_ages_31mar2010"], pop)
     dp = _impute_from_population(df["clients_direct_payments_all_ages_31mar2010"], pop)
@@ -136,7 +138,8 @@ def derive_inputs(params: Scenario, selected: list[str]) -> CouncilInputs:
     if params.grant.allocation_rule.value == "population":
         grant_share = pop_share
     else:
-        grant_share = 0.5 * pop_share + 0.5 * client_share
+        w_pop, w_clients = params.grant.needs_proxy_weights.vector()
+        grant_share = w_pop * pop_share + w_clients * client_share
 
     w = params.transformation.readiness_evidence_weight.value
     rel = (1.0 - w) + w * evidence

@@ -78,7 +78,7 @@ def _month_end_loop(council, setting, mode, cost, t_accrued, active, t1, spend, 
         days = t1 - ta
         if days < 0.0:
             days = 0.0
-        amount = w * days / 365.25
+        amount = w * days / DAYS_PER_YEAR
         t_accrued[i] = t1 if a else ta
         line = 0 if setting[i] == 1 else 1 + mode[i]
         spend[c, line] += amount
@@ -98,7 +98,7 @@ def _accrue_rows_loop(idx, t, council, setting, mode, cost, t_accrued,
         if days < 0.0:
             days = 0.0
         line = 0 if setting[i] == 1 else 1 + mode[i]
-        sums[council[i], line] += cost[i] * days / 365.25
+        sums[council[i], line] += cost[i] * days / DAYS_PER_YEAR
         t_accrued[i] = tj
 
 
@@ -128,7 +128,7 @@ def _shadow_loop(t, t_from, council, avoided, live, t0, t1, out):  # pragma: no 
         days = end - start
         if days < 0.0:
             days = 0.0
-        out[council[i]] += avoided[i] * days / 365.25
+        out[council[i]] += avoided[i] * days / DAYS_PER_YEAR
 
 
 def _candidates_loop(active, t_exit, t_review, t1, out):  # pragma: no cover - numba

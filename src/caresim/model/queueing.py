@@ -249,9 +249,8 @@ _numba_merge_kernel: Callable[..., None] | None = None
 def _get_numba_merge_kernel() -> Callable[..., None]:
     global _numba_merge_kernel
     if _numba_merge_kernel is None:
-        if not numba_available():
+        if not numba_available() or _numba is None:
             raise RuntimeError("engine='numba' requested but numba cannot be imported")
-        assert _numba is not None
         _numba_merge_kernel = _numba.njit(cache=True, nogil=True)(_serve_merge_kernel)
     return _numba_merge_kernel
 
@@ -259,9 +258,8 @@ def _get_numba_merge_kernel() -> Callable[..., None]:
 def _get_numba_kernel() -> Callable[..., None]:
     global _numba_kernel
     if _numba_kernel is None:
-        if not numba_available():
+        if not numba_available() or _numba is None:
             raise RuntimeError("engine='numba' requested but numba cannot be imported")
-        assert _numba is not None
         _numba_kernel = _numba.njit(cache=True, nogil=True)(_serve_heap_kernel)
     return _numba_kernel
 

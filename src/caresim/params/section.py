@@ -24,7 +24,6 @@ DatedGBPPerYear = dated("GBP/year", 0.0, None, "a non-negative number")
 DatedFraction = dated("fraction", 0.0, 1.0, "a fraction")
 DatedRate = dated("1/year", -1.0, None, "a rate per year above -1")
 DatedHazard = dated("1/year", 0.0, None, "a non-negative hazard per year")
-DatedProbability = dated("probability", 0.0, 1.0, "a probability")
 
 
 class Section(BaseModel):

@@ -6,8 +6,6 @@ scenario schema (which is assembled from the process modules).
 
 NEED_BANDS = ("low", "moderate", "substantial", "critical")
 """FACS need bands, in increasing order of need (index 0 to 3)."""
-AGE_BANDS = ("18-64", "65+")
-"""Age bands (index 0 and 1)."""
 LEVERS = ("procurement", "prevention", "package_reductions", "eligibility", "staff_cuts")
 """Savings levers a council can pull, DESIGN §2 point 8."""
 EXIT_CAUSES = ("death", "nhs_or_self_funded", "recovery")
