@@ -21,7 +21,7 @@ import numpy as np
 
 from caresim.calendar import DAYS_PER_YEAR
 from caresim.model.buffers import EventBuffer
-from caresim.model.parts import Metric
+from caresim.model.parts import Metric, StaffTeam
 from caresim.model.queueing import ServerPool
 from caresim.model.state import ModelState, person_buffer, unmet_buffer
 from caresim.params.section import Days, Fraction, GBPPerYear, Probability, Section, ThresholdMix
@@ -113,17 +113,13 @@ FLOWS: tuple[Metric, ...] = (
 
 
 @dataclass
-class AssessmentState:
-    """The assessment teams, their queue and the people outside services they hold.
+class AssessmentState(StaffTeam):
+    """The assessment teams (a :class:`~caresim.model.parts.StaffTeam` whose yardstick
+    ``demand0`` is the assessment requests a year expected in April 2008), their queue and the
+    people outside services they hold.
 
     Attributes
     ----------
-    pool : ServerPool
-        Each council's assessors (FIFO multi-server queue).
-    fte, fte0 : numpy.ndarray
-        Assessment staff now (set by finance each April) and in April 2008 (FTE).
-    demand0 : numpy.ndarray
-        Assessment requests a year expected in April 2008 (the staffing yardstick).
     threshold : numpy.ndarray
         FACS threshold (need band index; eligible if need >= threshold), raised by finance's
         eligibility lever.
@@ -135,10 +131,6 @@ class AssessmentState:
         People with unmet need, until they leave the pool (returning or not).
     """
 
-    pool: ServerPool
-    fte: np.ndarray
-    fte0: np.ndarray
-    demand0: np.ndarray
     threshold: np.ndarray
     pending: EventBuffer
     giving_up: EventBuffer = field(default_factory=person_buffer)

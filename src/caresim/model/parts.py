@@ -1,4 +1,5 @@
-"""What a process declares besides its parameters: the metrics it records, its ledger lines.
+"""What a process declares besides its parameters: the metrics it records, its ledger lines
+(and the shape of a team of staff, which two processes share).
 
 In starsim's terms a process *defines its results*: each process module lists the
 :class:`Metric` s it records and, if it books money, the :class:`LedgerLine` s it fills; the
@@ -10,6 +11,12 @@ labels and descriptions from them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from caresim.model.queueing import ServerPool
 
 
 @dataclass(frozen=True)
@@ -55,3 +62,23 @@ class LedgerLine:
     shown: bool = True
     total: bool = False
     summary: str = ""
+
+
+@dataclass
+class StaffTeam:
+    """A team of staff in each council serving its FIFO queue (assessors, reviewers).
+
+    Attributes
+    ----------
+    pool : ServerPool
+        Each council's servers (FIFO multi-server queue).
+    fte, fte0 : numpy.ndarray
+        Staff now (set by finance each April) and in April 2008 (FTE).
+    demand0 : numpy.ndarray
+        The work expected a year in April 2008 (the staffing yardstick).
+    """
+
+    pool: ServerPool
+    fte: np.ndarray
+    fte0: np.ndarray
+    demand0: np.ndarray

@@ -24,7 +24,7 @@ from caresim.calendar import DAYS_PER_YEAR
 from caresim.model import exits
 from caresim.model.costs import accrue, draw_cost, mean_cost
 from caresim.model.kernels import reviews_due
-from caresim.model.parts import Metric
+from caresim.model.parts import Metric, StaffTeam
 from caresim.model.population import ARRANGED, COMMUNITY, RESIDENTIAL
 from caresim.model.queueing import ServerPool
 from caresim.model.services import choose_mode
@@ -60,23 +60,9 @@ FLOWS: tuple[Metric, ...] = (
 
 
 @dataclass
-class ReviewsState:
-    """The review teams.
-
-    Attributes
-    ----------
-    pool : ServerPool
-        Each council's reviewers (FIFO multi-server queue).
-    fte, fte0 : numpy.ndarray
-        Review staff now (set by finance each April) and in April 2008 (FTE).
-    demand0 : numpy.ndarray
-        People in service in April 2008 (the staffing yardstick).
-    """
-
-    pool: ServerPool
-    fte: np.ndarray
-    fte0: np.ndarray
-    demand0: np.ndarray
+class ReviewsState(StaffTeam):
+    """The review teams (a :class:`~caresim.model.parts.StaffTeam` whose yardstick ``demand0``
+    is the people in service in April 2008)."""
 
 
 def init_state(s: ModelState, fte: np.ndarray) -> ReviewsState:
