@@ -34,6 +34,8 @@ def section(until: dt.date | None = dt.date(2011, 4, 1), spend: float = 0.25,
         "tranches_gbp": {"values": tranches or TRANCHES, "unit": "GBP/year", "source": "test"},
         "ring_fenced_until": {"value": until, "source": "test"},
         "allocation_rule": {"value": "needs_proxy", "source": "test"},
+        "needs_proxy_weights": {"probabilities": {"population": 0.5, "clients": 0.5},
+                                "source": "test"},
         "spend_per_month": {"value": spend, "unit": "fraction", "source": "test"},
         "diverted_share_when_not_ring_fenced": {"value": diverted, "unit": "fraction",
                                                 "source": "test"}})

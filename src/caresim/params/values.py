@@ -9,6 +9,7 @@ values, a range of multipliers applied to every value).
 
 from __future__ import annotations
 
+import copyreg
 import datetime as dt
 import functools
 import math
@@ -267,13 +268,31 @@ class DateSetting(BaseModel):
     note: str = ""
 
 
+def _made_by(cls: type, factory: Any, *args: Any) -> Any:
+    """Remember how a leaf type was made, so that it pickles as that call (see
+    :func:`_reduce_type`): parameters then travel to worker processes as validated objects."""
+    type.__setattr__(cls, "__made_by__", (factory, args))
+    return cls
+
+
+def _reduce_type(cls: type) -> Any:
+    """Pickle a leaf type made by a factory as the factory call; any other pydantic model class
+    by its name, as pickle does by default."""
+    return cls.__dict__.get("__made_by__") or cls.__qualname__
+
+
+copyreg.pickle(type(BaseModel), _reduce_type)
+
+
 @functools.cache
 def quantity(unit: str, lower: float | None = None, upper: float | None = None,
              what: str = "a number") -> type[Quantity]:
     """A :class:`Quantity` subtype that requires ``unit`` and a value in ``[lower, upper]``."""
     name = f"Quantity[{unit}]"
-    return type(name, (Quantity,), {"unit_expected": unit, "lower": lower, "upper": upper,
-                                     "what": what, "__module__": __name__})
+    return _made_by(type(name, (Quantity,), {"unit_expected": unit, "lower": lower,
+                                             "upper": upper, "what": what,
+                                             "__module__": __name__}),
+                    quantity, unit, lower, upper, what)
 
 
 @functools.cache
@@ -281,15 +300,17 @@ def dated(unit: str, lower: float | None = None, upper: float | None = None,
           what: str = "a number") -> type[Dated]:
     """A :class:`Dated` subtype that requires ``unit`` and values in ``[lower, upper]``."""
     name = f"Dated[{unit}]"
-    return type(name, (Dated,), {"unit_expected": unit, "lower": lower, "upper": upper,
-                                  "what": what, "__module__": __name__})
+    return _made_by(type(name, (Dated,), {"unit_expected": unit, "lower": lower, "upper": upper,
+                                          "what": what, "__module__": __name__}),
+                    dated, unit, lower, upper, what)
 
 
 @functools.cache
 def categorical(*categories: str) -> type[Categorical]:
     """A :class:`Categorical` subtype over exactly ``categories``."""
-    return type(f"Categorical[{','.join(categories)}]", (Categorical,),
-                {"categories": tuple(categories), "__module__": __name__})
+    return _made_by(type(f"Categorical[{','.join(categories)}]", (Categorical,),
+                         {"categories": tuple(categories), "__module__": __name__}),
+                    categorical, *categories)
 
 
 def probability() -> type[Quantity]:
