@@ -13,6 +13,10 @@ from caresim.app.calibrate import calibrate
 from caresim.runner import ExecutorSpec
 from caresim.scenario import load_scenario
 
+# two trial calibrations (about 30 model runs): the longest part of the default tier by far
+# (20 min of 45 measured on a loaded 2-core machine), so they run in the slow pass
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def trial(tmp_path_factory):
