@@ -155,6 +155,7 @@ def test_dask_cluster_on_loopback_equals_serial(serial_run, tmp_path) -> None:
 
 def test_results_follow_the_plan_not_completion_order(monkeypatch) -> None:
     """Tasks that finish in reverse order still come back in plan order."""
+    import threading
     from concurrent.futures import ThreadPoolExecutor
 
     import caresim.runner as runner
@@ -163,11 +164,15 @@ def test_results_follow_the_plan_not_completion_order(monkeypatch) -> None:
     tasks = plan("baseline", params, ["E06000017"], 3)
     real = runner.run_task
     finished: list[int] = []
+    done = [threading.Event() for _ in tasks]
 
     def slow_first(index, task):
+        # each task waits for the one after it, so task 0 finishes last however long each runs
         result = real(index, task)
-        time.sleep(0.4 * (len(tasks) - index))  # task 0 finishes last
+        if index + 1 < len(tasks):
+            assert done[index + 1].wait(timeout=600), "the later task never finished"
         finished.append(index)
+        done[index].set()
         return result
 
     monkeypatch.setattr(runner, "run_task", slow_first)
