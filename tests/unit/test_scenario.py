@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from caresim import scenario as sc
+from caresim import scenario_files
 from caresim.cli import main
 from caresim.errors import ScenarioError
 from caresim.params.schema import Scenario
@@ -347,20 +348,20 @@ def test_json_round_trip(name: str) -> None:
     ("+1.5", 1.5), (".5", 0.5), ("239.0e6", 239.0e6), ("1_000.5", 1000.5),
 ])
 def test_yaml_12_floats_are_numbers(text: str, expected: float) -> None:
-    value = yaml.load(f"x: {text}\n", Loader=sc._Loader)["x"]
+    value = yaml.load(f"x: {text}\n", Loader=scenario_files.Loader)["x"]
     assert isinstance(value, float)
     assert value == pytest.approx(expected)
 
 
 def test_yaml_loader_keeps_other_scalars() -> None:
     data = yaml.load("a: 2008-04-01\nb: 12\nc: abc\nd: 1.0e6x\ne: '1.0e6'\n",
-                     Loader=sc._Loader)
+                     Loader=scenario_files.Loader)
     assert data == {"a": dt.date(2008, 4, 1), "b": 12, "c": "abc", "d": "1.0e6x", "e": "1.0e6"}
     assert isinstance(data["b"], int)
 
 
 def test_yaml_impossible_date_is_left_as_text() -> None:
-    data = yaml.load("a: 2011-13-01\n", Loader=sc._Loader)
+    data = yaml.load("a: 2011-13-01\n", Loader=scenario_files.Loader)
     assert data == {"a": "2011-13-01"}
 
 

@@ -144,6 +144,24 @@ CASES: dict[str, list[str]] = {
         "expected a value greater than or equal to 1",
         "found 0",
     ],
+    "duplicate_key.yaml": [
+        "expected YAML with each key once in a mapping",
+        "found the key 'grant' twice, at lines 4 and 6",
+    ],
+    "base_60_seed.yaml": [
+        "key 'run.seed'",
+        "expected a valid integer",
+        "found '1:30' (str)",
+    ],
+    "recursive_alias.yaml": [
+        "expected YAML without recursive aliases",
+        "found the alias *loop inside its own anchor at line 5",
+    ],
+    "extends_not_yaml.yaml": [
+        "key 'extends'",
+        "expected the path of a scenario file ending .yaml or .yml",
+        "found '/etc/passwd'",
+    ],
     "missing_required_key.yaml": [
         "key 'population'",
         "expected this required key",
