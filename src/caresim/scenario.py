@@ -26,9 +26,10 @@ from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from caresim.errors import ScenarioError
+from caresim.errors import InputError, ScenarioError
 from caresim.params.schema import Scenario
 from caresim.scenario_files import check_parent, read_yaml
+from caresim.survivable import Unsurvivable, check_survivable
 
 LEAF_KEYS = ("value", "values", "probabilities")
 
@@ -180,9 +181,17 @@ class ResolvedScenario:
 
     def with_run(self, **changes: Any) -> ResolvedScenario:
         """A copy with run settings changed (seed, replications, councils); ``None`` keeps the
-        current value."""
-        return self.replace({f"run.{k}": v for k, v in changes.items() if v is not None},
-                            source="run settings")
+        current value. A bad value is the command-line option's fault, and is blamed on it."""
+        changed = {k: v for k, v in changes.items() if v is not None}
+        try:
+            return self.replace({f"run.{k}": v for k, v in changed.items()},
+                                source="run settings")
+        except ScenarioError as exc:
+            option = next((k for k in changed if exc.key == f"run.{k}"), None)
+            if option is None:
+                raise
+            raise InputError(f"--{option.replace('_', '-')}: expected {exc.expected}; found "
+                             f"{exc.found}.") from None
 
     @classmethod
     def of(cls, params: Scenario, files: tuple[str, ...] = ()) -> ResolvedScenario:
@@ -272,9 +281,15 @@ def load_scenario(path: str | Path) -> ResolvedScenario:
 
 def _validate(data: dict, files: tuple[str, ...], prov: dict[str, str]) -> Scenario:
     try:
-        return Scenario.model_validate(data)
+        params = Scenario.model_validate(data)
     except ValidationError as exc:
         raise _to_scenario_error(exc, files, prov) from None
+    try:
+        check_survivable(params)
+    except Unsurvivable as exc:
+        raise ScenarioError(_file_for(exc.key, files, prov), exc.key, exc.expected,
+                            exc.found) from None
+    return params
 
 
 def _to_scenario_error(exc: ValidationError, files: tuple[str, ...],

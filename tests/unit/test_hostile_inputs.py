@@ -14,6 +14,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import yaml
 
 from caresim.cli import main
 from caresim.scenario_files import MAX_BYTES, MAX_DEPTH
@@ -186,3 +187,44 @@ def test_bundled_name_is_not_a_path(capsys: pytest.CaptureFixture[str]) -> None:
     """A path that only looks up a bundled file by joining (``/dev/zero``) is never bundled."""
     err = clean_failure(["check", "../scenarios/baseline"], capsys)
     assert "no such file" in err
+
+
+# --------------------------------------------------------------------------- survivable values
+
+
+def test_all_zero_scenario(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Every number of the baseline set to 0 (the dated ones too): refused by check, not a
+    crash or NaN money in the run."""
+    from caresim.scenario import load_scenario
+
+    data = load_scenario("baseline").params.model_dump(mode="json")
+
+    def zero(node: object) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("value"), int | float) and not isinstance(node["value"], bool):
+                node.update(value=0, source="test: all zero")
+                node.pop("range", None)
+            if isinstance(node.get("values"), dict):
+                node.update(values=dict.fromkeys(node["values"], 0), source="test: all zero")
+                node.pop("range", None)
+            for v in node.values():
+                zero(v)
+
+    zero(data)
+    path = tmp_path / "all_zero.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    out = tmp_path / "out"
+    for argv in (["check", str(path)], ["run", str(path), "--out", str(out), "--quiet"]):
+        clean_failure(argv, capsys, f"{path}: key '", "': expected a ", "; found 0")
+    assert not out.exists()
+
+
+def test_option_is_blamed_for_its_own_value(tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """``--replications 1000000000`` was blamed on prior.yaml, which never set it."""
+    err = clean_failure(["run", "baseline", "--replications", "1000000000", "--out",
+                         str(tmp_path), "--quiet"], capsys,
+                        "caresim: error: --replications: expected a value less than or equal "
+                        "to 10000; found 1000000000")
+    assert "prior.yaml" not in err
+    assert list(tmp_path.iterdir()) == []

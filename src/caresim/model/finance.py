@@ -245,7 +245,8 @@ def start_year(s: ModelState, date: dt.date) -> None:
     infl = 0.0 if first else f.inflation_per_year.at(date)
     growth = p.demand.growth_per_year.at(date)
     lg = f.lg_funding_real_change_per_year.at(date)
-    if date >= f.austerity_from.value and lg < 0:
+    austerity_from = f.austerity_from.value  # None: never
+    if austerity_from is not None and date >= austerity_from and lg < 0:
         lg *= f.austerity_multiplier.value
     reab_share = p.reablement.budget_share.at(date)
     core_share = p.transformation.core_share_of_budget.at(date)
