@@ -36,6 +36,7 @@ from caresim.errors import InputError, RunStoreError
 from caresim.io import PARTIAL_SUFFIX, write_json
 from caresim.params.schema import Scenario
 from caresim.params.values import FolderName
+from caresim.worker_guard import exit_with_parent
 
 Progress = Callable[[Iterable[Future], int], Iterable[Future]]
 TABLES = ("monthly", "fy", "ledger")
@@ -186,7 +187,8 @@ def make_executor(spec: ExecutorSpec) -> Executor:
         return SerialExecutor()
     # no max_tasks_per_child: on CPython 3.11 it deadlocks the pool once more than
     # 4 x workers tasks are queued (gh-115634); workers return only small tidy tables
-    return ProcessPoolExecutor(max_workers=spec.workers, mp_context=mp.get_context("spawn"))
+    return ProcessPoolExecutor(max_workers=spec.workers, mp_context=mp.get_context("spawn"),
+                               initializer=exit_with_parent)
 
 
 def default_workers(n_tasks: int) -> int:

@@ -6,6 +6,7 @@ detects in itself, never a traceback, and never a finished-looking folder that i
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
@@ -298,3 +299,43 @@ def test_bad_options(short: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     one_paragraph(err)
     assert message in err, err
     assert list(tmp_path.iterdir()) == []
+
+
+# --------------------------------------------------------------------------- orphans
+
+
+@pytest.mark.slow
+def test_workers_end_when_the_parent_is_killed(short: Path, tmp_path: Path) -> None:
+    """SIGKILL of `caresim run` mid-task left its worker processes and the resource tracker
+    alive (about 375 MB each). They must end with their parent. The waits are bounds (a
+    time-out fails the test), not timed assertions."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    psutil = pytest.importorskip("psutil")
+    cmd = [sys.executable, "-m", "caresim", "run", str(short), "--replications", "8",
+           "--workers", "2", "--quiet", "--out", str(tmp_path)]
+    proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    parent = psutil.Process(proc.pid)
+    children: list = []
+    try:
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline and proc.poll() is None:
+            stored = list(tmp_path.rglob("tasks/*-ledger.parquet"))
+            children = parent.children(recursive=True)
+            if stored and len(children) >= 2:
+                break
+            time.sleep(0.2)
+        assert proc.poll() is None, "the run ended before it could be killed mid-task"
+        assert len(children) >= 2, "no worker processes appeared"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        _, alive = psutil.wait_procs(children, timeout=120)
+        assert alive == [], f"still alive after their parent was killed: {alive}"
+    finally:
+        for p in children:
+            with contextlib.suppress(psutil.Error):
+                p.kill()
