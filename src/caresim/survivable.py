@@ -131,7 +131,7 @@ def _check_loads(params: Scenario) -> None:
                            f"{people:,.0f} (community and residential, with council_overrides)")
 
     calendar = Calendar(params.run.start_date, params.run.end_date)
-    growth = SimpleNamespace(p=params, cal=calendar, growth_by_month=[1.0])
+    growth = SimpleNamespace(p=params, cal=calendar, demand=demand.DemandState())
     months = len(calendar.month_ends())
     with np.errstate(all="ignore"):
         peak_growth = max(demand.growth_index(growth, m) for m in range(months))

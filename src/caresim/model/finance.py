@@ -133,7 +133,9 @@ LEDGER: tuple[LedgerLine, ...] = (
     LedgerLine("savings_total_gbp", "Total cashable savings", "cashable savings, all levers",
                _SAVINGS, total=True, summary="Total cashable savings"),
     LedgerLine("savings_shortfall_gbp", "Shortfall against the requirement",
-               "max(0, savings_requirement - savings_total)", _SAVINGS),
+               "max(0, savings_requirement - savings_total) on a council's row; on England's "
+               "row the councils' shortfalls added up, which is at least that: one council's "
+               "savings beyond its requirement do not cover another's shortfall", _SAVINGS),
     LedgerLine("closing_position_gbp", "Closing position (+ underspend, - overspend)",
                "opening_budget + income_charges + income_nhs + grant_received - spend_total - "
                "(ring_fenced_closing - ring_fenced_opening)", "Position", total=True,
