@@ -126,3 +126,17 @@ def test_england_ledger_rows_sum_the_councils(baseline_params) -> None:
     # the documented council identity does not hold for England in some year: that is why
     # it is stated per council
     assert np.any(england["savings_shortfall_gbp"] > own + 1.0)
+
+
+def test_assessment_queue_follows_its_flows(baseline_params) -> None:
+    """The queue identity, per council and month: the people waiting for or having an
+    assessment at a month's end are those of the month before plus the month's requests, less
+    the assessments completed and the people who gave up. (From 2011 staff cuts make people
+    give up; they are in the queue until they do.) The queue starts empty."""
+    v = run(baseline_params).monthly
+    queue = v[:, :, INDEX["assessment_queue"]]
+    previous = np.vstack([np.zeros((1, queue.shape[1])), queue[:-1]])
+    flows = (v[:, :, INDEX["assessment_requests"]] - v[:, :, INDEX["assessments"]]
+             - v[:, :, INDEX["reneged"]])
+    assert v[:, :, INDEX["reneged"]].sum() > 0  # the identity is tested with people giving up
+    np.testing.assert_array_equal(queue - previous, flows)
