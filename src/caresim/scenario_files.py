@@ -74,7 +74,12 @@ class DuplicateKey(yaml.YAMLError):
         super().__init__(f"the key {key!r} twice, at lines {first} and {second}")
 
 
-class Loader(yaml.SafeLoader):
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""PyYAML's safe loader, with libyaml's parser when PyYAML was built with it (ten times
+faster; the same events and the same Python constructors)."""
+
+
+class Loader(_SAFE_LOADER):  # type: ignore[misc, valid-type]
     """PyYAML's safe loader, reading YAML 1.2 floats, no base-60 numbers, no duplicate keys."""
 
     def construct_mapping(self, node: yaml.Node, deep: bool = False) -> dict[Any, Any]:
@@ -100,7 +105,7 @@ class Loader(yaml.SafeLoader):
 Loader.yaml_implicit_resolvers = {
     first: [(tag, {_INT: _INT_NO_BASE_60, _FLOAT: _FLOAT_12}.get(tag, regexp))
             for tag, regexp in resolvers]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    for first, resolvers in _SAFE_LOADER.yaml_implicit_resolvers.items()
 }
 
 
@@ -184,7 +189,15 @@ def _check_shape(text: str, file: str) -> None:
             raise ScenarioError(file, "", f"at most {MAX_NODES:,} YAML nodes once aliases are "
                                 "expanded", "more")
 
-    for event in yaml.parse(text, Loader=Loader):
+    try:
+        events = list(yaml.parse(text, Loader=Loader))
+    except yaml.YAMLError as exc:  # libyaml stops at its own depth limit, before any event
+        if "nesting depth" not in str(exc):
+            raise
+        mark = getattr(exc, "problem_mark", None)
+        raise ScenarioError(file, "", f"YAML nested at most {MAX_DEPTH} levels deep",
+                            f"deeper nesting at line {mark.line + 1 if mark else 0}") from None
+    for event in events:
         line = event.start_mark.line + 1 if event.start_mark else 0
         if isinstance(event, yaml.AliasEvent):
             if event.anchor in open_anchors:
