@@ -246,6 +246,8 @@ def _load_chain(path: Path, seen: tuple[Path, ...]) -> tuple[dict, list[str], di
         raise ScenarioError(str(path), "extends", "a chain of parents without a cycle",
                             f"the cycle {cycle}")
     data = read_yaml(path)
+    if seen:
+        _check_is_scenario(path, data)
     parent = data.pop("extends", None)
     if parent is None:
         prov: dict[str, str] = {}
@@ -258,6 +260,19 @@ def _load_chain(path: Path, seen: tuple[Path, ...]) -> tuple[dict, list[str], di
     base, files, prov = _load_chain(parent_path, (*seen, real))
     merged = _merge(base, data, str(path), prov)
     return merged, [*files, str(path)], prov
+
+
+def _check_is_scenario(path: Path, data: dict) -> None:
+    """A file named by ``extends`` must be a scenario file: every top-level key a scenario key
+    (or a near miss, reported with its suggestion by validation). Anything else is refused
+    without quoting it, so that ``extends`` cannot be used to print another file's content."""
+    known = [*Scenario.model_fields, "extends"]
+    strangers = [k for k in data if k not in known
+                 and not (isinstance(k, str) and difflib.get_close_matches(k, known, n=1))]
+    if strangers:
+        raise ScenarioError(str(path), "", "a scenario file (top-level keys such as name, run, "
+                            "population, grant)", f"a YAML file with {len(strangers)} top-level "
+                            "key(s) that are not scenario keys (not shown)")
 
 
 def load_scenario(path: str | Path) -> ResolvedScenario:

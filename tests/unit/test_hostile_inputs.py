@@ -167,6 +167,42 @@ def test_special_files_are_refused_not_read(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
 
 
+# --------------------------------------------------------------------------- what extends reads
+
+
+SECRET = "hunter2-s3cr3t"
+
+
+@pytest.mark.parametrize(("content", "found"), [
+    (f"root:x:0:0:{SECRET}:/root:/bin/bash\ndaemon:x:1:1::/usr/sbin\n", "found a str"),
+    (f"- {SECRET}\n- two\n", "found a list"),
+    (f"x: [{SECRET}\n", "found a syntax error at line 2"),
+    (f"{SECRET}:\t\x01{SECRET}\n", "found a syntax error"),
+    (f"extends: {BASELINE}\ndb_password_{SECRET}: {SECRET}\n",
+     "found a YAML file with 1 top-level key(s) that are not scenario keys (not shown)"),
+])
+def test_extends_never_prints_another_file(tmp_path: Path, content: str, found: str,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """``extends`` could read any file and errors quoted up to 80 characters of it: a file
+    named by ``extends`` that is not a scenario is refused by its kind, never quoted."""
+    (tmp_path / "secrets.yaml").write_text(content, encoding="utf-8")
+    path = tmp_path / "child.yaml"
+    path.write_text("extends: secrets.yaml\nname: child\n", encoding="utf-8")
+    err = clean_failure(["check", str(path)], capsys, f"{tmp_path / 'secrets.yaml'}: ", found)
+    assert SECRET not in err
+
+
+def test_parent_with_a_typo_still_gets_its_suggestion(tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """The refusal of foreign files keeps the near-miss suggestion for a parent's typo."""
+    parent = tmp_path / "parent.yaml"
+    parent.write_text(f"extends: {BASELINE}\ngrnat: {{}}\n", encoding="utf-8")
+    path = tmp_path / "child.yaml"
+    path.write_text("extends: parent.yaml\nname: child\n", encoding="utf-8")
+    clean_failure(["check", str(path)], capsys, f"{parent}: key 'grnat'",
+                  "Did you mean 'grant'?")
+
+
 # --------------------------------------------------------------------------- bundled names
 
 
