@@ -219,6 +219,21 @@ def test_cli_report_writes_and_prints(runs, capsys: pytest.CaptureFixture[str]) 
     assert out == [f"wrote {runs[1] / 'report.html'}", f"wrote {runs[1] / 'report.md'}"]
 
 
+def test_report_with_a_baseline_folder_in_the_working_folder(runs, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch,
+                                                             capsys: pytest.CaptureFixture[str]
+                                                             ) -> None:
+    """After ``caresim run baseline --out .`` the working folder holds ``baseline/``, and
+    ``caresim report`` of any run failed with "baseline: ... Is a directory" (issue 20, item 6):
+    the report compares with the bundled baseline, which the folder must not hide."""
+    from caresim.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "baseline" / "20260101T000000Z-2c22cba8").mkdir(parents=True)
+    assert main(["report", str(runs[1])]) == 0, capsys.readouterr().err
+    assert "grant.tranches_gbp" in (runs[1] / "report.md").read_text(encoding="utf-8")
+
+
 def test_cli_report_help_is_complete(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         _report_parser().parse_args(["report", "--help"])

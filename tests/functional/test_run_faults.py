@@ -249,6 +249,24 @@ def test_out_under_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert (tmp_path / "a_file").read_text(encoding="utf-8") == "keep"
 
 
+def test_out_unwritable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                        capsys: pytest.CaptureFixture[str]) -> None:
+    """An --out with no write access is refused before anything runs (as a read-only mount,
+    since root ignores permissions)."""
+    import caresim.io
+
+    real_access = os.access
+    monkeypatch.setattr(caresim.io.os, "access",
+                        lambda path, mode: False if Path(path) == tmp_path
+                        else real_access(path, mode))
+    rc, err = run_cli(["run", "baseline", "--quiet", "--out", str(tmp_path / "out")], capsys)
+    assert rc == 2
+    one_paragraph(err)
+    assert f"--out {tmp_path / 'out'}: expected a writable folder; found no write access to " \
+           f"{tmp_path}." in err
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_report_into_a_read_only_run_folder(short: Path, tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch,
                                             capsys: pytest.CaptureFixture[str]) -> None:
