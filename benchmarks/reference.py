@@ -38,7 +38,7 @@ way when its person leaves keeps its slot to the end ("every review occupies a s
 change in a team's size applies from that moment to everyone still waiting; flows are counted
 when they happen (an assessment started, and its wait, in the month it starts; giving up, when
 the person gives up) and stocks from where people are at the month end (unmet need: in the
-pool; the assessment queue: waiting for an assessment to start).
+pool; the assessment queue: waiting for or having an assessment, as in the engine).
 
 Recorded, into the engine's :class:`~caresim.recording.Recorder` under the engine's metric
 names, so that :func:`fy_statistics` reads both the same way: every count the comparison uses.
@@ -151,7 +151,7 @@ class Reference:
         self.spend = np.zeros((n, 4))         # package spend accrued this month
         self.accrued_to = np.zeros(n)
         self.unmet = np.zeros(n)              # people in the unmet-need pool
-        self.waiting = np.zeros(n)            # people waiting for an assessment to start
+        self.waiting = np.zeros(n)            # people waiting for or having an assessment
         self.shadow: list[tuple[float, float, int, float]] = []
         self.grant_spent = np.zeros(n)
         self.need_cum = list(np.cumsum(params.demand.need_mix_assessed.vector()))
@@ -231,12 +231,12 @@ class Reference:
             self.waiting[c] += 1
             with self.assessors[c].request() as req:
                 got = yield req | env.timeout(a.max_wait_days.value)
-                self.waiting[c] -= 1
                 served = req in got
                 if served:
                     self.count("assessments_started", c)
                     self.count("assessment_wait_days", c, env.now - asked)
                     yield env.timeout(a.dur_assessment_days.value)
+                self.waiting[c] -= 1  # assessed, or gave up
             if not served:                              # gave up waiting: unmet need
                 self.count("reneged", c)
                 if (yield from self.unmet_need(p)):

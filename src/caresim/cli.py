@@ -13,13 +13,14 @@ from pathlib import Path
 from caresim import __version__
 from caresim.cli_options import (
     Parser,
+    check_options,
     fixed_replications,
     progress,
     replications,
     run_options,
     spec,
 )
-from caresim.errors import InputError
+from caresim.errors import CaresimError, InputError, from_os_error
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
 
@@ -430,10 +431,25 @@ def main(argv: list[str] | None = None) -> int:
             raise InputError(
                 f"--dask-local: expected a whole number >= 1; found {args.dask_local}."
             )
+        check_options(args)
         return args.func(args)
     except InputError as exc:
         print(f"caresim: error: {exc}", file=sys.stderr)
         return EXIT_INPUT
+    except OSError as exc:
+        problem = from_os_error(exc)
+        if problem is None:
+            return _internal_error(exc)
+        print(f"caresim: error: {problem}", file=sys.stderr)
+        return EXIT_INPUT
+    except MemoryError:
+        print("caresim: error: the run needs more memory than this machine can give it; "
+              "nothing finished was written. Run fewer councils or replications at a time, "
+              "or use fewer --workers.", file=sys.stderr)
+        return EXIT_INTERNAL
+    except CaresimError as exc:  # a fault caresim detected itself, such as non-finite output
+        print(f"caresim: error: {exc}", file=sys.stderr)
+        return EXIT_INTERNAL
     except KeyboardInterrupt:
         print(
             "caresim: interrupted; no finished run folder was written (an unfinished "
@@ -442,11 +458,14 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 130
     except Exception as exc:
-        import traceback
+        return _internal_error(exc)
 
-        print(f"caresim: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
-        print(
-            "This is a bug in caresim; please report it with the traceback below.", file=sys.stderr
-        )
-        traceback.print_exc()
-        return EXIT_INTERNAL
+
+def _internal_error(exc: BaseException) -> int:
+    import traceback
+
+    print(f"caresim: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+    print("This is a bug in caresim; please report it with the traceback below.", file=sys.stderr)
+    traceback.print_exception(exc)
+    return EXIT_INTERNAL
+

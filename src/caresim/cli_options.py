@@ -6,7 +6,9 @@ subcommand modules (``cli_report``, ``cli_sensitivity``), which import nothing o
 from __future__ import annotations
 
 import argparse
+import math
 import sys
+from urllib.parse import urlsplit
 
 from caresim.errors import InputError
 
@@ -94,3 +96,34 @@ def run_options(r: argparse.ArgumentParser) -> None:
     r.add_argument(
         "--quiet", action="store_true", help="no progress bar and nothing printed on success"
     )
+
+
+def check_options(args: argparse.Namespace) -> None:
+    """Options that argparse accepts but no command can use (exit status 2)."""
+    if getattr(args, "out", None) == "":
+        raise InputError("--out: expected a folder path; found ''.")
+    scheduler = getattr(args, "scheduler", None)
+    if scheduler is not None:
+        check_scheduler_address(scheduler)
+    precision = getattr(args, "precision", None)
+    if precision is not None:
+        if not math.isfinite(precision) or precision <= 0:
+            raise InputError(f"--precision: expected a number > 0 (a relative half-width "
+                             f"such as 0.01); found {precision}.")
+        if args.replications != "auto":
+            found = (f"--replications {args.replications}" if args.replications
+                     else "no --replications")
+            raise InputError(f"--precision {precision:g}: expected with --replications auto "
+                             f"(it says when to stop adding replications); found {found}.")
+
+
+def check_scheduler_address(address: str) -> None:
+    """A Dask scheduler address must be ``[PROTOCOL://]HOST:PORT``."""
+    parts = urlsplit(address if "://" in address else f"tcp://{address}")
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if not parts.scheme or not parts.hostname or port is None:
+        raise InputError(f"--scheduler {address}: expected a Dask scheduler address such as "
+                         "tcp://HOST:PORT; found no host and port.")

@@ -6,6 +6,8 @@ exit status 2 and prints its message as one paragraph, never a traceback.
 
 from __future__ import annotations
 
+import errno
+
 
 class CaresimError(Exception):
     """Base class of every error caresim raises on purpose."""
@@ -67,3 +69,27 @@ class CouncilError(InputError):
 
 class RunStoreError(InputError):
     """An output folder or run folder cannot be used (for example it does not exist)."""
+
+
+ENVIRONMENT_ERRNOS = frozenset(
+    getattr(errno, name) for name in ("ENOSPC", "EDQUOT", "EROFS", "EACCES", "EPERM", "ENOTDIR",
+                                      "EISDIR", "ENAMETOOLONG", "EFBIG", "ELOOP")
+    if hasattr(errno, name))
+"""File-system errors caused by where caresim was asked to read or write, not by caresim."""
+
+
+def from_os_error(exc: OSError) -> InputError | None:
+    """A one-paragraph :class:`InputError` for a file-system error in ``ENVIRONMENT_ERRNOS``
+    (a full disk, a read-only folder, a path through a file), else None.
+
+    Parameters
+    ----------
+    exc : OSError
+        The error raised while reading or writing.
+    """
+    if exc.errno not in ENVIRONMENT_ERRNOS:
+        return None
+    where = exc.filename if exc.filename is not None else "a file caresim writes"
+    expected = ("free space on the disk" if exc.errno == errno.ENOSPC
+                else "a location caresim can read and write")
+    return InputError(f"{where}: expected {expected}; found {exc.strerror or exc}.")

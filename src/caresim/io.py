@@ -12,7 +12,15 @@ Every other output (a comparison, a validation, a calibration, a sensitivity ana
 the workbook, the run store's ``plan.json`` and ``tasks.json``) goes through the same two
 writers: :func:`atomic_file` for one file and :func:`atomic_folder` for a folder, so nothing is
 ever left half-written; :func:`write_folder` writes a study's tables, texts, figures and
-manifest into one. Folder names come from :func:`run_id`."""
+manifest into one. Folder names come from :func:`run_id`.
+
+Run folders stay consistent when runs collide or are killed: :func:`claim_partial` creates a
+run's ``<run-id>.partial`` folder atomically (two runs started in the same second with the same
+scenario take ``<run-id>`` and ``<run-id>-2``), and :func:`locked` holds an exclusive lock
+(``fcntl.flock`` on ``<folder>/.lock``) while a run store is in use, so a second
+``caresim run --resume`` of one folder stops with a clear message. The system releases the lock
+when the process ends, however it ends (even ``kill -9``), so a stale lock never blocks a
+resume."""
 
 from __future__ import annotations
 
@@ -35,6 +43,11 @@ from caresim import __version__
 from caresim.errors import RunStoreError
 from caresim.scenario import json_default
 
+try:
+    import fcntl
+except ImportError:  # not on Windows: run stores are not locked there
+    fcntl = None  # type: ignore[assignment]
+
 PACKAGES = ("numpy", "scipy", "simpy", "pandas", "pyarrow", "pydantic", "PyYAML", "numba",
             "matplotlib")
 
@@ -46,6 +59,9 @@ def check_output_root(root: Path) -> None:
     probe = root if root.exists() else root.parent
     while not probe.exists():
         probe = probe.parent
+    if not probe.is_dir():  # e.g. --out a_file/sub
+        raise RunStoreError(f"--out {root}: expected a folder path; found the file {probe} "
+                            "on it.")
     if not os.access(probe, os.W_OK):
         raise RunStoreError(f"--out {root}: expected a writable folder; found no write access "
                             f"to {probe}.")
@@ -134,11 +150,85 @@ def _write_table(frame: pd.DataFrame, folder: Path, stem: str) -> None:
 
 
 PARTIAL_SUFFIX = ".partial"
+LOCK_NAME = ".lock"
 
 
-def partial_folder(root: Path, scenario_name: str, run_id: str) -> Path:
-    """Where a run is built: ``root/<scenario>/<run-id>.partial`` (renamed when complete)."""
-    return root / scenario_name / f"{run_id}{PARTIAL_SUFFIX}"
+def claim_partial(root: Path, scenario_name: str, run_id: str, attempts: int = 1000) -> Path:
+    """Create and return a new, empty ``root/<scenario>/<run-id>[-k].partial`` folder.
+
+    Creating a folder is atomic, and a finished ``<run-id>`` folder only ever comes from
+    renaming its own ``.partial`` folder, so two runs never claim the same id.
+
+    Parameters
+    ----------
+    root : pathlib.Path
+        The output folder (``--out``).
+    scenario_name : str
+        The scenario's name (a safe folder name).
+    run_id : str
+        The run id wanted (:func:`run_id`); ``-2``, ``-3``, ... is added when it is taken.
+    attempts : int
+        How many ids to try.
+
+    Raises
+    ------
+    caresim.errors.RunStoreError
+        When no id is free after ``attempts`` tries.
+    """
+    parent = Path(root) / scenario_name
+    parent.mkdir(parents=True, exist_ok=True)
+    for k in range(1, attempts + 1):
+        rid = run_id if k == 1 else f"{run_id}-{k}"
+        partial = parent / f"{rid}{PARTIAL_SUFFIX}"
+        try:
+            partial.mkdir()
+        except FileExistsError:
+            continue
+        if (parent / rid).exists():  # a finished run took this id first
+            partial.rmdir()
+            continue
+        return partial
+    raise RunStoreError(f"--out {root}: expected a free run id for {run_id}; found "
+                        f"{attempts} taken.")
+
+
+@contextlib.contextmanager
+def locked(folder: Path) -> Iterator[None]:
+    """Hold the run store in ``folder`` exclusively while the block runs.
+
+    Raises
+    ------
+    caresim.errors.RunStoreError
+        When another process holds it.
+    """
+    if fcntl is None:
+        yield
+        return
+    fd = os.open(Path(folder) / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RunStoreError(f"run folder {folder}: expected a run folder no other caresim "
+                                "process is using; found it in use (another `caresim run` is "
+                                "running or resuming it).") from None
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def discard_partial(folder: Path) -> None:
+    """Remove a partial folder that can never be finished, and its scenario folder if that is
+    left empty, so that a failed run leaves nothing behind."""
+    shutil.rmtree(folder, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        Path(folder).parent.rmdir()  # only when empty
+
+
+def remove_lock_file(folder: Path) -> None:
+    """Remove the lock file from a folder no longer in use (a finished run's)."""
+    with contextlib.suppress(FileNotFoundError):
+        (Path(folder) / LOCK_NAME).unlink()
 
 
 def write_outputs(folder: Path, tables: dict[str, pd.DataFrame], manifest: dict[str, Any],

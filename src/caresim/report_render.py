@@ -185,8 +185,20 @@ def render_html(blocks: list[Block]) -> str:
             + "\n".join(body) + "\n</body></html>\n")
 
 
+_MD_CODE = re.compile(r"(?<![`\\])(`[^`]+`)(?!`)")
+"""A code span as CommonMark reads it: single backticks, not escaped, not part of a longer run."""
+
+
+def _md_text(text: str) -> str:
+    """Text (from a scenario, a path or a command) made safe as Markdown: every ``<`` outside
+    code spans becomes ``&lt;``, so no raw HTML reaches ``report.md``; code spans show their
+    text as it is."""
+    parts = _MD_CODE.split(text)
+    return "".join(p if i % 2 else p.replace("<", "&lt;") for i, p in enumerate(parts))
+
+
 def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return _md_text(text.replace("|", "\\|").replace("\n", " "))
 
 
 def render_markdown(blocks: list[Block], files_dir: str = FILES_DIR) -> str:
@@ -194,13 +206,13 @@ def render_markdown(blocks: list[Block], files_dir: str = FILES_DIR) -> str:
     out = []
     for b in blocks:
         if isinstance(b, Heading):
-            out.append("#" * b.level + " " + b.text)
+            out.append("#" * b.level + " " + _md_text(b.text))
         elif isinstance(b, Para):
-            out.append(b.text)
+            out.append(_md_text(b.text))
         elif isinstance(b, Doc):
             out.append(_rst_to_md(b.text))
         elif isinstance(b, Figure):
-            out.append(f"![{b.name}]({files_dir}/{b.name}.png)\n\n*{b.caption}*")
+            out.append(f"![{b.name}]({files_dir}/{b.name}.png)\n\n*{_md_text(b.caption)}*")
         elif isinstance(b, Table):
             num = b.numeric or [False] * len(b.header)
             lines = ["| " + " | ".join(_md_cell(h) or " " for h in b.header) + " |",

@@ -19,6 +19,7 @@ the finished ones.
 from __future__ import annotations
 
 import json
+import math
 import multiprocessing as mp
 import os
 import time
@@ -27,14 +28,22 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from caresim.errors import InputError, RunStoreError
-from caresim.io import write_json
+from caresim.io import PARTIAL_SUFFIX, write_json
 from caresim.params.schema import Scenario
+from caresim.params.values import FolderName
+from caresim.worker_guard import exit_with_parent
 
 Progress = Callable[[Iterable[Future], int], Iterable[Future]]
+TABLES = ("monthly", "fy", "ledger")
+"""The tables each finished task stores as ``tasks/<index>-<table>.parquet``."""
+STATES = ("pending", "done", "failed")
+"""What a task can be in ``tasks.json``."""
 
 
 @dataclass(frozen=True)
@@ -146,7 +155,7 @@ class _DaskExecutor(Executor):
         if spec.scheduler:
             try:
                 self._client = Client(spec.scheduler, timeout="20s")
-            except OSError as exc:
+            except (OSError, ValueError, TypeError) as exc:
                 raise InputError(
                     f"--scheduler {spec.scheduler}: expected a reachable Dask "
                     f"scheduler; found none ({exc})."
@@ -179,7 +188,8 @@ def make_executor(spec: ExecutorSpec) -> Executor:
         return SerialExecutor()
     # no max_tasks_per_child: on CPython 3.11 it deadlocks the pool once more than
     # 4 x workers tasks are queued (gh-115634); workers return only small tidy tables
-    return ProcessPoolExecutor(max_workers=spec.workers, mp_context=mp.get_context("spawn"))
+    return ProcessPoolExecutor(max_workers=spec.workers, mp_context=mp.get_context("spawn"),
+                               initializer=exit_with_parent)
 
 
 def default_workers(n_tasks: int) -> int:
@@ -254,7 +264,7 @@ class RunStore:
     def mark_done(self, result: TaskResult) -> None:
         """Store a finished task's tables, then mark it done."""
         i = result.task_index
-        for name in ("monthly", "fy", "ledger"):
+        for name in TABLES:
             getattr(result, name).to_parquet(self.tasks_dir / f"{i}-{name}.parquet", index=False)
         self._set(i, state="done", seconds=round(result.seconds, 3))
 
@@ -270,7 +280,7 @@ class RunStore:
         """A finished task's tables."""
         frames = {
             name: pd.read_parquet(self.tasks_dir / f"{index}-{name}.parquet")
-            for name in ("monthly", "fy", "ledger")
+            for name in TABLES
         }
         return TaskResult(index, frames["monthly"], frames["fy"], frames["ledger"])
 
@@ -340,3 +350,137 @@ class TaskFailure(RuntimeError):
         super().__init__(
             f"{len(failures)} task(s) failed (first: task {failures[0][0]}: {first}).{where}"
         )
+
+
+# ------------------------------------------------------------- checks before a resume
+
+class _Plan(BaseModel):
+    """The fields of ``plan.json`` a resume relies on (others are kept as they are)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    scenario: FolderName
+    scenario_files: list[str]
+    scenario_hash: str
+    codes: list[str] = Field(min_length=1)
+    replications: int = Field(ge=0, le=10_000)
+    auto_precision: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+    command: list[str] = []
+    parameter_sets: list[dict[str, float]] = []
+    started_utc: str
+    parameters: dict[str, Any]
+
+
+class _TaskState(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    index: int = Field(ge=0)
+    state: str
+
+
+class _Tasks(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    tasks: list[_TaskState]
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise RunStoreError(f"--resume {path.parent}: expected an unfinished run folder "
+                            f"(containing plan.json and tasks.json); found no {path.name}."
+                            ) from None
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise RunStoreError(f"{path}: expected the JSON caresim wrote; found a file that "
+                            f"cannot be read ({type(exc).__name__}: {str(exc)[:100]}).") from None
+
+
+def _first_error(exc: ValidationError, prefix: str = "") -> str:
+    """The first validation error as ``key 'K': expected E; found F`` (as scenario errors)."""
+    from caresim.scenario import _to_scenario_error
+
+    e = _to_scenario_error(exc, ("",), {})
+    key = f"{prefix}{e.key}".rstrip(".")
+    where = f"key '{key}': " if key else ""
+    return f"{where}expected {e.expected}; found {e.found}"
+
+
+def check_resumable(folder: Path) -> dict[str, Any]:
+    """Check a partial run folder before resuming it; returns its plan.
+
+    Raises
+    ------
+    caresim.errors.RunStoreError
+        When the folder is missing, finished, or its plan, task states, parameters or
+        finished tables are missing, unreadable or inconsistent.
+    """
+    import pyarrow.parquet as pq
+
+    from caresim.analysis.sampling import apply_values
+    from caresim.councils import load_councils
+    from caresim.scenario import ResolvedScenario
+    from caresim.survivable import Unsurvivable, check_survivable
+
+    folder = Path(folder)
+    expected = "an unfinished run folder (<run-id>.partial, containing plan.json and tasks.json)"
+    if not folder.is_dir():
+        raise RunStoreError(f"--resume {folder}: expected {expected}; found "
+                            f"{'a file' if folder.exists() else 'no such folder'}.")
+    if (folder / "manifest.json").exists() or not folder.name.endswith(PARTIAL_SUFFIX):
+        raise RunStoreError(f"--resume {folder}: expected {expected}; found a finished run "
+                            "folder (it has manifest.json or no .partial suffix): there is "
+                            "nothing to resume.")
+    plan_path, tasks_path = folder / "plan.json", folder / "tasks.json"
+    raw_plan, raw_tasks = _read_json(plan_path), _read_json(tasks_path)
+    try:
+        plan = _Plan.model_validate(raw_plan)
+    except ValidationError as exc:
+        raise RunStoreError(f"{plan_path}: {_first_error(exc)}.") from None
+    try:
+        tasks = _Tasks.model_validate(raw_tasks).tasks
+    except ValidationError as exc:
+        raise RunStoreError(f"{tasks_path}: {_first_error(exc)}.") from None
+    if any(math.isinf(v) or math.isnan(v) for s in plan.parameter_sets for v in s.values()):
+        raise RunStoreError(f"{plan_path}: key 'parameter_sets': expected finite numbers; "
+                            "found a value that is not.")
+    try:
+        params = Scenario.model_validate(plan.parameters)
+        check_survivable(params)
+    except ValidationError as exc:
+        raise RunStoreError(f"{plan_path}: {_first_error(exc, 'parameters.')}.") from None
+    except Unsurvivable as exc:
+        raise RunStoreError(f"{plan_path}: key 'parameters.{exc.key}': expected {exc.expected}; "
+                            f"found {exc.found}.") from None
+    n = len(tasks)
+    bad = [i for i, t in enumerate(tasks) if t.index != i or t.state not in STATES]
+    if bad:
+        t = tasks[bad[0]]
+        raise RunStoreError(f"{tasks_path}: task {bad[0]}: expected index {bad[0]} and a state "
+                            f"in {', '.join(STATES)}; found index {t.index} and state "
+                            f"{t.state!r}.")
+    planned = plan.replications * max(1, len(plan.parameter_sets))
+    if plan.auto_precision is None and n != planned:
+        raise RunStoreError(f"{tasks_path}: expected {planned} tasks (the plan's replications "
+                            f"x parameter sets); found {n}.")
+    for t in (t for t in tasks if t.state == "done"):
+        for name in TABLES:
+            table = folder / "tasks" / f"{t.index}-{name}.parquet"
+            try:
+                pq.read_metadata(table)
+            except (OSError, ValueError) as exc:
+                raise RunStoreError(f"{tasks_path}: task {t.index}: expected the tables of a "
+                                    f"finished task; found {table.name} missing or unreadable "
+                                    f"({type(exc).__name__}).") from None
+    known = set(load_councils()["code"])
+    unknown = [c for c in plan.codes if c not in known]
+    if unknown or len(set(plan.codes)) != len(plan.codes):
+        raise RunStoreError(f"{plan_path}: key 'codes': expected GSS codes of English councils, "
+                            f"each once; found {(unknown or plan.codes)[0]!r}.")
+    for k, values in enumerate(plan.parameter_sets):
+        try:
+            apply_values(ResolvedScenario.of(params, tuple(plan.scenario_files)), values)
+        except (KeyError, InputError) as exc:
+            raise RunStoreError(f"{plan_path}: key 'parameter_sets.{k}': expected draws of this "
+                                f"scenario's parameters; found {exc}.") from None
+    return raw_plan

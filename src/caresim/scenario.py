@@ -1,6 +1,7 @@
 """Load, resolve, validate, freeze, hash and compare scenario files.
 
-A scenario file is YAML (read with ``yaml.safe_load``). ``extends: other.yaml`` names a parent
+A scenario file is YAML (read by :mod:`caresim.scenario_files`: regular files only, UTF-8,
+safe YAML without duplicate keys). ``extends: other.yaml`` names a parent
 (relative to the file); the parent chain is resolved root first, each child's keys overriding
 its parent's by deep merge on a copy. A mapping with ``values:``, ``value:`` or
 ``probabilities:`` is a leaf: a child that sets it replaces it whole, so a dated series or a
@@ -23,44 +24,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, get_args, get_origin
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
-from caresim.errors import ScenarioError
+from caresim.errors import InputError, ScenarioError
 from caresim.params.schema import Scenario
+from caresim.scenario_files import check_parent, read_yaml
+from caresim.survivable import Unsurvivable, check_survivable
 
 LEAF_KEYS = ("value", "values", "probabilities")
-
-
-class _Loader(yaml.SafeLoader):
-    """Safe YAML loader that also reads YAML 1.2 floats such as ``1.0e6`` as numbers.
-
-    PyYAML follows YAML 1.1, where ``1.0e6`` (no sign in the exponent) is a string.
-    """
-
-
-_FLOAT_12 = re.compile(
-    r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
-    |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
-    |\.[0-9_]+(?:[eE][-+]?[0-9]+)?
-    |[-+]?\.(?:inf|Inf|INF)
-    |\.(?:nan|NaN|NAN))$""",
-    re.X,
-)
-_Loader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT_12,
-                              list("-+0123456789."))
-
-
-def _timestamp_or_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
-    """A date, or the text itself for an impossible one (``2011-13-01``) so that validation
-    reports it with its key path instead of PyYAML raising a bare ``ValueError``."""
-    try:
-        return loader.construct_yaml_timestamp(node)
-    except ValueError:
-        return loader.construct_scalar(node)
-
-
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
 
 
 def bundled_dir() -> Path:
@@ -74,18 +45,36 @@ def bundled_scenarios() -> list[Path]:
 
 
 def find_scenario(name_or_path: str) -> Path:
-    """A scenario path from a path or the name of a bundled scenario (``baseline``)."""
+    """A scenario path from a path or the name of a bundled scenario (``baseline``).
+
+    A regular file at the path comes first; then a bundled scenario of that name, so that a
+    folder called ``baseline`` in the working folder (such as ``caresim run baseline --out .``
+    makes) does not hide the bundled ``baseline``; then anything else at the path, which
+    :func:`caresim.scenario_files.read_text` refuses with a clear message.
+    """
     p = Path(name_or_path)
-    if p.exists():
+    try:
+        if p.is_file():
+            return p
+        exists = p.exists()
+    except OSError as exc:  # e.g. a name longer than the system allows
+        shown = name_or_path if len(name_or_path) <= 80 else f"{name_or_path[:77]}..."
+        raise ScenarioError(shown, "", "an existing scenario file or bundled name",
+                            exc.strerror or "a path that cannot be looked up") from None
+    if _BUNDLED_NAME.fullmatch(name_or_path):
+        for cand in (bundled_dir() / name_or_path, bundled_dir() / f"{name_or_path}.yaml"):
+            if cand.is_file():
+                return cand
+    if exists:
         return p
-    for cand in (bundled_dir() / name_or_path, bundled_dir() / f"{name_or_path}.yaml"):
-        if cand.exists():
-            return cand
     names = [b.stem for b in bundled_scenarios()]
     close = difflib.get_close_matches(p.stem, names, n=3)
     hint = f"Did you mean {', '.join(close)}?" if close else f"Bundled: {', '.join(names)}."
     raise ScenarioError(str(name_or_path), "", "an existing scenario file or bundled name",
                         "no such file", hint)
+
+
+_BUNDLED_NAME = re.compile(r"[A-Za-z0-9_\-]+(\.yaml)?")
 
 
 @dataclass(frozen=True)
@@ -192,9 +181,17 @@ class ResolvedScenario:
 
     def with_run(self, **changes: Any) -> ResolvedScenario:
         """A copy with run settings changed (seed, replications, councils); ``None`` keeps the
-        current value."""
-        return self.replace({f"run.{k}": v for k, v in changes.items() if v is not None},
-                            source="run settings")
+        current value. A bad value is the command-line option's fault, and is blamed on it."""
+        changed = {k: v for k, v in changes.items() if v is not None}
+        try:
+            return self.replace({f"run.{k}": v for k, v in changed.items()},
+                                source="run settings")
+        except ScenarioError as exc:
+            option = next((k for k in changed if exc.key == f"run.{k}"), None)
+            if option is None:
+                raise
+            raise InputError(f"--{option.replace('_', '-')}: expected {exc.expected}; found "
+                             f"{exc.found}.") from None
 
     @classmethod
     def of(cls, params: Scenario, files: tuple[str, ...] = ()) -> ResolvedScenario:
@@ -214,29 +211,6 @@ def _plain(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
     return value
-
-
-def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(str(path), "", "an existing scenario file", "no such file") from None
-    except OSError as exc:
-        raise ScenarioError(str(path), "", "a readable file", str(exc)) from None
-    try:
-        data = yaml.load(text, Loader=_Loader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ScenarioError(str(path), "", "valid YAML", f"a syntax error{where} ({problem})") \
-            from None
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise ScenarioError(str(path), "", "a mapping of keys to values at the top level",
-                            f"a {type(data).__name__}")
-    return data
 
 
 def _is_leaf(node: Any) -> bool:
@@ -271,7 +245,9 @@ def _load_chain(path: Path, seen: tuple[Path, ...]) -> tuple[dict, list[str], di
         cycle = " -> ".join(str(p) for p in (*seen, real))
         raise ScenarioError(str(path), "extends", "a chain of parents without a cycle",
                             f"the cycle {cycle}")
-    data = _read_yaml(path)
+    data = read_yaml(path)
+    if seen:
+        _check_is_scenario(path, data)
     parent = data.pop("extends", None)
     if parent is None:
         prov: dict[str, str] = {}
@@ -280,13 +256,23 @@ def _load_chain(path: Path, seen: tuple[Path, ...]) -> tuple[dict, list[str], di
         return data, [str(path)], prov
     if not isinstance(parent, str):
         raise ScenarioError(str(path), "extends", "a file name (string)", repr(parent))
-    parent_path = (path.parent / parent)
-    if not parent_path.exists():
-        raise ScenarioError(str(path), "extends", "the path of an existing scenario file",
-                            f"'{parent}' (no such file: {parent_path})")
+    parent_path = check_parent(path, parent)
     base, files, prov = _load_chain(parent_path, (*seen, real))
     merged = _merge(base, data, str(path), prov)
     return merged, [*files, str(path)], prov
+
+
+def _check_is_scenario(path: Path, data: dict) -> None:
+    """A file named by ``extends`` must be a scenario file: every top-level key a scenario key
+    (or a near miss, reported with its suggestion by validation). Anything else is refused
+    without quoting it, so that ``extends`` cannot be used to print another file's content."""
+    known = [*Scenario.model_fields, "extends"]
+    strangers = [k for k in data if k not in known
+                 and not (isinstance(k, str) and difflib.get_close_matches(k, known, n=1))]
+    if strangers:
+        raise ScenarioError(str(path), "", "a scenario file (top-level keys such as name, run, "
+                            "population, grant)", f"a YAML file with {len(strangers)} top-level "
+                            "key(s) that are not scenario keys (not shown)")
 
 
 def load_scenario(path: str | Path) -> ResolvedScenario:
@@ -310,9 +296,15 @@ def load_scenario(path: str | Path) -> ResolvedScenario:
 
 def _validate(data: dict, files: tuple[str, ...], prov: dict[str, str]) -> Scenario:
     try:
-        return Scenario.model_validate(data)
+        params = Scenario.model_validate(data)
     except ValidationError as exc:
         raise _to_scenario_error(exc, files, prov) from None
+    try:
+        check_survivable(params)
+    except Unsurvivable as exc:
+        raise ScenarioError(_file_for(exc.key, files, prov), exc.key, exc.expected,
+                            exc.found) from None
+    return params
 
 
 def _to_scenario_error(exc: ValidationError, files: tuple[str, ...],

@@ -89,6 +89,16 @@ def _unit_format(unit: str) -> str:
     return "#,##0"
 
 
+def _cell(ws: Any, value: Any) -> WriteOnlyCell:
+    """A cell holding ``value``; text is always stored as text, never as a formula (openpyxl
+    would store a string starting with ``=`` as a live formula, such as ``=HYPERLINK(...)``
+    from a scenario's description)."""
+    c = WriteOnlyCell(ws, value=value)
+    if isinstance(value, str) and c.data_type == "f":
+        c.data_type = "s"
+    return c
+
+
 class _Sheet:
     """A write-only sheet with a bold, frozen, filtered header row and set column widths."""
 
@@ -101,7 +111,7 @@ class _Sheet:
         self.ws.freeze_panes = "A2"
         cells = []
         for h in header:
-            c = WriteOnlyCell(self.ws, value=h)
+            c = _cell(self.ws, h)
             c.font = HEADER_FONT
             c.fill = HEADER_FILL
             c.alignment = Alignment(wrap_text=wrap_header, vertical="top")
@@ -117,7 +127,7 @@ class _Sheet:
         for j, v in enumerate(values):
             if isinstance(v, float) and pd.isna(v):
                 v = None
-            c = WriteOnlyCell(self.ws, value=v)
+            c = _cell(self.ws, v)
             if formats and formats[j]:
                 c.number_format = formats[j]
             if fill is not None:

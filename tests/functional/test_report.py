@@ -219,6 +219,21 @@ def test_cli_report_writes_and_prints(runs, capsys: pytest.CaptureFixture[str]) 
     assert out == [f"wrote {runs[1] / 'report.html'}", f"wrote {runs[1] / 'report.md'}"]
 
 
+def test_report_with_a_baseline_folder_in_the_working_folder(runs, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch,
+                                                             capsys: pytest.CaptureFixture[str]
+                                                             ) -> None:
+    """After ``caresim run baseline --out .`` the working folder holds ``baseline/``, and
+    ``caresim report`` of any run failed with "baseline: ... Is a directory" (issue 20, item 6):
+    the report compares with the bundled baseline, which the folder must not hide."""
+    from caresim.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "baseline" / "20260101T000000Z-2c22cba8").mkdir(parents=True)
+    assert main(["report", str(runs[1])]) == 0, capsys.readouterr().err
+    assert "grant.tranches_gbp" in (runs[1] / "report.md").read_text(encoding="utf-8")
+
+
 def test_cli_report_help_is_complete(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         _report_parser().parse_args(["report", "--help"])
@@ -247,3 +262,72 @@ def test_workbook_says_what_its_intervals_cover() -> None:
     assert "parameter sets and replications" in _intervals({"parameter_uncertainty": {"n": 3}})
     assert "replications only" in _intervals({"parameter_uncertainty": None})
     assert "replications only" not in SHEETS["Scorecard"]
+
+
+# --------------------------------------------------------------------------- hostile strings
+
+
+FORMULA = '=HYPERLINK("http://example.invalid/steal","click")'
+SCRIPT = "<script>alert(1)</script>"
+IMG = "<img src=x onerror=alert(1)>"
+
+
+def _hostile_copy(run: Path, tmp_path: Path) -> Path:
+    """A copy of a run folder whose scenario description and one source are hostile text."""
+    import shutil
+
+    copy = tmp_path / run.name
+    shutil.copytree(run, copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    params = manifest["parameters"]
+    params["description"] = f"{FORMULA} {SCRIPT}"
+    params["services"]["cost_cv"]["source"] = f"{IMG} `{SCRIPT}` ``{SCRIPT}` \\`{SCRIPT}`"
+    params["services"]["cost_cv"]["value"] = 0.9  # so it is listed as differing from baseline
+    params["services"]["cost_cv"].pop("range", None)
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    return copy
+
+
+def test_workbook_stores_text_never_formulas(runs, tmp_path: Path) -> None:
+    """A description or source starting with '=' was stored as a live formula
+    (=HYPERLINK(...) on two sheets)."""
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    from caresim.workbook import write_workbook
+
+    run = _hostile_copy(runs[0], tmp_path)
+    manifest = json.loads((run / "manifest.json").read_text())
+    manifest["parameters"]["services"]["cost_cv"]["source"] = "=1+1"
+    path = tmp_path / "workbook.xlsx"
+    write_workbook(path, manifest, pd.read_parquet(run / "summary.parquet"),
+                   pd.read_csv(run / "scorecard.csv"), pd.read_csv(run / "ledger.csv"), RUTLAND)
+    with zipfile.ZipFile(path) as z:
+        sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/")]
+        assert sheets
+        for name in sheets:
+            assert "<f>" not in z.read(name).decode("utf-8"), name
+    wb = load_workbook(path)
+    texts = {c.value: c.data_type for ws in wb for row in ws.iter_rows() for c in row
+             if isinstance(c.value, str) and c.value.startswith("=")}
+    assert "=1+1" in texts
+    assert f"{FORMULA} {SCRIPT}" in texts
+    assert set(texts.values()) == {"s"}
+
+
+def test_markdown_report_has_no_raw_html_from_scenario_strings(runs, tmp_path: Path) -> None:
+    from caresim.app.report import write_report
+
+    run = _hostile_copy(runs[0], tmp_path)
+    html_path, md_path = write_report(run)
+    md = md_path.read_text(encoding="utf-8")
+    assert "&lt;script>alert(1)&lt;/script>" in md
+    assert "&lt;img src=x" in md
+    # every '<' left in the Markdown is inside a code span (single backticks, not escaped),
+    # where CommonMark shows it as text
+    for line in md.splitlines():
+        outside = re.sub(r"(?<![`\\])`[^`\n]+`(?!`)", "", line)
+        assert "<script" not in outside and "<img" not in outside, line
+    html = html_path.read_text(encoding="utf-8")
+    assert SCRIPT not in html and IMG not in html

@@ -107,7 +107,7 @@ def test_dated_keys_from_strings_and_datetimes() -> None:
     ({D(2009, 4, 1): 1.0, "2009-04-01": 2.0}, "increasing order"),
     ({"April 2009": 1.0}, "dates like 2010-04-01 as keys; found 'April 2009'"),
     ({2009: 1.0}, "dates like 2010-04-01 as keys; found 2009"),
-    ({D(2009, 4, 1): -1.0}, r"a non-negative number in \[0, inf\]; found -1"),
+    ({D(2009, 4, 1): -1.0}, r"a non-negative number in \[0, 1e\+12\]; found -1"),
     ({D(2009, 4, 1): "x"}, "a non-negative number; found 'x' \\(str\\)"),
     ({D(2009, 4, 1): True}, "found True"),
     ({D(2009, 4, 1): float("nan")}, "a finite number"),
@@ -160,7 +160,7 @@ def test_assumption_needs_a_range_containing_the_value() -> None:
         cost.model_validate({"value": 5, "unit": "GBP", "source": "assumption: x"})
     with pytest.raises(pydantic.ValidationError, match=r"inside its range \[6, 10\]; found 5"):
         cost.model_validate({"value": 5, "unit": "GBP", "source": "s", "range": [6, 10]})
-    with pytest.raises(pydantic.ValidationError, match=r"in \[0, inf\]; found -1"):
+    with pytest.raises(pydantic.ValidationError, match=r"in \[0, 1e\+12\]; found -1"):
         cost.model_validate({"value": 5, "unit": "GBP", "source": "s", "range": [-1, 10]})
     published = cost.model_validate({"value": 5, "unit": "GBP", "source": "ONS"})
     assert not published.is_assumption and published.range is None

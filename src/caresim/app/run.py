@@ -18,16 +18,28 @@ from caresim.app.common import (
     scope_of,
 )
 from caresim.errors import InputError
+from caresim.finite import NonFiniteOutput, check_finite
 from caresim.io import (
     check_output_root,
+    claim_partial,
+    discard_partial,
     environment,
     finalise,
-    partial_folder,
+    locked,
+    remove_lock_file,
     run_id,
     write_outputs,
 )
 from caresim.params.schema import Scenario
-from caresim.runner import ExecutorSpec, Progress, RunStore, TaskResult, default_workers, plan
+from caresim.runner import (
+    ExecutorSpec,
+    Progress,
+    RunStore,
+    TaskResult,
+    check_resumable,
+    default_workers,
+    plan,
+)
 from caresim.scenario import ResolvedScenario, load_scenario
 
 MAX_AUTO_REPLICATIONS = 200
@@ -100,16 +112,22 @@ def run_scenario(path: str, out: Path, seed: int | None = None,
     check_output_root(out)
     reps = params.run.replications
     spec = spec or ExecutorSpec(workers=1 if reps == 1 else default_workers(reps))
-    folder = partial_folder(out, scenario.name, run_id(started, scenario.hash[:8]))
     info = {"scenario": scenario.name, "scenario_files": list(scenario.files),
             "scenario_hash": scenario.hash, "codes": codes, "replications": reps,
             "auto_precision": precision if auto else None, "command": command or [],
             "parameter_sets": _parameter_sets(params, parameter_uncertainty),
             "started_utc": started.isoformat(), "parameters": params.model_dump(mode="json")}
-    folder.parent.mkdir(parents=True, exist_ok=True)
     n_sets = max(1, len(info["parameter_sets"]))
-    store = RunStore.create(folder, info, 0 if auto else reps * n_sets)
-    return _complete(store, spec, progress, scenario)
+    folder = claim_partial(out, scenario.name, run_id(started, scenario.hash[:8]))
+    with locked(folder):
+        try:
+            store = RunStore.create(folder, info, 0 if auto else reps * n_sets)
+        except BaseException:
+            discard_partial(folder)
+            raise
+        final, tables = _complete(store, spec, progress, scenario)
+    remove_lock_file(final)
+    return final, tables
 
 
 def _parameter_sets(params: Scenario, n: int | None) -> list[dict[str, float]]:
@@ -126,9 +144,14 @@ def _parameter_sets(params: Scenario, n: int | None) -> list[dict[str, float]]:
 def resume_run(run_dir: Path, spec: ExecutorSpec | None = None,
                progress: Progress | None = None) -> tuple[Path, RunOutputs]:
     """Finish an interrupted run: run only the tasks not done, then write the outputs."""
-    store = RunStore.open(Path(run_dir))
-    n = store.plan_info()["replications"]
-    return _complete(store, spec or ExecutorSpec(workers=default_workers(n)), progress)
+    check_resumable(Path(run_dir))
+    with locked(Path(run_dir)):
+        store = RunStore.open(Path(run_dir))
+        n = store.plan_info()["replications"]
+        final, tables = _complete(store, spec or ExecutorSpec(workers=default_workers(n)),
+                                  progress)
+    remove_lock_file(final)
+    return final, tables
 
 
 def _complete(store: RunStore, spec: ExecutorSpec, progress: Progress | None,
@@ -167,6 +190,11 @@ def _complete(store: RunStore, spec: ExecutorSpec, progress: Progress | None,
         results = execute_tasks(tasks_for(0, len(store.states())), spec, store, progress)
     t_sim = time.perf_counter() - t0
     tables = build_tables(results, params)
+    try:
+        check_finite(tables.ledger, tables.timeseries, tables.financial_years)
+    except NonFiniteOutput:
+        discard_partial(store.folder)
+        raise
     figures = _figures(tables, params, scope)
     manifest = {
         "caresim_version": environment()["caresim"], "scenario": info["scenario"],

@@ -50,8 +50,9 @@ STOCKS: tuple[Metric, ...] = (
         "them back",
     ),
     Metric("assessment_queue", "people", "stock",
-        "people who have asked for an assessment and not yet completed it (waiting or being "
-        "assessed)"),
+        "people who have asked for an assessment and have neither completed it nor given up "
+        "(waiting, including those who will give up, or being assessed): last month's plus "
+        "assessment_requests less assessments less reneged"),
     Metric("assessment_fte", "FTE", "stock", "assessment staff"),
 )
 """Queues, unmet need and assessment staff at the end of the period."""
@@ -152,7 +153,9 @@ def record_stocks(s: ModelState) -> None:
     """Record the month-end stocks of people: unmet need and the assessment queue."""
     n = s.n
     s.rec.set("unmet_need", s.assessment.unmet_pool.count_by_council(n))
-    s.rec.set("assessment_queue", s.assessment.pending.count_by_council(n))
+    # people who will give up are in the queue until they do
+    s.rec.set("assessment_queue", s.assessment.pending.count_by_council(n)
+              + s.assessment.giving_up.count_by_council(n))
 
 
 def servers_for(s: ModelState, fte: np.ndarray) -> np.ndarray:

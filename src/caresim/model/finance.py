@@ -133,7 +133,9 @@ LEDGER: tuple[LedgerLine, ...] = (
     LedgerLine("savings_total_gbp", "Total cashable savings", "cashable savings, all levers",
                _SAVINGS, total=True, summary="Total cashable savings"),
     LedgerLine("savings_shortfall_gbp", "Shortfall against the requirement",
-               "max(0, savings_requirement - savings_total)", _SAVINGS),
+               "max(0, savings_requirement - savings_total) on a council's row; on England's "
+               "row the councils' shortfalls added up, which is at least that: one council's "
+               "savings beyond its requirement do not cover another's shortfall", _SAVINGS),
     LedgerLine("closing_position_gbp", "Closing position (+ underspend, - overspend)",
                "opening_budget + income_charges + income_nhs + grant_received - spend_total - "
                "(ring_fenced_closing - ring_fenced_opening)", "Position", total=True,
@@ -245,7 +247,8 @@ def start_year(s: ModelState, date: dt.date) -> None:
     infl = 0.0 if first else f.inflation_per_year.at(date)
     growth = p.demand.growth_per_year.at(date)
     lg = f.lg_funding_real_change_per_year.at(date)
-    if date >= f.austerity_from.value and lg < 0:
+    austerity_from = f.austerity_from.value  # None: never
+    if austerity_from is not None and date >= austerity_from and lg < 0:
         lg *= f.austerity_multiplier.value
     reab_share = p.reablement.budget_share.at(date)
     core_share = p.transformation.core_share_of_budget.at(date)

@@ -192,7 +192,8 @@ def complete(s: ModelState, t1: float) -> None:
     c_free, t_free = council[free], t[free]
     s.rec.add_at("reablement_no_package", c_free)
     # relapse: constant hazard so that P(still free at 2 years) = p2 / p1
-    keep = r.p_no_package_2yr.value / r.p_no_package_after.value
+    p1 = r.p_no_package_after.value  # 0: nobody is free, so nobody can relapse
+    keep = r.p_no_package_2yr.value / p1 if p1 > 0 else 1.0
     hazard_per_day = -np.log(max(keep, 1e-12)) / (2 * DAYS_PER_YEAR)
     e = s.draw("prevention.relapse", c_free, lambda g, k: g.standard_exponential(k))
     t_relapse = t_free + (e / hazard_per_day if hazard_per_day > 0 else np.inf)

@@ -250,7 +250,8 @@ def offer_probability(s: ModelState, council: np.ndarray, t: np.ndarray) -> np.n
     """Probability a community user without a PB is offered one at time ``t`` (days)."""
     r = s.transformation.readiness[council]
     p = np.minimum(1.0, s.p.services.offer_scale.value * r)
-    day_all = s.cal.day(s.p.reviews.offer_all_from.value)
+    offer_all_from = s.p.reviews.offer_all_from.value  # None: never
+    day_all = np.inf if offer_all_from is None else s.cal.day(offer_all_from)
     ready = (t >= day_all) & (r >= s.p.reviews.readiness_ready.value)
     return np.where(ready, 1.0, p)
 

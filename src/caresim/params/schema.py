@@ -25,7 +25,7 @@ from caresim.model.reviews import Reviews
 from caresim.model.services import Services
 from caresim.model.transformation import Transformation
 from caresim.params.section import DatedFraction, Fraction, GBPPerYear, Section
-from caresim.params.values import FrozenDict, Setting, positive
+from caresim.params.values import FolderName, FrozenDict, Setting, positive
 
 
 class RunSettings(Section):
@@ -108,7 +108,7 @@ class CouncilOverride(Section):
 class Scenario(Section):
     """A fully resolved scenario: its name, run settings and every model parameter."""
 
-    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")
+    name: FolderName
     description: str = ""
     run: RunSettings = Field(default_factory=RunSettings)
     population: Population

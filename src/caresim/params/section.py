@@ -22,7 +22,7 @@ Days = positive("days")
 PerYear = positive("1/year")
 DatedGBPPerYear = dated("GBP/year", 0.0, None, "a non-negative number")
 DatedFraction = dated("fraction", 0.0, 1.0, "a fraction")
-DatedRate = dated("1/year", -1.0, None, "a rate per year above -1")
+DatedRate = dated("1/year", -1.0, 1.0, "a rate per year above -1", lower_open=True)
 DatedHazard = dated("1/year", 0.0, None, "a non-negative hazard per year")
 
 

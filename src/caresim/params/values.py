@@ -13,15 +13,43 @@ import copyreg
 import datetime as dt
 import functools
 import math
+import re
 from typing import Annotated, Any, ClassVar
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from caresim.params.bounds import UNIT_LIMITS
 
 ASSUMPTION_PREFIX = "assumption:"
 CALIBRATED_PREFIX = "calibrated:"
 
-NonEmpty = Annotated[str, Field(min_length=1)]
+
+def _has_text(v: str) -> str:
+    if not v.strip():
+        raise ValueError(f"expected text (not only spaces); found {v!r}")
+    return v
+
+
+NonEmpty = Annotated[str, Field(min_length=1), AfterValidator(_has_text)]
+
+NAME_MAX_LENGTH = 100
+"""Longest scenario name: it names a folder, and file systems allow 255 bytes a name."""
+_NAME = re.compile(rf"[A-Za-z0-9_\-][A-Za-z0-9_.\-]{{0,{NAME_MAX_LENGTH - 1}}}")
+
+
+def _folder_name(v: str) -> str:
+    if not _NAME.fullmatch(v):
+        shown = v if len(v) <= 40 else f"{v[:37]}..."
+        raise ValueError(
+            f"expected a name of 1 to {NAME_MAX_LENGTH} letters, digits, '_', '-' or '.', not "
+            f"starting with '.' (it names the run's folder under --out); found {shown!r} "
+            f"({len(v)} characters)")
+    return v
+
+
+FolderName = Annotated[str, AfterValidator(_folder_name)]
+"""A name that is safe as one folder name: never ``.``, ``..``, hidden, or too long."""
 
 
 class FrozenDict(dict):
@@ -57,7 +85,10 @@ class Leaf(BaseModel):
     unit_expected: ClassVar[str] = ""
     lower: ClassVar[float | None] = None
     upper: ClassVar[float | None] = None
+    lower_open: ClassVar[bool] = False
     what: ClassVar[str] = "a number"
+    lower_reason: ClassVar[str] = ""
+    upper_reason: ClassVar[str] = ""
 
     unit: str
     source: NonEmpty
@@ -77,6 +108,18 @@ class Leaf(BaseModel):
             raise ValueError(f"expected unit '{cls.unit_expected}'; found '{v}'")
         return v.strip()
 
+    @field_validator("range", mode="before")
+    @classmethod
+    def _check_range_pair(cls, v: Any) -> Any:
+        if v is None:
+            return v
+        if (not isinstance(v, list | tuple) or len(v) != 2
+                or any(isinstance(x, bool) or not isinstance(x, int | float) for x in v)):
+            raise ValueError(f"expected a range of two numbers [low, high]; found {v!r}")
+        if not all(math.isfinite(x) for x in v):
+            raise ValueError(f"expected a range of two finite numbers; found {list(v)!r}")
+        return v
+
     @field_validator("distribution")
     @classmethod
     def _check_distribution(cls, v: str) -> str:
@@ -85,17 +128,25 @@ class Leaf(BaseModel):
         return v
 
     @classmethod
+    def bounds_text(cls) -> str:
+        """The allowed values as ``[lo, hi]`` (``(lo, hi]`` with an open lower bound)."""
+        lo = "-inf" if cls.lower is None else f"{cls.lower:g}"
+        hi = "inf" if cls.upper is None else f"{cls.upper:g}"
+        return f"{'(' if cls.lower_open else '['}{lo}, {hi}]"
+
+    @classmethod
     def _check_number(cls, x: float) -> float:
         if isinstance(x, bool) or not isinstance(x, int | float):
             raise ValueError(f"expected {cls.what}; found {x!r} ({type(x).__name__})")
-        x = float(x)
+        x = float(x) + 0.0  # + 0.0 turns -0.0 into 0.0
         if not math.isfinite(x):
             raise ValueError(f"expected a finite number; found {x}")
         lo, hi = cls.lower, cls.upper
-        if (lo is not None and x < lo) or (hi is not None and x > hi):
-            lo_s = "-inf" if lo is None else f"{lo:g}"
-            hi_s = "inf" if hi is None else f"{hi:g}"
-            raise ValueError(f"expected {cls.what} in [{lo_s}, {hi_s}]; found {x:g}")
+        below = lo is not None and (x < lo or (cls.lower_open and x == lo))
+        if below or (hi is not None and x > hi):
+            reason = cls.lower_reason if below else cls.upper_reason
+            why = f" ({reason})" if reason else ""
+            raise ValueError(f"expected {cls.what} in {cls.bounds_text()}{why}; found {x:g}")
         return x
 
     @model_validator(mode="after")
@@ -176,6 +227,18 @@ class Dated(Leaf):
     @classmethod
     def _freeze_values(cls, v: dict) -> dict:
         return FrozenDict(v)
+
+    def _check_range_values(self, lo: float, hi: float) -> None:
+        # the range holds multipliers of every value: each product must be a valid value
+        for x in self.values.values():
+            for m in (lo, hi):
+                try:
+                    self._check_number(x * m)
+                except ValueError:
+                    raise ValueError(
+                        f"expected range multipliers that keep every value {self.what} in "
+                        f"{self.bounds_text()}; found [{lo:g}, {hi:g}], giving {x * m:g} "
+                        f"from {x:g}") from None
 
     def at(self, date: dt.date) -> float:
         """The value in force on ``date``."""
@@ -284,25 +347,50 @@ def _reduce_type(cls: type) -> Any:
 copyreg.pickle(type(BaseModel), _reduce_type)
 
 
+def _bounds(unit: str, lower: float | None, upper: float | None
+            ) -> dict[str, float | str | None]:
+    """``lower``, ``upper`` narrowed to the unit's survivable limit
+    (:data:`caresim.params.bounds.UNIT_LIMITS`), with the limit's reason for each bound it
+    sets."""
+    out: dict[str, float | str | None] = {"lower": lower, "upper": upper, "lower_reason": "",
+                                          "upper_reason": ""}
+    limit = UNIT_LIMITS.get(unit)
+    if limit is not None and limit.upper is not None and (upper is None or limit.upper < upper):
+        out.update(upper=limit.upper, upper_reason=limit.reason)
+    if limit is not None and limit.lower is not None and (lower is None or limit.lower > lower):
+        out.update(lower=limit.lower, lower_reason=limit.reason)
+    return out
+
+
+def _what(what: str, bounds: dict[str, float | str | None]) -> str:
+    """``what`` without "non-negative" once a limit raises the lower bound above 0."""
+    lower = bounds["lower"]
+    raised = isinstance(lower, float | int) and lower > 0
+    return "a number" if raised and what == "a non-negative number" else what
+
+
 @functools.cache
 def quantity(unit: str, lower: float | None = None, upper: float | None = None,
-             what: str = "a number") -> type[Quantity]:
-    """A :class:`Quantity` subtype that requires ``unit`` and a value in ``[lower, upper]``."""
-    name = f"Quantity[{unit}]"
-    return _made_by(type(name, (Quantity,), {"unit_expected": unit, "lower": lower,
-                                             "upper": upper, "what": what,
-                                             "__module__": __name__}),
-                    quantity, unit, lower, upper, what)
+             what: str = "a number", lower_open: bool = False) -> type[Quantity]:
+    """A :class:`Quantity` subtype that requires ``unit`` and a value in ``[lower, upper]``
+    (``(lower, upper]`` when ``lower_open``), narrowed to the unit's survivable limit."""
+    bounds = _bounds(unit, lower, upper)
+    return _made_by(type(f"Quantity[{unit}]", (Quantity,),
+                         {"unit_expected": unit, "what": _what(what, bounds),
+                          "lower_open": lower_open, **bounds, "__module__": __name__}),
+                    quantity, unit, lower, upper, what, lower_open)
 
 
 @functools.cache
 def dated(unit: str, lower: float | None = None, upper: float | None = None,
-          what: str = "a number") -> type[Dated]:
-    """A :class:`Dated` subtype that requires ``unit`` and values in ``[lower, upper]``."""
-    name = f"Dated[{unit}]"
-    return _made_by(type(name, (Dated,), {"unit_expected": unit, "lower": lower, "upper": upper,
-                                          "what": what, "__module__": __name__}),
-                    dated, unit, lower, upper, what)
+          what: str = "a number", lower_open: bool = False) -> type[Dated]:
+    """A :class:`Dated` subtype that requires ``unit`` and values in ``[lower, upper]``
+    (``(lower, upper]`` when ``lower_open``), narrowed to the unit's survivable limit."""
+    bounds = _bounds(unit, lower, upper)
+    return _made_by(type(f"Dated[{unit}]", (Dated,),
+                         {"unit_expected": unit, "what": _what(what, bounds),
+                          "lower_open": lower_open, **bounds, "__module__": __name__}),
+                    dated, unit, lower, upper, what, lower_open)
 
 
 @functools.cache
