@@ -343,7 +343,7 @@ def test_exit_status_in_a_real_process(command: list[str], subcommand: str, tmp_
         [*command, *args],
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=600,  # a bound against hangs, not a speed test: a loaded machine is slow
         cwd=tmp_path,
         env={**os.environ, "PYTHONWARNINGS": "ignore"},
         check=False,
