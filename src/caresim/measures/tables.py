@@ -1,0 +1,230 @@
+"""A run's tables as the measures layer reads them, and what each column of them is.
+
+The tables are those a run writes today (see :mod:`caresim.results`): ``timeseries`` (monthly,
+``date`` = last day of the month, a date or its text), ``financial_years`` (``fy`` like
+``2010-11``), both long with ``scenario, parameter_set, replication, council_code, <period>,
+metric, value, unit, kind``; and the wide ``ledger`` (one row per council and financial year,
+one column per line, GBP cash). Rows with ``council_code`` = :data:`caresim.councils.ENGLAND_CODE`
+are the aggregate of the councils run.
+
+:data:`COLUMNS` says what every reported metric and ledger line is: the table it lives in, its
+kind (``stock`` at the end of the period, ``flow`` over it, ``ratio`` of two others, ``opening``
+at its start) and whether it counts people at any time in a year (then it cannot be summed over
+years).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import pandas as pd
+
+from caresim.councils import ENGLAND_CODE
+from caresim.measures.errors import MeasureError
+from caresim.period import FinancialYear, MonthEnd, parse_period
+from caresim.recording import METRICS
+
+KEYS: tuple[str, ...] = ("period", "scenario", "parameter_set", "replication", "council_code")
+"""Index of every series the layer computes: one value per period (its text), run, and council
+(or aggregate). The period comes first so that selecting periods is a fast slice."""
+
+UNREPORTED = frozenset({"readiness_sum", "councils"})
+"""Metrics recorded only as the parts of a ratio, absent from the tables (``results.HIDDEN``)."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """One metric or ledger line of the tables.
+
+    Parameters
+    ----------
+    name : str
+        Its name in the tables.
+    table : str
+        ``tidy`` (``timeseries`` and ``financial_years``) or ``ledger``.
+    kind : str
+        ``stock``, ``flow``, ``ratio`` or ``opening``.
+    unit : str
+        Its unit.
+    label : str
+        What it is, in plain words.
+    in_year : bool
+        A count of people at any time in a financial year: reported by financial year only,
+        never summed over years (a person counts in each year).
+    numerator, denominator : str
+        The parts of a ratio.
+    """
+
+    name: str
+    table: str
+    kind: str
+    unit: str
+    label: str
+    in_year: bool = False
+    numerator: str = ""
+    denominator: str = ""
+
+
+LEDGER_ONLY: tuple[Column, ...] = (
+    Column("baseline_budget_gbp", "ledger", "stock", "GBP",
+           "net budget 2007-08, the base of the CSR07 savings targets (the same every year)"),
+    Column("opening_budget_gbp", "ledger", "flow", "GBP", "net budget set for the year"),
+    Column("ring_fenced_opening_gbp", "ledger", "opening", "GBP",
+           "unspent ring-fenced grant at the start of the year"),
+    Column("ring_fenced_closing_gbp", "ledger", "stock", "GBP",
+           "unspent ring-fenced grant at the end of the year"),
+    Column("spend_total_gbp", "ledger", "flow", "GBP", "total gross spend (ledger)"),
+    Column("savings_requirement_gbp", "ledger", "flow", "GBP",
+           "cashable savings the year's budget requires"),
+    Column("savings_total_gbp", "ledger", "flow", "GBP", "total cashable savings, all levers"),
+    Column("savings_shortfall_gbp", "ledger", "flow", "GBP",
+           "shortfall of savings against the requirement: max(0, requirement - savings)"),
+    Column("closing_position_gbp", "ledger", "flow", "GBP",
+           "closing position: + underspend, - overspend"),
+)
+"""Ledger lines that are not also metrics (the others, such as ``spend_dp_gbp``, have the
+same value in ``financial_years`` and are read from there)."""
+
+COLUMNS: dict[str, Column] = {
+    **{m.name: Column(m.name, "tidy", m.kind, m.unit, m.description, m.fy_only, m.numerator,
+                      m.denominator)
+       for m in METRICS if m.name not in UNREPORTED},
+    **{c.name: c for c in LEDGER_ONLY},
+}
+"""Every reported metric and ledger line, by name."""
+
+
+def _text_dates(values: pd.Series) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return values.dt.strftime("%Y-%m-%d")
+    return values.astype(str).str[:10]
+
+
+def _wide_tidy(frame: pd.DataFrame, period_col: str) -> pd.DataFrame:
+    """A long table as ``KEYS`` x metric, period as text, scenario and council as text."""
+    f = frame if "parameter_set" in frame.columns else frame.assign(parameter_set=0)
+    wide = f.set_index(["scenario", "parameter_set", "replication", "council_code",
+                        period_col, "metric"])["value"].unstack("metric")
+    wide.columns = [str(c) for c in wide.columns]
+    wide = wide.reset_index()
+    wide = wide.rename(columns={period_col: "period"})
+    wide["period"] = (_text_dates(wide["period"]) if period_col == "date"
+                      else wide["period"].astype(str))
+    return _keyed(wide)
+
+
+def _keyed(wide: pd.DataFrame) -> pd.DataFrame:
+    # plain Python strings: Arrow-backed text makes every index lookup convert it
+    for col in ("scenario", "council_code", "period"):
+        wide[col] = pd.Series(wide[col].astype(str).to_numpy(), index=wide.index, dtype=object)
+    wide["parameter_set"] = wide["parameter_set"].astype(int)
+    wide["replication"] = wide["replication"].astype(int)
+    return wide.set_index(list(KEYS)).sort_index()
+
+
+
+class RunTables:
+    """The tables of one run (or several runs of one scenario), for the measures layer.
+
+    Parameters
+    ----------
+    timeseries, financial_years : pandas.DataFrame, optional
+        The long tables as written today (dates as dates or as text).
+    ledger : pandas.DataFrame, optional
+        The wide ledger.
+    """
+
+    def __init__(self, timeseries: pd.DataFrame | None = None,
+                 financial_years: pd.DataFrame | None = None,
+                 ledger: pd.DataFrame | None = None) -> None:
+        self.timeseries = timeseries
+        self.financial_years = financial_years
+        self.ledger = ledger
+        self._held: dict[int, frozenset[str]] = {}
+
+    @cached_property
+    def monthly(self) -> pd.DataFrame | None:
+        """``timeseries`` wide: index :data:`KEYS` (period ``2011-03-31``), a column a metric."""
+        return None if self.timeseries is None else _wide_tidy(self.timeseries, "date")
+
+    @cached_property
+    def yearly(self) -> pd.DataFrame | None:
+        """``financial_years`` wide: index :data:`KEYS` (period ``2010-11``)."""
+        return None if self.financial_years is None else _wide_tidy(self.financial_years, "fy")
+
+    @cached_property
+    def ledger_wide(self) -> pd.DataFrame | None:
+        """The ledger indexed by :data:`KEYS` (period ``2010-11``)."""
+        if self.ledger is None:
+            return None
+        led = self.ledger if "parameter_set" in self.ledger.columns else \
+            self.ledger.assign(parameter_set=0)
+        led = led.rename(columns={"fy": "period"}).copy()
+        led["period"] = led["period"].astype(str)
+        return _keyed(led)
+
+    @cached_property
+    def month_ends(self) -> list[MonthEnd]:
+        """The month ends the tables hold, in order."""
+        if self.monthly is None:
+            return []
+        labels = self.monthly.index.get_level_values("period").unique()
+        return sorted(parse_period(p) for p in labels)
+
+    @cached_property
+    def years(self) -> list[FinancialYear]:
+        """The financial years the tables hold, in order."""
+        source = self.yearly if self.yearly is not None else self.ledger_wide
+        if source is None:
+            return []
+        return sorted(parse_period(p) for p in source.index.get_level_values("period").unique())
+
+    @cached_property
+    def council_codes(self) -> list[str]:
+        """The councils run (not the aggregate), in the order the tables list them."""
+        for frame in (self.timeseries, self.financial_years, self.ledger):
+            if frame is not None:
+                codes = pd.unique(frame["council_code"].astype(str))
+                return [c for c in codes if c != ENGLAND_CODE]
+        return []
+
+    def held(self, frame: pd.DataFrame) -> frozenset[str]:
+        """The period labels one of the wide frames holds."""
+        key = id(frame)
+        if key not in self._held:
+            self._held[key] = frozenset(frame.index.get_level_values("period").unique())
+        return self._held[key]
+
+    def has(self, column: Column, monthly: bool) -> bool:
+        """Whether the tables given hold ``column`` for monthly (or yearly) periods."""
+        try:
+            self.frame_for(column, monthly)
+        except MeasureError:
+            return False
+        return True
+
+    def frame_for(self, column: Column, monthly: bool) -> pd.DataFrame:
+        """The wide frame that holds ``column`` for monthly or yearly periods.
+
+        Raises
+        ------
+        MeasureError
+            When no table given holds it at that frequency.
+        """
+        if monthly:
+            if column.table == "ledger" or column.in_year:
+                raise MeasureError(f"metric '{column.name}': expected a month end to be asked "
+                                   "only of monthly metrics; found a metric reported by "
+                                   "financial year only.")
+            candidates = [("timeseries", self.monthly)]
+        elif column.table == "ledger":
+            candidates = [("ledger", self.ledger_wide)]
+        else:
+            candidates = [("financial_years", self.yearly), ("ledger", self.ledger_wide)]
+        for _, frame in candidates:
+            if frame is not None and column.name in frame.columns:
+                return frame
+        names = " or ".join(n for n, _ in candidates)
+        raise MeasureError(f"metric '{column.name}': expected it in the {names} table; found "
+                           "no such column (was that table given?).")
