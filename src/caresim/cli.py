@@ -377,6 +377,9 @@ def build_parser() -> argparse.ArgumentParser:
     from caresim.cli_sensitivity import register as register_sensitivity
 
     register_sensitivity(sub)
+    from caresim.cli_measures import register as register_measures
+
+    register_measures(sub)
 
     c = sub.add_parser(
         "check",
