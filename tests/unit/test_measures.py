@@ -311,3 +311,13 @@ def test_every_measure_is_described_with_a_unit_and_tables() -> None:
     for m in MEASURES.values():
         assert m.label and m.definition.endswith(".")
         assert m.tables or m.expression is None, m.name
+
+
+def test_the_markdown_lists_every_measure_once_in_its_group() -> None:
+    from caresim.measures.docs import measures_markdown
+
+    text = measures_markdown()
+    for name in MEASURES:
+        assert text.count(f"| `{name}` |") == 1, name
+    official = text.split("### Metrics")[0]
+    assert "| `clients_served_rap` |" in official and "| `users_dp` |" not in official

@@ -28,6 +28,7 @@ from importlib import resources
 
 from caresim.measures.catalogue import get_measure
 from caresim.measures.errors import MeasureError
+from caresim.measures.readings import Reading
 from caresim.period import FinancialYear, PeriodError, YearSpan, parse_period
 
 FILE = "validation_figures.csv"
@@ -58,6 +59,11 @@ class Figure:
     derivation: str
     definition: str
     alignment: str
+
+    @property
+    def reading(self) -> Reading:
+        """The measure at the figure's period, under the figure's series name."""
+        return Reading(self.series, self.measure, parse_period(self.period))
 
     @property
     def lines(self) -> tuple[int, ...]:
