@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from caresim.measures.expressions import Expression
 from caresim.measures.tables import COLUMNS
+from caresim.measures.units import get_unit
 from caresim.period import KINDS, FinancialYear, MonthEnd, MonthSpan, YearSpan
 
 SCOPES = ("both", "england", "councils")
@@ -66,8 +67,6 @@ class Measure:
     nearest: str = ""
 
     def __post_init__(self) -> None:
-        from caresim.measures.units import get_unit
-
         get_unit(self.unit)
         if self.scope not in SCOPES:
             raise ValueError(f"{self.name}: scope {self.scope!r} not one of {SCOPES}")
