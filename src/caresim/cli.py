@@ -63,11 +63,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def format_scorecard(card) -> str:
     """The scorecard of the first council run alone, else England, as aligned text."""
-    from caresim.councils import load_councils
-    from caresim.streams import NATIONAL
+    from caresim.councils import ENGLAND_CODE, load_councils
 
-    scopes = [s for s in card["scope"].unique() if s != NATIONAL]
-    scope = scopes[0] if len(scopes) == 1 else NATIONAL
+    scopes = [s for s in card["scope"].unique() if s != ENGLAND_CODE]
+    scope = scopes[0] if len(scopes) == 1 else ENGLAND_CODE
     names = dict(zip(load_councils()["code"], load_councils()["name"], strict=True))
     view = card[card["scope"] == scope]
     n = int(view["n"].max()) if len(view) else 0

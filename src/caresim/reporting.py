@@ -33,6 +33,7 @@ import pandas as pd
 from pydantic import ValidationError
 from scipy import stats
 
+from caresim.councils import ENGLAND_CODE
 from caresim.errors import RunStoreError
 from caresim.params.schema import Scenario
 from caresim.params.values import ASSUMPTION_PREFIX
@@ -46,7 +47,6 @@ from caresim.report_render import (
     Table,
 )
 from caresim.scenario import ResolvedScenario, diff, flatten_parameters, load_scenario
-from caresim.streams import NATIONAL
 
 REPORT_HTML = "report.html"
 REPORT_MD = "report.md"
@@ -125,7 +125,7 @@ class RunFolder:
     def scope(self) -> str:
         """The council's GSS code when one council was run, else ``E92000001`` (England)."""
         councils = self.manifest.get("councils") or []
-        return str(councils[0]) if len(councils) == 1 else NATIONAL
+        return str(councils[0]) if len(councils) == 1 else ENGLAND_CODE
 
     @property
     def monthly(self) -> pd.DataFrame:
@@ -190,7 +190,7 @@ def load_run(path: Path) -> RunFolder:
 
 def scope_name(code: str) -> str:
     """The council's name for a GSS code (``England`` for ``E92000001``)."""
-    if code == NATIONAL:
+    if code == ENGLAND_CODE:
         return "England"
     from caresim.councils import load_councils
 
@@ -724,7 +724,7 @@ def build_report(run: RunFolder, against: RunFolder | None = None) -> list[Block
     """
     name = scope_name(run.scope)
     n_councils = len(run.manifest.get("councils") or [])
-    if run.scope == NATIONAL and n_councils < ALL_COUNCILS:
+    if run.scope == ENGLAND_CODE and n_councils < ALL_COUNCILS:
         name = f"the {n_councils} councils run, together"
     if against is not None and run.scope not in set(against.summary["council_code"]):
         raise RunStoreError(f"--against {against.path}: expected a run that includes "

@@ -21,11 +21,11 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from caresim.councils import ENGLAND_CODE
 from caresim.io import atomic_file
 from caresim.params.schema import Scenario
 from caresim.params.values import ASSUMPTION_PREFIX
 from caresim.scenario import ResolvedScenario, flatten_parameters
-from caresim.streams import NATIONAL
 
 HEADLINE_METRICS = ("pb_share_adass", "pb_share_ascof", "users_community", "users_residential",
                     "users_served_in_fy", "spend_gbp", "income_gbp", "net_spend_gbp",
@@ -67,13 +67,13 @@ def _names() -> dict[str, str]:
 
     df = load_councils()
     return {**dict(zip(df["code"].astype(str), df["name"].astype(str), strict=True)),
-            NATIONAL: "England"}
+            ENGLAND_CODE: "England"}
 
 
 def _scope_order(codes: list[str], scope: str, names: dict[str, str]) -> list[str]:
-    rest = sorted((c for c in set(codes) if c not in (scope, NATIONAL)),
+    rest = sorted((c for c in set(codes) if c not in (scope, ENGLAND_CODE)),
                   key=lambda c: names.get(c, c))
-    head = [scope] + ([NATIONAL] if scope != NATIONAL and NATIONAL in codes else [])
+    head = [scope] + ([ENGLAND_CODE] if scope != ENGLAND_CODE and ENGLAND_CODE in codes else [])
     return head + rest
 
 

@@ -13,7 +13,7 @@ import pandas as pd
 from scipy import stats
 
 from caresim.analysis.published import TARGETS, Target, council_dp_counts
-from caresim.streams import NATIONAL
+from caresim.councils import ENGLAND_CODE
 
 
 def _metric(frame: pd.DataFrame, name: str, key: str, period: str) -> pd.Series:
@@ -35,21 +35,21 @@ def target_values(target: Target, monthly: pd.DataFrame, fy: pd.DataFrame) -> pd
     if target.table == "monthly":
         m = monthly.assign(period=pd.to_datetime(monthly["date"]).dt.strftime("%Y-%m-%d"))
         s = _expression(m, target.model, "period", target.period)
-        return s.xs(NATIONAL, level="council_code")
+        return s.xs(ENGLAND_CODE, level="council_code")
     if target.table == "fy":
         s = _expression(fy, target.model, "fy", target.period)
-        return s.xs(NATIONAL, level="council_code")
+        return s.xs(ENGLAND_CODE, level="council_code")
     if target.table.startswith("fy_sum:"):
         _, first, last = target.table.split(":")
-        t = fy[(fy["metric"] == target.model) & (fy["council_code"] == NATIONAL)
+        t = fy[(fy["metric"] == target.model) & (fy["council_code"] == ENGLAND_CODE)
                & (fy["fy"] >= first) & (fy["fy"] <= last)]
         return t.groupby("replication")["value"].sum()
     m = monthly[(monthly["metric"] == target.model)
                 & (pd.to_datetime(monthly["date"]) == pd.Timestamp(target.period))]
-    councils = m[m["council_code"] != NATIONAL]
+    councils = m[m["council_code"] != ENGLAND_CODE]
     if target.table == "councils_below":
         return (councils["value"] < target.threshold).groupby(councils["replication"]).sum()
-    national = m[m["council_code"] == NATIONAL].set_index("replication")["value"]
+    national = m[m["council_code"] == ENGLAND_CODE].set_index("replication")["value"]
     below = councils["value"].to_numpy() < national.loc[councils["replication"]].to_numpy()
     return pd.Series(below, index=councils["replication"].to_numpy()).groupby(level=0).mean()
 
@@ -78,7 +78,7 @@ def validation_table(monthly: pd.DataFrame, fy: pd.DataFrame) -> pd.DataFrame:
 def council_spread(monthly: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, float]]:
     """Each council's PB/DP holders on 31 March 2010 against PSS EX1 A4.20, and summary
     statistics (Spearman rank correlation, median and quartiles of model / published)."""
-    m = monthly[(monthly["metric"] == "pb_holders") & (monthly["council_code"] != NATIONAL)
+    m = monthly[(monthly["metric"] == "pb_holders") & (monthly["council_code"] != ENGLAND_CODE)
                 & (pd.to_datetime(monthly["date"]) == pd.Timestamp(2010, 3, 31))]
     model = m.groupby("council_code", observed=True)["value"].mean()
     published = council_dp_counts()

@@ -9,10 +9,10 @@ from pathlib import Path
 import pandas as pd
 
 from caresim.app.common import build_tables, execute_tasks, resolve_councils
+from caresim.councils import ENGLAND_CODE
 from caresim.io import check_output_root, run_id, write_folder
 from caresim.runner import ExecutorSpec, Progress, default_workers, plan
 from caresim.scenario import load_scenario
-from caresim.streams import NATIONAL
 
 
 @dataclass
@@ -53,7 +53,7 @@ def validate(path: str, out: Path, replications: int | None = None, seed: int | 
             else "caresim validate"}
     markdown = validation_markdown(table, spread_summary, meta)
     started = dt.datetime.now(dt.UTC)
-    summary = tables.summary[tables.summary["council_code"] == NATIONAL]
+    summary = tables.summary[tables.summary["council_code"] == ENGLAND_CODE]
     figures = {}
     for series, rows in table.groupby("series", sort=False):
         metric = rows["model_metric"].iloc[0]

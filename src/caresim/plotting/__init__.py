@@ -15,7 +15,7 @@ import pandas as pd
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-from caresim.streams import NATIONAL
+from caresim.councils import ENGLAND_CODE
 
 
 def _band(ax, frame: pd.DataFrame, label: str, color: str, scale: float = 1.0) -> None:
@@ -27,7 +27,7 @@ def _band(ax, frame: pd.DataFrame, label: str, color: str, scale: float = 1.0) -
 
 
 def pb_share_figure(summary: pd.DataFrame, fy_summary: pd.DataFrame, targets: dict[str, float],
-                    scope: str = NATIONAL, title: str = "") -> plt.Figure:
+                    scope: str = ENGLAND_CODE, title: str = "") -> plt.Figure:
     """PB share over time (both definitions) against the 2010 and 2011 targets."""
     fig, ax = plt.subplots(figsize=(9, 5))
     s = summary[(summary["council_code"] == scope) & (summary["metric"] == "pb_share_adass")]
@@ -55,7 +55,8 @@ def pb_share_figure(summary: pd.DataFrame, fy_summary: pd.DataFrame, targets: di
     return fig
 
 
-def spend_figure(fy_summary: pd.DataFrame, scope: str = NATIONAL, title: str = "") -> plt.Figure:
+def spend_figure(fy_summary: pd.DataFrame, scope: str = ENGLAND_CODE,
+                 title: str = "") -> plt.Figure:
     """Gross spend, income and net spend by financial year (GBP bn, cash)."""
     fig, ax = plt.subplots(figsize=(9, 5))
     colors = {"spend_gbp": "tab:blue", "income_gbp": "tab:orange", "net_spend_gbp": "tab:purple"}
@@ -166,7 +167,7 @@ def _fy_axis(ax, labels: list[str]) -> None:
 
 
 def pb_share_report_figure(runs: list[tuple[str, pd.DataFrame, pd.DataFrame]],
-                           targets: dict[str, float], scope: str = NATIONAL,
+                           targets: dict[str, float], scope: str = ENGLAND_CODE,
                            title: str = "", show_ascof: bool = True) -> plt.Figure:
     """PB share of one or more runs against the Putting People First milestones.
 
@@ -246,7 +247,7 @@ def pb_share_report_figure(runs: list[tuple[str, pd.DataFrame, pd.DataFrame]],
     return fig
 
 
-def money_by_year_figure(fy_summary: pd.DataFrame, scope: str = NATIONAL,
+def money_by_year_figure(fy_summary: pd.DataFrame, scope: str = ENGLAND_CODE,
                          deflator: dict[str, float] | None = None, base_year: str = "2008-09",
                          title: str = "") -> plt.Figure:
     """Gross spend, income and net spend by financial year, in cash and in real terms.
