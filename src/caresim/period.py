@@ -84,6 +84,16 @@ class MonthEnd(_Ordered):
         return self.date.isoformat()
 
     @property
+    def words(self) -> str:
+        """The period in plain words: ``at 31 March 2011`` (the end of that day)."""
+        return f"at {self.date.day} {self.date:%B %Y}"
+
+    @property
+    def plot_date(self) -> dt.date:
+        """Where a figure places it: the month end."""
+        return self.date
+
+    @property
     def first_day(self) -> dt.date:
         """The first day of the month."""
         return self.date.replace(day=1)
@@ -120,6 +130,16 @@ class FinancialYear(_Ordered):
 
     def __str__(self) -> str:
         return fy_label(self.start_year)
+
+    @property
+    def words(self) -> str:
+        """The period in plain words: ``in 2010-11``."""
+        return f"in {self}"
+
+    @property
+    def plot_date(self) -> dt.date:
+        """Where a figure places it: its mid-point, 1 October."""
+        return dt.date(self.start_year, 10, 1)
 
     @property
     def first_day(self) -> dt.date:
@@ -173,6 +193,16 @@ class YearSpan(_Ordered):
         return f"to {self.last}" if self.first is None else f"{self.first} to {self.last}"
 
     @property
+    def words(self) -> str:
+        """The period in plain words: ``to 2010-11`` or ``2008-09 to 2010-11``."""
+        return str(self)
+
+    @property
+    def plot_date(self) -> dt.date:
+        """Where a figure places it: the end of its last year."""
+        return self.last_day
+
+    @property
     def first_day(self) -> dt.date | None:
         """1 April of the first year, or ``None`` when the span starts with the run."""
         return None if self.first is None else self.first.first_day
@@ -209,6 +239,16 @@ class MonthSpan(_Ordered):
 
     def __str__(self) -> str:
         return f"{self.first} to {self.last}"
+
+    @property
+    def words(self) -> str:
+        """The period in plain words: ``October 2010 to March 2011``."""
+        return f"{self.first.date:%B %Y} to {self.last.date:%B %Y}"
+
+    @property
+    def plot_date(self) -> dt.date:
+        """Where a figure places it: the end of its last month."""
+        return self.last.date
 
     @property
     def first_day(self) -> dt.date:

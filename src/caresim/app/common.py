@@ -9,6 +9,7 @@ import pandas as pd
 
 from caresim.councils import ENGLAND_CODE, resolve_council, select_councils
 from caresim.errors import CouncilError, ScenarioError
+from caresim.measures.targets import check_targets
 from caresim.params.schema import Scenario
 from caresim.results import summarise
 from caresim.runner import ExecutorSpec, Progress, RunStore, TaskResult, execute, make_executor
@@ -34,7 +35,9 @@ def file_for(scenario: ResolvedScenario, key: str) -> str:
 def resolve_councils(scenario: ResolvedScenario, cli_councils: list[str]
                      ) -> tuple[ResolvedScenario, list[str]]:
     """Council codes to run (command line first, else the scenario's ``run.councils``, else all)
-    and the scenario with ``council_overrides`` keyed by GSS code."""
+    and the scenario with ``council_overrides`` keyed by GSS code; the scenario's targets are
+    checked against the measures first (a clear error for an unknown measure)."""
+    check_targets(scenario)
     params = scenario.params
     tokens = list(cli_councils) or list(params.run.councils)
     try:

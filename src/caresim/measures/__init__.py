@@ -13,6 +13,8 @@ from caresim.measures.catalogue import MEASURES, check_measure_names, find_measu
 from caresim.measures.errors import MeasureError, MissingStateError
 from caresim.measures.formatting import (
     NOT_AVAILABLE,
+    axis_scale,
+    common_scale,
     excel_format,
     format_against,
     format_difference,
@@ -21,13 +23,42 @@ from caresim.measures.formatting import (
 from caresim.measures.measure import Measure
 from caresim.measures.readings import Reading, reading_values
 from caresim.measures.scope import aggregate_label, scope_label
-from caresim.measures.tables import RunTables
+from caresim.measures.tables import (
+    RunTables,
+    metric_rows,
+    monthly_rows,
+    period_kinds,
+    yearly_rows,
+)
 from caresim.measures.units import get_unit, money_scale
 from caresim.measures.values import measure_values, measures_table
 
 __all__ = [
-    "MEASURES", "NOT_AVAILABLE", "Measure", "MeasureError", "MissingStateError", "Reading",
-    "RunTables", "aggregate_label", "check_measure_names", "excel_format", "find_measures",
-    "format_against", "format_difference", "format_value", "get_measure", "get_unit",
-    "measure_values", "measures_table", "money_scale", "reading_values", "scope_label",
+    "MEASURES",
+    "NOT_AVAILABLE",
+    "Measure",
+    "MeasureError",
+    "MissingStateError",
+    "Reading",
+    "RunTables",
+    "aggregate_label",
+    "axis_scale",
+    "check_measure_names",
+    "common_scale",
+    "excel_format",
+    "find_measures",
+    "format_against",
+    "format_difference",
+    "format_value",
+    "get_measure",
+    "get_unit",
+    "measure_values",
+    "measures_table",
+    "metric_rows",
+    "money_scale",
+    "monthly_rows",
+    "period_kinds",
+    "reading_values",
+    "scope_label",
+    "yearly_rows",
 ]

@@ -29,12 +29,24 @@ _YEARLY = ("financial year",)
 _SPAN = ("span of financial years",)
 
 
+SHORT: dict[str, str] = {
+    "pb_share_ascof": "PB share (ASCOF 1C definition)",
+    "offer_share": "share of new and reviewed users offered a PB",
+    "net_spend_gbp": "net spend",
+    "unmet_need": "people with unmet need",
+    "users_community": "people with community support",
+    "readiness": "readiness",
+}
+"""Short words for the metrics the scorecard, headlines and figures show."""
+
+
 def _column_measures() -> list[Measure]:
     out = []
     for c in COLUMNS.values():
         periods = _YEARLY if (c.in_year or c.table == "ledger") else _MONTHLY
         out.append(Measure(c.name, c.label, c.unit, periods, Metric(c.name),
-                           group="ledger" if c.table == "ledger" else "metric"))
+                           group="ledger" if c.table == "ledger" else "metric",
+                           short=SHORT.get(c.name, "")))
     return out
 
 
@@ -46,14 +58,17 @@ figure published is of councils 'not expecting to reach 10%')."""
 DERIVED: tuple[Measure, ...] = (
     Measure("cumulative_savings_gbp", "cashable savings, all levers, summed over the years of "
             "the span (from the first year run for 'to <year>')", "GBP", _SPAN,
-            Cumulative(Metric("savings_total_gbp")), group="derived"),
+            Cumulative(Metric("savings_total_gbp")), group="derived",
+            short="cumulative savings"),
     Measure("cumulative_savings_share", "cumulative cashable savings as a share of the 2007-08 "
             "net budget (the CSR07 savings targets)", "fraction", _SPAN,
             Ratio(Cumulative(Metric("savings_total_gbp")), Metric("baseline_budget_gbp")),
-            group="derived"),
+            group="derived", short="cumulative savings",
+            share_of="of the 2007-08 net budget"),
     Measure("cumulative_prevention_savings_gbp", "cashable prevention (reablement) savings "
             "summed over the years of the span", "GBP", _SPAN,
-            Cumulative(Metric("savings_prevention_gbp")), group="derived"),
+            Cumulative(Metric("savings_prevention_gbp")), group="derived",
+            short="cumulative prevention savings"),
     Measure("cumulative_grant_spent_gbp", "Social Care Reform Grant spent, summed over the "
             "years of the span", "GBP", _SPAN, Cumulative(Metric("grant_spent_gbp")),
             group="derived"),

@@ -266,7 +266,9 @@ class Cumulative(Expression):
             if not parts:
                 continue
             values = self.term.evaluate(tables, parts)
-            out.append(_relabel(values.groupby(level=_GROUP, sort=False).sum(), str(span)))
+            # a running sum in period order, as the ledger's cumulative columns are built
+            running = values.groupby(level=_GROUP, sort=False).cumsum()
+            out.append(_relabel(running.groupby(level=_GROUP, sort=False).last(), str(span)))
         return _concat(out)
 
 

@@ -182,7 +182,8 @@ def format_against(value: Any, target: Any, unit: str) -> tuple[str, str]:
         factor = 1.0 / scale.divisor
     base = (scale.digits if scale else u.digits)
     target_text = (NOT_AVAILABLE if t is None else
-                   format_value(t, unit, digits=_shortest_digits(t * factor, 0), scale=scale))
+                   format_value(t, unit, digits=_shortest_digits(t * factor, 0),
+                                scale=UNIT_SCALE if t == 0 and scale else scale))
     if v is None or t is None:
         return format_value(v, unit, scale=scale), target_text
     d = base
@@ -193,6 +194,27 @@ def format_against(value: Any, target: Any, unit: str) -> tuple[str, str]:
             break
         d += 1
     return format_value(v, unit, digits=d, scale=scale), target_text
+
+
+def common_scale(values: Any, unit: str) -> MoneyScale | None:
+    """One money scale for several values shown together (from the largest finite one), so
+    that an estimate and its interval read alike; ``None`` for a unit that is not money."""
+    if get_unit(unit).kind != "money":
+        return None
+    finite = [abs(v) for v in map(_finite, values) if v is not None]
+    return money_scale(max(finite, default=0.0))
+
+
+def axis_scale(unit: str, values: Any = ()) -> tuple[float, str]:
+    """The factor a figure multiplies values in ``unit`` by, and its axis label: percent for a
+    fraction, a money scale chosen from the largest of ``values``, else the unit itself."""
+    u = get_unit(unit)
+    if u.kind == "fraction":
+        return 100.0, "%"
+    if u.kind == "money":
+        s = common_scale(values, unit) or UNIT_SCALE
+        return 1.0 / s.divisor, f"{s.long}{u.suffix} (cash)"
+    return 1.0, u.words
 
 
 def excel_format(unit: str) -> str:

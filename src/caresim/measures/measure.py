@@ -52,6 +52,12 @@ class Measure:
         measure raises :class:`caresim.measures.errors.MissingStateError`.
     nearest : str
         When ``missing``: the nearest measure the model gives, and how it differs.
+    short : str
+        A few words for verdicts and figure titles (``cumulative savings``); the label when
+        empty.
+    share_of : str
+        For a share: what it is a share of, written after the value (``of the 2007-08 net
+        budget``).
     """
 
     name: str
@@ -65,6 +71,13 @@ class Measure:
     differs: str = ""
     missing: str = ""
     nearest: str = ""
+    short: str = ""
+    share_of: str = ""
+
+    @property
+    def title(self) -> str:
+        """The short words for it (``short``, else the label)."""
+        return self.short or self.label
 
     def __post_init__(self) -> None:
         get_unit(self.unit)

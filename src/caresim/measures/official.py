@@ -92,6 +92,7 @@ OFFICIAL: tuple[Measure, ...] = (
         "pb_share_adass", "share of eligible people with ongoing community support who hold a "
         "personal budget or direct payment, on a date (ADASS survey)", "fraction",
         ("month end", "financial year"), Metric("pb_share_adass"), group="official",
+        short="PB share (ADASS survey definition)",
         official="ADASS/LGA and Putting People First surveys (2009 to 2012): councils' count of "
         "people with a personal budget or direct payment on the survey date over the eligible "
         "people with ongoing community support on that date.",

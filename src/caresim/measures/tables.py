@@ -23,7 +23,7 @@ import pandas as pd
 from caresim.councils import ENGLAND_CODE
 from caresim.measures.errors import MeasureError
 from caresim.period import FinancialYear, MonthEnd, parse_period
-from caresim.recording import METRICS
+from caresim.recording import LEDGER, METRICS
 
 KEYS: tuple[str, ...] = ("period", "scenario", "parameter_set", "replication", "council_code")
 """Index of every series the layer computes: one value per period (its text), run, and council
@@ -66,25 +66,18 @@ class Column:
     denominator: str = ""
 
 
-LEDGER_ONLY: tuple[Column, ...] = (
-    Column("baseline_budget_gbp", "ledger", "stock", "GBP",
-           "net budget 2007-08, the base of the CSR07 savings targets (the same every year)"),
-    Column("opening_budget_gbp", "ledger", "flow", "GBP", "net budget set for the year"),
-    Column("ring_fenced_opening_gbp", "ledger", "opening", "GBP",
-           "unspent ring-fenced grant at the start of the year"),
-    Column("ring_fenced_closing_gbp", "ledger", "stock", "GBP",
-           "unspent ring-fenced grant at the end of the year"),
-    Column("spend_total_gbp", "ledger", "flow", "GBP", "total gross spend (ledger)"),
-    Column("savings_requirement_gbp", "ledger", "flow", "GBP",
-           "cashable savings the year's budget requires"),
-    Column("savings_total_gbp", "ledger", "flow", "GBP", "total cashable savings, all levers"),
-    Column("savings_shortfall_gbp", "ledger", "flow", "GBP",
-           "shortfall of savings against the requirement: max(0, requirement - savings)"),
-    Column("closing_position_gbp", "ledger", "flow", "GBP",
-           "closing position: + underspend, - overspend"),
-)
+LEDGER_KINDS: dict[str, str] = {"baseline_budget_gbp": "stock",
+                                "ring_fenced_opening_gbp": "opening",
+                                "ring_fenced_closing_gbp": "stock"}
+"""The ledger lines that are not flows over the year (every other line is one)."""
+
+LEDGER_ONLY: tuple[Column, ...] = tuple(
+    Column(line.name, "ledger", LEDGER_KINDS.get(line.name, "flow"), "GBP",
+           f"{line.label}: {line.description}")
+    for line in LEDGER if line.name not in {m.name for m in METRICS})
 """Ledger lines that are not also metrics (the others, such as ``spend_dp_gbp``, have the
-same value in ``financial_years`` and are read from there)."""
+same value in ``financial_years`` and are read from there); labels from the process modules'
+``LEDGER_LINES``."""
 
 COLUMNS: dict[str, Column] = {
     **{m.name: Column(m.name, "tidy", m.kind, m.unit, m.description, m.fy_only, m.numerator,
@@ -185,7 +178,7 @@ class RunTables:
         """The councils run (not the aggregate), in the order the tables list them."""
         for frame in (self.timeseries, self.financial_years, self.ledger):
             if frame is not None:
-                codes = pd.unique(frame["council_code"].astype(str))
+                codes = dict.fromkeys(str(c) for c in pd.unique(frame["council_code"]))
                 return [c for c in codes if c != ENGLAND_CODE]
         return []
 
@@ -228,3 +221,49 @@ class RunTables:
         names = " or ".join(n for n, _ in candidates)
         raise MeasureError(f"metric '{column.name}': expected it in the {names} table; found "
                            "no such column (was that table given?).")
+
+
+def period_kinds(periods: pd.Series) -> pd.Series:
+    """The kind of each period label of a table column (:data:`caresim.period.KINDS`), each
+    distinct label parsed once; tables that mix month ends and years (``summary``) are split
+    with it."""
+    kinds = {p: parse_period(str(p)).KIND for p in pd.unique(periods)}
+    return periods.map(kinds)
+
+
+def monthly_rows(frame: pd.DataFrame, column: str = "period") -> pd.DataFrame:
+    """The rows of ``frame`` whose ``column`` is a month end."""
+    return frame[(period_kinds(frame[column]) == MonthEnd.KIND).to_numpy()]
+
+
+def yearly_rows(frame: pd.DataFrame, column: str = "period") -> pd.DataFrame:
+    """The rows of ``frame`` whose ``column`` is a financial year."""
+    return frame[(period_kinds(frame[column]) == FinancialYear.KIND).to_numpy()]
+
+
+def metric_rows(frame: pd.DataFrame, measure: str, scope: str | None = None,
+                kind: str | None = None) -> pd.DataFrame:
+    """The rows of a long table (``timeseries``, ``financial_years``, ``summary``) holding a
+    measure that is a metric of the tables, for one scope (a GSS code, England's code for the
+    aggregate) and one kind of period, in period order.
+
+    This is the one place outside the expressions where rows are selected by metric name:
+    readers of the ``summary`` table (report, workbook, figures) ask for measures here.
+
+    Raises
+    ------
+    MeasureError
+        When ``measure`` is not a metric of the tables.
+    """
+    if measure not in COLUMNS or COLUMNS[measure].table != "tidy":
+        raise MeasureError(f"measure '{measure}': expected a metric of the tidy tables (a "
+                           "measure with a row in summary); found none.")
+    mask = (frame["metric"].astype(str) == measure).to_numpy(copy=True)
+    if scope is not None:
+        mask &= (frame["council_code"].astype(str) == scope).to_numpy()
+    out = frame[mask]
+    column = "period" if "period" in out.columns else ("date" if "date" in out.columns
+                                                        else "fy")
+    if kind is not None:
+        out = out[(period_kinds(out[column].astype(str)) == kind).to_numpy()]
+    return out.sort_values(column, kind="stable")

@@ -170,7 +170,10 @@ def _assemble(parts: list[tuple[int, pd.Series]], names: list[str], units: list[
         else:
             if key == "council_code":
                 key, cats = "scope", [label if x == ENGLAND_CODE else x for x in cats]
-            out[key] = pd.Categorical.from_codes(c, cats).remove_unused_categories()
+            used = np.flatnonzero(np.bincount(c, minlength=len(cats)))
+            remap = np.full(len(cats), -1, dtype=np.int64)
+            remap[used] = np.arange(len(used))
+            out[key] = pd.Categorical.from_codes(remap[c], [cats[i] for i in used])
     m = np.concatenate(measure)
     out["measure"] = pd.Categorical.from_codes(m, names)
     out["value"] = np.concatenate(values)
