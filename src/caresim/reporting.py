@@ -40,6 +40,7 @@ from caresim.measures import (
     format_difference,
     format_value,
     get_measure,
+    get_unit,
     metric_rows,
     monthly_rows,
     scope_label,
@@ -342,9 +343,10 @@ def _by_unit(value: float, unit: str, signed: bool = False) -> str:
     """A value (or with ``signed`` a difference) formatted from its unit; empty for NaN."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
+    scale = "m" if get_unit(unit).kind == "money" else None
     if signed:
-        return format_difference(value, unit, scale="m" if unit.startswith("GBP") else None)
-    return format_value(value, unit, scale="m" if unit.startswith("GBP") else None)
+        return format_difference(value, unit, scale=scale)
+    return format_value(value, unit, scale=scale)
 
 
 def _value(value: Any) -> str:

@@ -1,17 +1,20 @@
 """The target scorecard (DESIGN §3): each target's value, pass or fail, date first met and the
-probability of meeting it over replications, nationally and per council.
+probability of meeting it over replications, for each council and the aggregate.
 
-Targets, scored on ``pb_share_adass`` (``pb_share_ascof`` reported beside it):
+Each target is a measure read at a period against a threshold, all three named in the
+scenario's ``targets`` section (:mod:`caresim.measures.targets`); the bundled scenarios have:
 
-* ``pb_share_march_2010``: PB share at 31 March 2010 >= 10%;
-* ``pb_share_april_2011``: PB share on 1 April 2011 (the stock at the end of 31 March 2011)
-  >= 30%;
-* ``offer_share_from_october_2010``: share of new and reviewed users without a PB who were offered
-  one, October 2010 to March 2011 (target 100%);
-* ``pb_share_2013_ambition``: PB share on 1 April 2013 (target 100%; the gap is reported);
-* ``savings_<fy>``: cumulative cashable savings to the end of ``fy`` as a share of the baseline
-  (2007-08) net budget >= 3.0%, 6.1%, 9.3% (CSR07);
-* ``prevention_savings_to_2010_11``: cumulative prevention savings to March 2011 > 0.
+* ``pb_share_march_2010``: ``pb_share_adass`` at 31 March 2010 at least 10%;
+* ``pb_share_april_2011``: ``pb_share_adass`` at the end of 31 March 2011 (on 1 April 2011) at
+  least 30%;
+* ``pb_share_2013_ambition``: ``pb_share_adass`` at the end of 31 March 2013 (target 100%; the
+  gap is reported);
+* ``offer_share_from_october_2010``: ``offer_share`` over October 2010 to March 2011 (target
+  100%);
+* ``savings_<fy>``: ``cumulative_savings_share`` to the end of ``fy`` at least 3.0%, 6.1%,
+  9.3% (CSR07);
+* ``prevention_savings_to_2010_11``: ``cumulative_prevention_savings_gbp`` to 2010-11 more
+  than zero.
 
 ``p_met`` is the share of runs meeting the target, with a 95% Wilson interval; ``value`` is the
 mean over runs and ``met`` whether that mean meets the threshold; ``n`` counts the runs. A run

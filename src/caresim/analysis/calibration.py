@@ -32,7 +32,6 @@ correlation near +-1 with another, is poorly identified.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -40,8 +39,8 @@ import numpy as np
 import pandas as pd
 
 from caresim.analysis.published import TARGETS, Target
-from caresim.calendar import fy_of
 from caresim.params.values import Dated
+from caresim.period import FinancialYear, parse_period
 from caresim.scenario import ResolvedScenario
 
 PARAMETERS: tuple[str, ...] = (
@@ -63,8 +62,7 @@ LAST_PERIOD = "2011-12"
 
 def target_year(t: Target) -> str:
     """The financial year a target falls in (the last one for a span)."""
-    period = t.period.split(" to ")[-1]
-    return period if len(period) == 7 else fy_of(dt.date.fromisoformat(period))
+    return str(FinancialYear.containing(parse_period(t.period).last_day))
 
 
 def fitted_targets() -> list[Target]:

@@ -1,4 +1,4 @@
-"""The measures as Markdown, for ``docs/outputs.md`` (stage 2 wires it into the generator)."""
+"""The measures as Markdown, for ``docs/outputs.md`` (see :func:`caresim.docgen.outputs_md`)."""
 
 from __future__ import annotations
 

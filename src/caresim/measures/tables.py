@@ -168,10 +168,11 @@ class RunTables:
     @cached_property
     def years(self) -> list[FinancialYear]:
         """The financial years the tables hold, in order."""
-        source = self.yearly if self.yearly is not None else self.ledger_wide
-        if source is None:
-            return []
-        return sorted(parse_period(p) for p in source.index.get_level_values("period").unique())
+        labels: set[str] = set()
+        for frame in (self.yearly, self.ledger_wide):
+            if frame is not None:
+                labels |= self.held(frame)
+        return sorted(parse_period(p) for p in labels)
 
     @cached_property
     def council_codes(self) -> list[str]:
