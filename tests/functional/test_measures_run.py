@@ -17,10 +17,8 @@ from caresim.measures import (
     RunTables,
     measure_values,
     measures_table,
-    reading_values,
 )
 from caresim.measures.figures import load_figures
-from caresim.measures.readings import HEADLINES, TARGET_READINGS, savings_readings
 from caresim.results import fy_table, ledger_table, monthly_table
 from tests.conftest import SMALL_COUNCILS, run
 
@@ -75,68 +73,40 @@ def test_every_measure_evaluates_or_names_the_state_it_lacks(name, tables) -> No
         assert aggregate.all(), name
 
 
-def test_headline_readings_equal_todays_headline_values(frames, tables) -> None:
-    from caresim.analysis.headline import HEADLINES as TODAY
+def test_headline_values_are_the_tables_own_values(frames) -> None:
     from caresim.analysis.headline import headline_values
 
-    assert [r.name for r in HEADLINES] == [i.name for i in TODAY]
-    assert [r.unit for r in HEADLINES] == [i.unit for i in TODAY]
-    for scope in (ENGLAND_CODE, "E06000017"):
-        today = headline_values(*frames, scope)
-        for r in HEADLINES:
-            want = today[today["indicator"] == r.name].set_index("replication")["value"]
-            got = reading_values(r, tables, "england" if scope == ENGLAND_CODE else scope)
-            got = got.set_index("replication")["value"]
-            if r.measure.startswith("cumulative"):
-                pd.testing.assert_series_equal(got, want, check_names=False, rtol=1e-12)
-            else:  # read straight from the table: identical
-                pd.testing.assert_series_equal(got, want, check_names=False, rtol=0, atol=0)
+    ts, fy, led = frames
+    got = headline_values(ts, fy, led, "E06000017")
+    share = got[got["indicator"] == "pb_share_adass 2011-04-01"]["value"].to_numpy()
+    want = ts[(ts["metric"] == "pb_share_adass") & (ts["council_code"] == "E06000017")
+              & (pd.to_datetime(ts["date"]) == pd.Timestamp(2011, 3, 31))]
+    np.testing.assert_array_equal(share, want.sort_values("replication")["value"].to_numpy())
+    savings = got[got["indicator"] == "cumulative cashable savings to 2010-11"]
+    rows = led[(led["council_code"] == "E06000017") & (led["fy"] <= "2010-11")]
+    np.testing.assert_allclose(savings["value"].to_numpy(), rows.groupby("replication")[
+        "savings_total_gbp"].sum().to_numpy(), rtol=1e-12)
+    assert set(got["unit"]) == {"fraction", "index", "GBP", "people"}
 
 
-def test_target_readings_equal_todays_scorecard_values(frames, tables, baseline_params) -> None:
-    from caresim.scorecard import scorecard
+def test_validation_has_a_row_per_figure_with_its_role(tables) -> None:
+    from caresim.analysis.validation import validation_table
+    from caresim.measures.figures import ROLES
 
-    card = scorecard(*frames, baseline_params.targets)
-    readings = (*TARGET_READINGS, *savings_readings(baseline_params.targets))
-    assert {r.name for r in readings} == set(card["target"])
-    for r in readings:
-        got = reading_values(r, tables, scope="all")
-        mean = got.groupby("council_code")["value"].mean()
-        want = card[card["target"] == r.name].set_index("scope")["value"]
-        pd.testing.assert_series_equal(mean.sort_index(), want.sort_index(), check_names=False,
-                                       rtol=1e-12)
-
-
-CHANGED = {
-    "gross_current_expenditure_gbp": "PSS-EX1 GCE takes NHS income off: gross spend minus NHS "
-                                     "transfers, where today's row compares gross spend",
-}
-"""Figures whose measure deliberately differs from today's validation quantity."""
-
-
-def test_figures_give_todays_validation_values_where_the_definition_is_unchanged(
-        frames, tables) -> None:
-    from caresim.analysis.published import TARGETS
-    from caresim.analysis.validation import target_values
-
-    monthly, fy, _ = frames
-    for target, fig in zip(TARGETS, load_figures(), strict=True):
-        want = target_values(target, monthly, fy).sort_index().to_numpy(dtype=float)
+    table = validation_table(tables)
+    figures = load_figures()
+    assert len(table) == len(figures)
+    assert set(table["role"]) <= set(ROLES) and (table["n"] == len(REPLICATIONS)).all()
+    assert ((table["role"] == "fitted") == (table["weight"] > 0)).all()
+    for (_, row), fig in zip(table.iterrows(), figures, strict=True):
         m = MEASURES[fig.measure]
-        if m.missing:  # the nearest measure is what today's row compares
-            assert m.nearest.split()[0] == target.model
-            continue
-        got = reading_values_for(fig, tables)
-        if fig.measure in CHANGED:
-            nhs = measure_values("income_nhs_gbp", tables, fig.period)["value"].to_numpy()
-            np.testing.assert_allclose(got, want - nhs, rtol=1e-12)
+        if m.missing:  # compared on the nearest measure, and the row says so
+            assert row["model_measure"] == m.nearest.split()[0] != fig.measure
+            assert row["model_note"].startswith("nearest measure:")
         else:
-            np.testing.assert_allclose(got, want, rtol=1e-12, err_msg=fig.measure)
-
-
-def reading_values_for(fig, tables: RunTables) -> np.ndarray:
-    v = measure_values(fig.measure, tables, fig.period)
-    return v.sort_values("replication")["value"].to_numpy()
+            assert row["model_measure"] == fig.measure and row["model_note"] == ""
+            want = measure_values(fig.measure, tables, fig.period)["value"].mean()
+            assert row["model_mean"] == pytest.approx(want, rel=1e-12, nan_ok=True)
 
 
 def test_the_measures_table_of_a_run(tables, frames) -> None:
@@ -189,9 +159,14 @@ def test_the_reference_run_folder_tables() -> None:
     assert set(table["measure"].astype(str)) == \
         {n for n, m in MEASURES.items() if not m.missing}
     assert "6 councils" in set(table["scope"].astype(str))
-    card = pd.read_csv(folder / "scorecard.csv")
-    for r in TARGET_READINGS[:2]:
-        got = reading_values(r, t, "all").groupby("council_code")["value"].mean()
-        want = card[card["target"] == r.name].set_index("scope")["value"]
-        pd.testing.assert_series_equal(got.sort_index(), want.sort_index(), check_names=False,
-                                       rtol=1e-12)
+    # the scorecard read through the measures is the reference's, number for number
+    from caresim.scenario import load_scenario
+    from caresim.scorecard import scorecard
+
+    ref = (folder / "scorecard.csv").read_text(encoding="utf-8")
+    card = scorecard(pd.read_parquet(folder / "timeseries.parquet"),
+                     pd.read_parquet(folder / "financial_years.parquet"),
+                     pd.read_csv(folder / "ledger.csv"),
+                     load_scenario("baseline").params.targets)
+    columns = ref.splitlines()[0].split(",")
+    assert card[columns].to_csv(index=False) == ref

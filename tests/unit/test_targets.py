@@ -7,7 +7,6 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from caresim.measures import RunTables
 from caresim.measures.targets import TargetReading, target_readings, verdict
 from caresim.period import FinancialYear, MonthEnd, MonthSpan, YearSpan, parse_period
 from caresim.scenario import load_scenario

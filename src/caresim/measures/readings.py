@@ -1,5 +1,6 @@
-"""Named readings: a measure at a period, as the headline indicators, the scorecard's targets
-and the sensitivity outputs use them.
+"""Named readings: a measure at a period, as the headline indicators and the sensitivity outputs
+use them (the scorecard's targets are readings too, built from the scenario's ``targets``
+section by :mod:`caresim.measures.targets`).
 
 Each reading keeps the name its reader shows today (``pb_share_adass 2011-04-01`` is the stock
 at the end of 31 March 2011, i.e. on 1 April). The validation figures are readings too, one per
@@ -9,17 +10,13 @@ row of ``data/published/validation_figures.csv`` (:mod:`caresim.measures.figures
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from caresim.measures.catalogue import get_measure
 from caresim.measures.tables import RunTables
 from caresim.measures.values import AGGREGATE, measure_values
-from caresim.period import FinancialYear, Period, YearSpan, parse_period
-
-if TYPE_CHECKING:
-    from caresim.params.schema import Targets
+from caresim.period import Period, parse_period
 
 
 @dataclass(frozen=True)
@@ -76,27 +73,6 @@ SENSITIVITY_OUTPUTS: tuple[Reading, ...] = (
 )
 """The sensitivity outputs read from one run. The fifth output, the grant's effect on
 ``pb_share_adass 2011-04-01``, is a paired difference of two runs, not a measure of one."""
-
-TARGET_READINGS: tuple[Reading, ...] = (
-    _r("pb_share_march_2010", "pb_share_adass", "2010-03-31"),
-    _r("pb_share_april_2011", "pb_share_adass", "2011-03-31"),
-    _r("offer_share_from_october_2010", "offer_share", "2010-10-31 to 2011-03-31"),
-    _r("pb_share_2013_ambition", "pb_share_adass", "2013-03-31"),
-    _r("prevention_savings_to_2010_11", "cumulative_prevention_savings_gbp", "to 2010-11"),
-)
-"""The scorecard's targets with fixed dates (stage 2 moves the dates into the scenario's
-``targets`` section beside the thresholds)."""
-
-
-def savings_readings(targets: Targets) -> tuple[Reading, ...]:
-    """The CSR07 savings targets: cumulative savings share to the end of each year whose
-    first day the scenario's ``targets.cumulative_savings_share`` dates."""
-    out = []
-    for day in targets.cumulative_savings_share.values:
-        fy = FinancialYear.containing(day)
-        out.append(Reading(f"savings_{fy}", "cumulative_savings_share", YearSpan(fy)))
-    return tuple(out)
-
 
 def reading_values(reading: Reading, tables: RunTables, scope: str = AGGREGATE
                    ) -> pd.DataFrame:
