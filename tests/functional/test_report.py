@@ -62,7 +62,8 @@ def _section(html: str, heading: str) -> str:
 def test_html_has_scorecard_and_ledger(html: str) -> None:
     scorecard = _section(html, "2. Target scorecard: Rutland")
     assert "<table>" in scorecard
-    for text in ("PB share on 31 March 2010", "PB share on 1 April 2011", "p_met",
+    for text in ("PB share (ADASS survey definition) at 31 March 2010",
+                 "PB share (ADASS survey definition) at 31 March 2011", "p_met",
                  "replications only"):
         assert text in scorecard, text
     ledger = _section(html, "3. Budget ledger by financial year: Rutland")
