@@ -67,10 +67,10 @@ DERIVED: tuple[Measure, ...] = (
             share_of="of the 2007-08 net budget"),
     Measure("cumulative_prevention_savings_gbp", "cashable prevention (reablement) savings "
             "summed over the years of the span", "GBP", _SPAN,
-            Cumulative(Metric("savings_prevention_gbp")), group="derived",
+            Cumulative(Metric("savings_prevention_gbp", ledger=True)), group="derived",
             short="cumulative prevention savings"),
     Measure("cumulative_grant_spent_gbp", "Social Care Reform Grant spent, summed over the "
-            "years of the span", "GBP", _SPAN, Cumulative(Metric("grant_spent_gbp")),
+            "years of the span", "GBP", _SPAN, Cumulative(Metric("grant_spent_gbp", ledger=True)),
             group="derived"),
     Measure("councils_pb_share_adass_below_10pct", "number of councils whose PB share "
             "(pb_share_adass) is below 10% on the date (Putting People First milestone)",

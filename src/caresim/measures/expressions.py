@@ -96,6 +96,9 @@ class Metric(Expression):
     """
 
     name: str
+    ledger: bool = False
+    """Read a line that is both a metric and a ledger line from the ledger (the budget's own
+    account, as the scorecard's savings targets read it), not from ``financial_years``."""
 
     def __post_init__(self) -> None:
         _column(self.name)
@@ -114,10 +117,10 @@ class Metric(Expression):
         return (self.name,)
 
     def text(self) -> str:
-        return f"`{self.name}`"
+        return f"`{self.name}` (ledger)" if self.ledger else f"`{self.name}`"
 
     def _read(self, tables: RunTables, labels: list[str], monthly: bool) -> pd.Series:
-        frame = tables.frame_for(self.column, monthly)
+        frame = tables.frame_for(self.column, monthly, self.ledger)
         held = tables.held(frame)
         labels = [p for p in labels if p in held]
         if not labels:

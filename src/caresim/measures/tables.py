@@ -198,8 +198,9 @@ class RunTables:
             return False
         return True
 
-    def frame_for(self, column: Column, monthly: bool) -> pd.DataFrame:
-        """The wide frame that holds ``column`` for monthly or yearly periods.
+    def frame_for(self, column: Column, monthly: bool, ledger: bool = False) -> pd.DataFrame:
+        """The wide frame that holds ``column`` for monthly or yearly periods (with
+        ``ledger``, the ledger only).
 
         Raises
         ------
@@ -212,7 +213,7 @@ class RunTables:
                                    "only of monthly metrics; found a metric reported by "
                                    "financial year only.")
             candidates = [("timeseries", self.monthly)]
-        elif column.table == "ledger":
+        elif column.table == "ledger" or ledger:
             candidates = [("ledger", self.ledger_wide)]
         else:
             candidates = [("financial_years", self.yearly), ("ledger", self.ledger_wide)]
