@@ -63,30 +63,23 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def format_scorecard(card) -> str:
-    """The scorecard of the first council run alone, else England, as aligned text."""
-    from caresim.councils import load_councils
-    from caresim.streams import NATIONAL
+    """The scorecard of the one council run, else of the aggregate (England, or the selection
+    of councils run), as lines of verdicts."""
+    from caresim.councils import ENGLAND_CODE
 
-    scopes = [s for s in card["scope"].unique() if s != NATIONAL]
-    scope = scopes[0] if len(scopes) == 1 else NATIONAL
-    names = dict(zip(load_councils()["code"], load_councils()["name"], strict=True))
+    scopes = [s for s in card["scope"].unique() if s != ENGLAND_CODE]
+    scope = scopes[0] if len(scopes) == 1 else ENGLAND_CODE
     view = card[card["scope"] == scope]
     n = int(view["n"].max()) if len(view) else 0
     covers = view["covers"].iloc[0] if len(view) else "replications"
+    label = view["label"].iloc[0] if len(view) else scope
     lines = [
-        f"scorecard for {names.get(scope, 'England')} over {n} run(s), {covers} "
+        f"scorecard for {label} over {n} run(s), {covers} "
         "(p_met: share of runs meeting the target, 95% interval):"
     ]
     for _, r in view.iterrows():
-        if r["target"].startswith("prevention"):
-            value, threshold = f"GBP {r['value'] / 1e6:,.1f}m", "> 0"
-        else:
-            value, threshold = f"{100 * r['value']:.1f}%", f">= {100 * r['threshold']:g}%"
-        mark = "met" if r["met"] else "NOT met"
-        lines.append(
-            f"  {r['target']:<31} {value:>14} (target {threshold:<9}) {mark:<8} "
-            f"p_met {r['p_met']:.2f} [{r['p_met_low']:.2f}, {r['p_met_high']:.2f}]"
-        )
+        lines.append(f"  {r['verdict']}; p_met {r['p_met']:.2f} "
+                     f"[{r['p_met_low']:.2f}, {r['p_met_high']:.2f}]")
     return "\n".join(lines)
 
 
@@ -117,12 +110,13 @@ def format_comparison(d) -> str:
         "paired differences B - A under common random numbers (95% intervals; "
         "'x narrower' = unpaired width / paired width):"
     ]
+    from caresim.measures import common_scale, format_difference
+
     for _, r in d.iterrows():
-        scale, unit = (
-            (100, "pp")
-            if r["unit"] == "fraction"
-            else ((1e-6, "GBP m") if r["unit"] == "GBP" else (1, r["unit"]))
-        )
+        unit = r["unit"]
+        ends = ("diff", "diff_ci_low", "diff_ci_high", "unpaired_ci_low", "unpaired_ci_high")
+        scale = common_scale([r[k] for k in ends], unit)
+        diff, lo, hi, ulo, uhi = (format_difference(r[k], unit, scale=scale) for k in ends)
         if r["diff_ci_high"] == r["diff_ci_low"]:
             ratio = "no paired variation: the difference is the same in every replication"
         elif r["width_ratio"] > 0:
@@ -130,10 +124,8 @@ def format_comparison(d) -> str:
         else:
             ratio = ""
         lines.append(
-            f"  {r['b']} - {r['a']}: {r['indicator']:<42} {r['diff'] * scale:+10.2f} "
-            f"{unit} [{r['diff_ci_low'] * scale:+.2f}, {r['diff_ci_high'] * scale:+.2f}]"
-            f"  unpaired [{r['unpaired_ci_low'] * scale:+.2f}, "
-            f"{r['unpaired_ci_high'] * scale:+.2f}]  {ratio}  (n = {r['n']})"
+            f"  {r['b']} - {r['a']}: {r['indicator']:<42} {diff:>12} [{lo}, {hi}]"
+            f"  unpaired [{ulo}, {uhi}]  {ratio}  (n = {r['n']})"
         )
     return "\n".join(lines)
 
@@ -378,6 +370,9 @@ def build_parser() -> argparse.ArgumentParser:
     from caresim.cli_sensitivity import register as register_sensitivity
 
     register_sensitivity(sub)
+    from caresim.cli_measures import register as register_measures
+
+    register_measures(sub)
 
     c = sub.add_parser(
         "check",

@@ -124,32 +124,27 @@ def model_md() -> str:
 
 
 def outputs_md() -> str:
-    """The text of docs/outputs.md."""
-    from caresim.recording import LEDGER, METRICS
+    """The text of docs/outputs.md: the tables, then every measure (from the measures layer)."""
+    from caresim.measures.docs import measures_markdown
 
     out = [HEADER, "# Outputs\n\n", doc("caresim.io"), "\n\n",
            "## Tables\n\n", doc("caresim.results"), "\n\n",
            "`kind` is `stock` (value at the end of the period), `flow` (total over the period) "
            "or `ratio` (numerator / denominator, both reported as metrics of their own). Monthly "
            "periods are labelled with their last day; a stock at `2011-03-31` is the value at "
-           "the end of that day, i.e. on 1 April 2011.\n\n",
-           "## Metrics\n\n| metric | unit | kind | definition | tables |\n|---|---|---|---|---|\n"]
-    for m in METRICS:
-        if m.name in ("readiness_sum", "councils"):
-            continue
-        definition = m.description
-        if m.kind == "ratio":
-            definition += f" (`{m.numerator}` / `{m.denominator}`)"
-        where = "financial years" if m.fy_only else "monthly and financial years"
-        out.append(f"| `{m.name}` | {m.unit} | {m.kind} | {definition} | {where} |\n")
-    out += ["\nIn the financial-year table flows are summed over the year and stocks are taken "
-            "at the year's last month; `pb_share_ascof` and `users_served_in_fy` count everyone "
-            "who had the service at any time in the year.\n\n",
-            "## Ledger lines (`ledger.csv`, GBP cash)\n\n",
-            doc("caresim.model.finance").split("\n\n")[0], "\n\n",
-            "| line | label | definition |\n|---|---|---|\n"]
-    out += [f"| `{line.name}` | {line.label} | {line.description} |\n" for line in LEDGER]
-    out += ["\n## Scorecard (`scorecard.csv`)\n\n", doc("caresim.scorecard"), "\n"]
+           "the end of that day, i.e. on 1 April 2011. In the financial-year table flows are "
+           "summed over the year and stocks are taken at the year's last month; "
+           "`pb_share_ascof` and `users_served_in_fy` count everyone who had the service at any "
+           "time in the year. The ledger (`ledger.csv`) is GBP cash, one row per council and "
+           "financial year.\n\n",
+           "## Measures (`measures.parquet`)\n\n", doc("caresim.measures"), "\n\n",
+           doc("caresim.measures.values"), "\n\n",
+           "Every number caresim reports is one of these measures (`caresim measures --grep "
+           "WORD` lists them). Each metric and ledger line is a measure under its own name; "
+           "the official statistics the model is compared with are measures under their own "
+           "names, each saying what the return counts and what the model leaves out.\n\n",
+           measures_markdown(), "\n",
+           "## Scorecard (`scorecard.csv`)\n\n", doc("caresim.scorecard"), "\n"]
     return "".join(out)
 
 

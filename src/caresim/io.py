@@ -239,6 +239,8 @@ def write_outputs(folder: Path, tables: dict[str, pd.DataFrame], manifest: dict[
     _write_table(tables["summary"], folder, "summary")
     tables["scorecard"].to_csv(folder / "scorecard.csv", index=False)
     tables["ledger"].to_csv(folder / "ledger.csv", index=False)
+    if "measures" in tables:
+        tables["measures"].to_parquet(folder / "measures.parquet", index=False)
     plots = folder / "plots"
     plots.mkdir(exist_ok=True)
     for name, fig in figures.items():

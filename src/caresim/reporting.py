@@ -33,9 +33,24 @@ import pandas as pd
 from pydantic import ValidationError
 from scipy import stats
 
+from caresim.councils import ENGLAND_CODE
 from caresim.errors import RunStoreError
+from caresim.measures import (
+    format_against,
+    format_difference,
+    format_value,
+    get_measure,
+    get_unit,
+    metric_rows,
+    monthly_rows,
+    scope_label,
+    yearly_rows,
+)
+from caresim.measures.targets import TargetReading, target_readings
+from caresim.measures.units import MILLION, THOUSAND
 from caresim.params.schema import Scenario
 from caresim.params.values import ASSUMPTION_PREFIX
+from caresim.period import FinancialYear, MonthEnd
 from caresim.recording import LEDGER
 from caresim.report_render import (
     Block,
@@ -46,7 +61,6 @@ from caresim.report_render import (
     Table,
 )
 from caresim.scenario import ResolvedScenario, diff, flatten_parameters, load_scenario
-from caresim.streams import NATIONAL
 
 REPORT_HTML = "report.html"
 REPORT_MD = "report.md"
@@ -54,6 +68,8 @@ RUN_FILES = ("manifest.json", "summary.parquet", "scorecard.csv", "ledger.csv")
 """What a run folder must hold for a report to be written."""
 ALL_COUNCILS = 152
 """Councils with adult social services responsibilities: a run of all of them is England."""
+SCALE_OF = {1e6: MILLION, 1e3: THOUSAND}
+"""The money scales of the report's ledger tables, by divisor."""
 BASE_FY = "2008-09"
 """Real terms are shown in the prices of this financial year."""
 
@@ -125,17 +141,27 @@ class RunFolder:
     def scope(self) -> str:
         """The council's GSS code when one council was run, else ``E92000001`` (England)."""
         councils = self.manifest.get("councils") or []
-        return str(councils[0]) if len(councils) == 1 else NATIONAL
+        return str(councils[0]) if len(councils) == 1 else ENGLAND_CODE
 
     @property
     def monthly(self) -> pd.DataFrame:
-        """Summary rows of monthly periods (``period`` like ``2011-03-31``)."""
-        return self.summary[self.summary["period"].str.len() == 10]
+        """Summary rows of month ends (``period`` like ``2011-03-31``)."""
+        return monthly_rows(self.summary)
 
     @property
     def fy(self) -> pd.DataFrame:
         """Summary rows of financial years (``period`` like ``2010-11``)."""
-        return self.summary[self.summary["period"].str.len() == 7]
+        return yearly_rows(self.summary)
+
+    @property
+    def councils(self) -> list[str]:
+        """GSS codes of the councils run."""
+        return [str(c) for c in self.manifest.get("councils") or []]
+
+    @property
+    def targets(self) -> tuple[TargetReading, ...]:
+        """The scenario's targets, as readings of their measures."""
+        return target_readings(self.scenario.params.targets)
 
 
 def load_run(path: Path) -> RunFolder:
@@ -188,14 +214,10 @@ def load_run(path: Path) -> RunFolder:
     return run
 
 
-def scope_name(code: str) -> str:
-    """The council's name for a GSS code (``England`` for ``E92000001``)."""
-    if code == NATIONAL:
-        return "England"
-    from caresim.councils import load_councils
-
-    names = load_councils().set_index("code")["name"]
-    return str(names.get(code, code))
+def scope_name(code: str, councils: list[str] | None = None) -> str:
+    """The council's name for a GSS code; for England's code, the aggregate of ``councils``
+    (England only when every council was run, else ``"3 councils"``)."""
+    return scope_label(code, councils or [code])
 
 
 def deflator(params: Scenario, fys: list[str], base: str = BASE_FY) -> dict[str, float]:
@@ -265,12 +287,16 @@ def headline_differences(a: pd.DataFrame, b: pd.DataFrame, scope: str,
     """
     keys = ["metric", "period"]
     cols = [*keys, "unit", "n", "mean", "sd"]
-    sa = a[a["council_code"] == scope][cols]
-    sb = b[b["council_code"] == scope][cols]
-    last = sorted(sa["period"].unique())[-1:] if len(sa) else []
+
+    def rows(summary: pd.DataFrame) -> pd.DataFrame:
+        parts = [metric_rows(summary, name, scope)[cols] for name in metrics]
+        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
+
+    sa, sb = rows(a), rows(b)
+    last = sorted(yearly_rows(a)["period"].unique())[-1:] if len(a) else []
     wanted = list(dict.fromkeys([*periods, *last]))
     m = sa.merge(sb, on=keys, suffixes=("_a", "_b"))
-    m = m[m["metric"].isin(metrics) & m["period"].isin(wanted)].copy()
+    m = m[m["period"].isin(wanted)].copy()
     va, vb = m["sd_a"] ** 2 / m["n_a"], m["sd_b"] ** 2 / m["n_b"]
     se = np.sqrt(va + vb)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -301,38 +327,26 @@ def _png(fig: Any) -> bytes:
 
 
 def _money(value: float, div: float) -> str:
+    """Money at the scale of a table whose header names it, accounts style (``(1.2)``)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
-    v = value / div
-    digits = 0 if div < 1e6 else 1  # GBP thousand as whole numbers, million to one decimal
-    if abs(v) < 0.5 * 10 ** -digits:
-        return f"{0:.{digits}f}"
-    return f"({abs(v):,.{digits}f})" if v < 0 else f"{v:,.{digits}f}"
+    return format_value(value, "GBP", scale=SCALE_OF[div], symbol=False, negative="parentheses")
 
 
 def _pct(value: float, digits: int = 1) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
-    return f"{100 * value:.{digits}f}%"
+    return format_value(value, "fraction", digits=digits)
 
 
 def _by_unit(value: float, unit: str, signed: bool = False) -> str:
-    """A value formatted for its unit (fractions as percent, money in GBP million)."""
+    """A value (or with ``signed`` a difference) formatted from its unit; empty for NaN."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
-    if unit == "fraction":
-        text = f"{100 * value:+.1f}" + (" pts" if signed else "%")
-    elif unit.startswith("GBP"):
-        text = f"{value / 1e6:+,.2f}m"
-    elif unit == "index":
-        text = f"{value:+.3f}"
-    elif unit == "days":
-        text = f"{value:+,.1f}"
-    else:
-        text = f"{value:+,.0f}"
-    if re.fullmatch(r"[+-][0.,]+\D*", text):  # rounds to zero: no sign
-        return text[1:]
-    return text if signed else text.removeprefix("+")
+    scale = "m" if get_unit(unit).kind == "money" else None
+    if signed:
+        return format_difference(value, unit, scale=scale)
+    return format_value(value, unit, scale=scale)
 
 
 def _value(value: Any) -> str:
@@ -350,20 +364,9 @@ def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def target_label(target: str) -> str:
-    """A plain-English label of a scorecard target (``pb_share_march_2010`` etc.)."""
-    labels = {
-        "pb_share_march_2010": "PB share on 31 March 2010",
-        "pb_share_april_2011": "PB share on 1 April 2011",
-        "pb_share_2013_ambition": "PB share on 1 April 2013 (ambition: everyone)",
-        "offer_share_from_october_2010": "New and reviewed users offered a PB, Oct 2010 to "
-                                         "Mar 2011",
-        "prevention_savings_to_2010_11": "Prevention savings, cumulative to March 2011",
-    }
-    if target.startswith("savings_"):
-        return (f"Cashable savings, cumulative to end of {target.removeprefix('savings_')}, "
-                "share of 2007-08 net budget")
-    return labels.get(target, target)
+def target_label(reading: TargetReading) -> str:
+    """A plain-English label of a scorecard target: its measure's words and its period."""
+    return _cap(f"{get_measure(reading.measure).title} {reading.period.words}")
 
 
 # --------------------------------------------------------------------------- sections
@@ -374,7 +377,7 @@ def _what_was_run(run: RunFolder, name: str) -> list[Block]:
     env = m.get("environment", {})
     rs = run.scenario
     councils = m.get("councils") or []
-    shown = ", ".join(scope_name(c) for c in councils[:12]) + (
+    shown = ", ".join(scope_name(c, councils) for c in councils[:12]) + (
         f" and {len(councils) - 12} more" if len(councils) > 12 else "")
     rows = [["Scenario", f"`{m.get('scenario', '')}`: {rs.params.description}"],
             ["Scenario files (extends chain, root first)",
@@ -413,19 +416,21 @@ def _what_was_run(run: RunFolder, name: str) -> list[Block]:
 
 def _scorecard(run: RunFolder, name: str) -> list[Block]:
     card = run.scorecard[run.scorecard["scope"].astype(str) == run.scope]
-    fy = run.fy
-    ascof = fy[(fy["council_code"] == run.scope) & (fy["metric"] == "pb_share_ascof")]
+    ascof = metric_rows(run.fy, "pb_share_ascof", run.scope)
     ascof = dict(zip(ascof["period"], ascof["mean"], strict=True))
-    ascof_fy = {"pb_share_march_2010": "2009-10", "pb_share_april_2011": "2010-11",
-                "pb_share_2013_ambition": "2012-13"}
+    readings = {r.name: r for r in run.targets}
     rows, styles = [], []
     for _, r in card.iterrows():
-        money = r["target"].startswith("prevention")
-        value = f"GBP {_money(r['value'], 1e6)}m" if money else _pct(r["value"])
-        threshold = "> GBP 0" if money else f">= {_pct(r['threshold'], 1)}"
-        beside = ascof.get(ascof_fy.get(r["target"], ""), float("nan"))
+        reading = readings[r["target"]]
+        unit = get_measure(reading.measure).unit
+        value, threshold = format_against(r["value"], r["threshold"], unit)
+        more = "> " if reading.comparison == "more than" else ">= "
+        beside = float("nan")
+        if reading.measure == "pb_share_adass" and isinstance(reading.period, MonthEnd):
+            # ASCOF 1C over the financial year ending on or just before the date
+            beside = ascof.get(str(FinancialYear.containing(reading.period.date)), beside)
         date_first = r["date_first_met"] if isinstance(r["date_first_met"], str) else ""
-        rows.append([target_label(r["target"]), threshold, value,
+        rows.append([target_label(reading), more + threshold, value,
                      "met" if bool(r["met"]) else "NOT met", date_first or "-",
                      f"{r['p_met']:.2f}", f"[{r['p_met_low']:.2f}, {r['p_met_high']:.2f}]",
                      _pct(beside) if not math.isnan(beside) else ""])
@@ -521,8 +526,7 @@ def _savings_figure(led: pd.DataFrame, name: str) -> Figure:
 def _plots(run: RunFolder, name: str) -> list[Block]:
     from caresim import plotting
 
-    targets = {k: getattr(run.scenario.params.targets, k).value for k in
-               ("pb_share_march_2010", "pb_share_april_2011", "pb_share_2013_ambition")}
+    targets = run.targets
     pb = plotting.pb_share_report_figure(
         [(run.manifest.get("scenario", "run"), run.monthly, run.fy)], targets, run.scope,
         title=f"{_cap(name)}: personal budget share against the Putting People First targets")
@@ -573,8 +577,7 @@ def _comparison(a: RunFolder, b: RunFolder, name: str) -> list[Block]:
               f"{_by_unit(r.diff_high, r.unit, signed=True)}]"
               if not math.isnan(r.diff_low) else "no interval (one replication)")]
             for r in d.itertuples()]
-    targets = {k: getattr(a.scenario.params.targets, k).value for k in
-               ("pb_share_march_2010", "pb_share_april_2011", "pb_share_2013_ambition")}
+    targets = a.targets
     fig = plotting.pb_share_report_figure([(la, a.monthly, a.fy), (lb, b.monthly, b.fy)],
                                           targets, a.scope, show_ascof=False,
                                           title=f"{_cap(name)}: PB share, {la} against {lb}")
@@ -722,10 +725,9 @@ def build_report(run: RunFolder, against: RunFolder | None = None) -> list[Block
     caresim.errors.RunStoreError
         When ``against`` does not cover the council reported.
     """
-    name = scope_name(run.scope)
-    n_councils = len(run.manifest.get("councils") or [])
-    if run.scope == NATIONAL and n_councils < ALL_COUNCILS:
-        name = f"the {n_councils} councils run, together"
+    name = scope_name(run.scope, run.councils)
+    if run.scope == ENGLAND_CODE and len(run.councils) < ALL_COUNCILS:
+        name = f"{name} run, together"
     if against is not None and run.scope not in set(against.summary["council_code"]):
         raise RunStoreError(f"--against {against.path}: expected a run that includes "
                             f"{name} ({run.scope}); found councils "

@@ -13,9 +13,9 @@ import pandas as pd
 from scipy import stats
 
 from caresim.calendar import fy_of
+from caresim.councils import ENGLAND_CODE
 from caresim.model.model import ReplicationResult
 from caresim.recording import BY_NAME, INDEX, METRICS
-from caresim.streams import NATIONAL
 
 HIDDEN = {"readiness_sum", "councils"}
 """Recorded only as the parts of a ratio; not reported."""
@@ -93,7 +93,7 @@ def monthly_table(
         block,
         res.month_ends,
         "date",
-        [*res.codes, NATIONAL],
+        [*res.codes, ENGLAND_CODE],
         MONTHLY_METRICS,
         scenario,
         replication,
@@ -136,7 +136,7 @@ def fy_table(
         block,
         labels,
         "fy",
-        [*res.codes, NATIONAL],
+        [*res.codes, ENGLAND_CODE],
         FY_METRICS,
         scenario,
         replication,
@@ -149,7 +149,7 @@ def ledger_table(
 ) -> pd.DataFrame:
     """The budget ledger: one row per council (and England) and financial year, GBP cash."""
     frames = []
-    codes = [*res.codes, NATIONAL]
+    codes = [*res.codes, ENGLAND_CODE]
     for row in res.ledger:
         data = {k: np.append(v, v.sum()) for k, v in row.items() if k != "fy"}
         frame = pd.DataFrame(data)

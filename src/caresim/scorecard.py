@@ -1,17 +1,20 @@
 """The target scorecard (DESIGN §3): each target's value, pass or fail, date first met and the
-probability of meeting it over replications, nationally and per council.
+probability of meeting it over replications, for each council and the aggregate.
 
-Targets, scored on ``pb_share_adass`` (``pb_share_ascof`` reported beside it):
+Each target is a measure read at a period against a threshold, all three named in the
+scenario's ``targets`` section (:mod:`caresim.measures.targets`); the bundled scenarios have:
 
-* ``pb_share_march_2010``: PB share at 31 March 2010 >= 10%;
-* ``pb_share_april_2011``: PB share on 1 April 2011 (the stock at the end of 31 March 2011)
-  >= 30%;
-* ``offer_share_from_october_2010``: share of new and reviewed users without a PB who were offered
-  one, October 2010 to March 2011 (target 100%);
-* ``pb_share_2013_ambition``: PB share on 1 April 2013 (target 100%; the gap is reported);
-* ``savings_<fy>``: cumulative cashable savings to the end of ``fy`` as a share of the baseline
-  (2007-08) net budget >= 3.0%, 6.1%, 9.3% (CSR07);
-* ``prevention_savings_to_2010_11``: cumulative prevention savings to March 2011 > 0.
+* ``pb_share_march_2010``: ``pb_share_adass`` at 31 March 2010 at least 10%;
+* ``pb_share_april_2011``: ``pb_share_adass`` at the end of 31 March 2011 (on 1 April 2011) at
+  least 30%;
+* ``pb_share_2013_ambition``: ``pb_share_adass`` at the end of 31 March 2013 (target 100%; the
+  gap is reported);
+* ``offer_share_from_october_2010``: ``offer_share`` over October 2010 to March 2011 (target
+  100%);
+* ``savings_<fy>``: ``cumulative_savings_share`` to the end of ``fy`` at least 3.0%, 6.1%,
+  9.3% (CSR07);
+* ``prevention_savings_to_2010_11``: ``cumulative_prevention_savings_gbp`` to 2010-11 more
+  than zero.
 
 ``p_met`` is the share of runs meeting the target, with a 95% Wilson interval; ``value`` is the
 mean over runs and ``met`` whether that mean meets the threshold; ``n`` counts the runs. A run
@@ -24,17 +27,20 @@ of them.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import numpy as np
 import pandas as pd
 
-from caresim.calendar import fy_label
+from caresim.measures import RunTables, measure_values, reading_values, scope_label
+from caresim.measures.targets import TargetReading, target_readings, verdict
 from caresim.params.schema import Targets
+from caresim.period import MonthEnd
 
 COLUMNS = ("scope", "target", "threshold", "value", "met", "date_first_met", "p_met",
-           "p_met_low", "p_met_high", "n", "gap", "covers")
-"""Columns of ``scorecard.csv``, in order."""
+           "p_met_low", "p_met_high", "n", "gap", "covers", "label", "verdict")
+"""Columns of ``scorecard.csv``, in order. ``scope`` is a council's GSS code, or England's
+code for the aggregate of the councils run; ``label`` names it in words (the council, England
+only when every council was run, else ``"3 councils"``); ``verdict`` explains the outcome
+(:func:`caresim.measures.targets.verdict`)."""
 
 COVERS_RANDOMNESS = "replications (randomness only)"
 COVERS_PARAMETERS = "parameter sets and replications (parameters and randomness)"
@@ -58,28 +64,27 @@ def wilson(k: np.ndarray, n: np.ndarray, z: float = 1.959964) -> tuple[np.ndarra
     return np.clip(np.minimum(centre - half, p), 0, 1), np.clip(np.maximum(centre + half, p), 0, 1)
 
 
-def _first_met(series: pd.DataFrame, threshold: float) -> pd.Series:
-    """First date (over the mean trajectory) each scope's value reaches ``threshold``."""
+def _first_met(series: pd.DataFrame, reading: TargetReading) -> pd.Series:
+    """First month end (over the mean trajectory) each scope's value meets the target."""
     mean = series.groupby(["council_code", "date"], observed=True)["value"].mean().reset_index()
-    hit = mean[mean["value"] >= threshold - 1e-12]
+    hit = mean[[reading.meets(v) for v in mean["value"]]]
     return hit.groupby("council_code", observed=True)["date"].min()
 
 
 def _rows(
     per_rep: pd.DataFrame,
-    target: str,
-    threshold: float,
+    reading: TargetReading,
     first: pd.Series | None,
-    strict: bool = False,
+    codes: list[str],
+    base: pd.Series | None = None,
     covers: str = COVERS_RANDOMNESS,
 ) -> pd.DataFrame:
+    threshold = reading.threshold
     per_rep = per_rep.copy()
-    per_rep["ok"] = (
-        per_rep["value"] > threshold if strict else per_rep["value"] >= threshold - 1e-12
-    )
+    per_rep["ok"] = [reading.meets(v) for v in per_rep["value"]]
     g = per_rep.groupby("council_code", observed=True)
     out = pd.DataFrame({"value": g["value"].mean(), "n": g["ok"].size(), "k": g["ok"].sum()})
-    out["met"] = out["value"] > threshold if strict else out["value"] >= threshold - 1e-12
+    out["met"] = [reading.meets(v) for v in out["value"]]
     out["p_met"] = out["k"] / out["n"]
     if covers == COVERS_PARAMETERS:
         # the replications of one parameter set share its draw of the assumptions: they are
@@ -96,21 +101,17 @@ def _rows(
     )
     out["gap"] = np.maximum(threshold - out["value"], 0.0)
     out = out.reset_index().rename(columns={"council_code": "scope"})
-    out["target"] = target
+    out["target"] = reading.name
     out["threshold"] = threshold
     out["covers"] = covers
+    out["label"] = [scope_label(str(c), codes) for c in out["scope"]]
+    base = base.reindex(out["scope"]).to_numpy() if base is not None else [None] * len(out)
+    out["verdict"] = [verdict(reading, v, b) for v, b in zip(out["value"], base, strict=True)]
     return out[list(COLUMNS)]
 
 
 def _run_units(frame: pd.DataFrame) -> pd.DataFrame:
-    """Replace ``replication`` by a run unit: (parameter set, replication) when sets vary; and
-    make ``council_code`` plain text, so scopes from different tables always align (a
-    categorical's integer codes change width past 127 categories)."""
-    frame = frame.assign(council_code=frame["council_code"].astype(str))
-    if "date" in frame.columns:  # tables read back from files hold dates as text
-        frame = frame.assign(date=pd.to_datetime(frame["date"]))
-    if "parameter_set" not in frame.columns:
-        return frame
+    """Replace ``replication`` by a run unit: (parameter set, replication) when sets vary."""
     unit = frame["parameter_set"].astype(np.int64) * _SET_UNIT + frame["replication"]
     return frame.assign(replication=unit)
 
@@ -118,69 +119,25 @@ def _run_units(frame: pd.DataFrame) -> pd.DataFrame:
 def scorecard(
     monthly: pd.DataFrame, fy: pd.DataFrame, ledger: pd.DataFrame, targets: Targets
 ) -> pd.DataFrame:
-    """The scorecard from the tidy tables of all runs of one scenario."""
+    """The scorecard from the tidy tables of all runs of one scenario: each target of the
+    scenario's ``targets`` section, read through its measure (:mod:`caresim.measures`)."""
     uncertain = "parameter_set" in monthly.columns and monthly["parameter_set"].nunique() > 1
     covers = COVERS_PARAMETERS if uncertain else COVERS_RANDOMNESS
-    monthly, fy, ledger = _run_units(monthly), _run_units(fy), _run_units(ledger)
+    tables = RunTables(monthly, fy, ledger)
     rows = []
-    pb = monthly[monthly["metric"] == "pb_share_adass"][
-        ["replication", "council_code", "date", "value"]
-    ]
-    dates = pd.to_datetime(pb["date"])
-    for target, date, threshold in (
-        ("pb_share_march_2010", dt.date(2010, 3, 31), targets.pb_share_march_2010.value),
-        ("pb_share_april_2011", dt.date(2011, 3, 31), targets.pb_share_april_2011.value),
-        ("pb_share_2013_ambition", dt.date(2013, 3, 31), targets.pb_share_2013_ambition.value),
-    ):
-        at = pb[dates == pd.Timestamp(date)]
-        if len(at):
-            rows.append(_rows(at, target, threshold, _first_met(pb, threshold), covers=covers))
-
-    offers = monthly[monthly["metric"].isin(["pb_offers", "pb_offer_opportunities"])]
-    window = offers[
-        (pd.to_datetime(offers["date"]) >= pd.Timestamp(2010, 10, 1))
-        & (pd.to_datetime(offers["date"]) <= pd.Timestamp(2011, 3, 31))
-    ]
-    if len(window):
-        sums = (
-            window.groupby(["replication", "council_code", "metric"], observed=True)["value"]
-            .sum()
-            .unstack("metric")
-        )
-        share = (sums["pb_offers"] / sums["pb_offer_opportunities"]).rename("value").reset_index()
-        rows.append(
-            _rows(
-                share,
-                "offer_share_from_october_2010",
-                targets.offer_share_from_october_2010.value,
-                None,
-                covers=covers,
-            )
-        )
-
-    if len(ledger):
-        led = ledger.sort_values("fy")
-        led = led.assign(
-            cum_savings=led.groupby(["replication", "council_code"])["savings_total_gbp"].cumsum()
-        )
-        led = led.assign(
-            cum_prevention=led.groupby(["replication", "council_code"])[
-                "savings_prevention_gbp"
-            ].cumsum()
-        )
-        for day, share in targets.cumulative_savings_share.values.items():
-            label = fy_label(day.year)
-            at = led[led["fy"] == label]
-            if len(at):
-                v = (at["cum_savings"] / at["baseline_budget_gbp"]).rename("value")
-                frame = pd.concat([at[["replication", "council_code"]], v], axis=1)
-                rows.append(_rows(frame, f"savings_{label}", share, None, covers=covers))
-        at = led[led["fy"] == "2010-11"]
-        if len(at):
-            frame = at[["replication", "council_code"]].assign(value=at["cum_prevention"])
-            rows.append(
-                _rows(frame, "prevention_savings_to_2010_11", 0.0, None, strict=True, covers=covers)
-            )
+    for reading in target_readings(targets):
+        per_rep = _run_units(reading_values(reading, tables, scope="all"))
+        if not len(per_rep):
+            continue
+        first = None
+        if isinstance(reading.period, MonthEnd):
+            path = _run_units(measure_values(reading.measure, tables, tables.month_ends, "all"))
+            first = _first_met(path.assign(date=pd.to_datetime(path["period"])), reading)
+        base = None
+        if reading.money_base is not None:
+            b = measure_values(reading.money_base, tables, reading.period, "all")
+            base = b.groupby("council_code")["value"].mean()
+        rows.append(_rows(per_rep, reading, first, tables.council_codes, base, covers=covers))
     if not rows:
         return pd.DataFrame(columns=list(COLUMNS))
     out = pd.concat(rows, ignore_index=True)

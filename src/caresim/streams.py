@@ -18,8 +18,7 @@ import hashlib
 
 import numpy as np
 
-NATIONAL = "E92000001"
-"""Council code used for national-level streams and rows (the ONS code for England)."""
+from caresim.councils import ENGLAND_CODE
 
 
 def stable_hash(text: str) -> int:
@@ -40,7 +39,7 @@ def stream(master_seed: int, replication: int, council_code: str, name: str) -> 
     replication : int
         Replication number (0-based, non-negative).
     council_code : str
-        GSS code of the council, or :data:`NATIONAL`.
+        GSS code of the council, or :data:`caresim.councils.ENGLAND_CODE`.
     name : str
         Name of the random decision, e.g. ``"arrivals"`` or ``"exits.time"``.
 
@@ -93,7 +92,7 @@ class StreamSet:
         key = (-1, name)
         gen = self._cache.get(key)
         if gen is None:
-            gen = stream(self.master_seed, self.replication, NATIONAL, name)
+            gen = stream(self.master_seed, self.replication, ENGLAND_CODE, name)
             self._cache[key] = gen
         return gen
 

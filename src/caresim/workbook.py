@@ -21,11 +21,19 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from caresim.councils import ENGLAND_CODE
 from caresim.io import atomic_file
+from caresim.measures import (
+    aggregate_label,
+    excel_format,
+    get_measure,
+    metric_rows,
+    yearly_rows,
+)
+from caresim.measures.targets import TargetReading, target_readings
 from caresim.params.schema import Scenario
 from caresim.params.values import ASSUMPTION_PREFIX
 from caresim.scenario import ResolvedScenario, flatten_parameters
-from caresim.streams import NATIONAL
 
 HEADLINE_METRICS = ("pb_share_adass", "pb_share_ascof", "users_community", "users_residential",
                     "users_served_in_fy", "spend_gbp", "income_gbp", "net_spend_gbp",
@@ -41,7 +49,8 @@ SHEETS = {
                  "randomness of events, every parameter fixed) or, in a run with "
                  "--parameter-uncertainty, parameter sets and replications.",
     "Ledger": "The budget ledger (ledger.csv) averaged over replications, per council and "
-              "financial year, GBP cash; England (E92000001) is the sum of the councils run. "
+              "financial year, GBP cash; E92000001 is the sum of the councils run (named "
+              "England only when all were run). "
               "Each header gives the line's label and its name in ledger.csv.",
     "Headline by year": "Financial-year means over runs of the headline metrics, with their 95% "
                         "interval: of the mean over replications, or, in a run with "
@@ -62,31 +71,25 @@ SCOPE_FILL = PatternFill("solid", fgColor="F2F2F2")
 ASSUMPTION_FILL = PatternFill("solid", fgColor="FFF2CC")
 
 
-def _names() -> dict[str, str]:
+def _names(councils: list[str]) -> dict[str, str]:
+    """Names of every council, and of the aggregate of ``councils`` under England's code
+    (England only when every council was run, else the selection)."""
     from caresim.councils import load_councils
 
     df = load_councils()
     return {**dict(zip(df["code"].astype(str), df["name"].astype(str), strict=True)),
-            NATIONAL: "England"}
+            ENGLAND_CODE: aggregate_label(councils)}
 
 
 def _scope_order(codes: list[str], scope: str, names: dict[str, str]) -> list[str]:
-    rest = sorted((c for c in set(codes) if c not in (scope, NATIONAL)),
+    rest = sorted((c for c in set(codes) if c not in (scope, ENGLAND_CODE)),
                   key=lambda c: names.get(c, c))
-    head = [scope] + ([NATIONAL] if scope != NATIONAL and NATIONAL in codes else [])
+    head = [scope] + ([ENGLAND_CODE] if scope != ENGLAND_CODE and ENGLAND_CODE in codes else [])
     return head + rest
 
 
 def _unit_format(unit: str) -> str:
-    if unit == "fraction":
-        return PERCENT
-    if unit.startswith("GBP"):
-        return MONEY
-    if unit in ("days",):
-        return "0.0"
-    if unit == "index":
-        return "0.000"
-    return "#,##0"
+    return excel_format(unit)
 
 
 def _cell(ws: Any, value: Any) -> WriteOnlyCell:
@@ -144,21 +147,19 @@ class _Sheet:
 
 
 def _scorecard_sheet(wb: Workbook, card: pd.DataFrame, scope: str,
-                     names: dict[str, str]) -> None:
-    from caresim.reporting import target_label
-
-    header = ["scope code", "scope", "target", "description", "target value", "value (mean)",
+                     names: dict[str, str], targets: tuple[TargetReading, ...]) -> None:
+    header = ["scope code", "scope", "target", "verdict", "target value", "value (mean)",
               "met", "date first met", "p_met", "p_met 95% low", "p_met 95% high",
               "replications", "gap to target", "interval covers"]
     sheet = _Sheet(wb, "Scorecard", header,
-                   [12, 22, 30, 52, 12, 14, 8, 14, 8, 13, 14, 12, 14, 15])
+                   [12, 22, 30, 70, 12, 14, 8, 14, 8, 13, 14, 12, 14, 15])
     card = card.assign(scope=card["scope"].astype(str))
+    units = {t.name: t.unit for t in targets}
     for code in _scope_order(list(card["scope"].unique()), scope, names):
         for _, r in card[card["scope"] == code].iterrows():
-            money = str(r["target"]).startswith("prevention")
-            f = MONEY if money else PERCENT
+            f = excel_format(units[str(r["target"])])
             first = r["date_first_met"] if isinstance(r["date_first_met"], str) else ""
-            sheet.row([code, names.get(code, code), r["target"], target_label(r["target"]),
+            sheet.row([code, names.get(code, code), r["target"], r["verdict"],
                        float(r["threshold"]), float(r["value"]),
                        "met" if bool(r["met"]) else "NOT met", first or None,
                        float(r["p_met"]), float(r["p_met_low"]), float(r["p_met_high"]),
@@ -196,10 +197,8 @@ def _ledger_sheet(wb: Workbook, ledger: pd.DataFrame, scope: str,
 
 def _headline_sheet(wb: Workbook, summary: pd.DataFrame, scope: str,
                     names: dict[str, str]) -> None:
-    from caresim.recording import BY_NAME
-
-    s = summary[(summary["period"].astype(str).str.len() == 7)
-                & summary["metric"].astype(str).isin(HEADLINE_METRICS)].copy()
+    yearly = yearly_rows(summary.assign(period=summary["period"].astype(str)))
+    s = pd.concat([metric_rows(yearly, name) for name in HEADLINE_METRICS], ignore_index=True)
     s["council_code"] = s["council_code"].astype(str)
     s["metric"] = pd.Categorical(s["metric"].astype(str), categories=HEADLINE_METRICS,
                                  ordered=True)
@@ -213,7 +212,7 @@ def _headline_sheet(wb: Workbook, summary: pd.DataFrame, scope: str,
         for r in block.itertuples():
             metric = str(r.metric)
             f = _unit_format(r.unit)
-            definition = BY_NAME[metric].description if metric in BY_NAME else ""
+            definition = get_measure(metric).label
             sheet.row([code, names.get(code, code), metric, definition, r.unit, r.period,
                        int(r.n), float(r.mean), float(r.ci_low), float(r.ci_high)],
                       [None, None, None, None, None, None, "0", f, f, f],
@@ -312,10 +311,10 @@ def write_workbook(path: Path, manifest: dict[str, Any], summary: pd.DataFrame,
         GSS code shown first on every sheet: the council of a one-council run, else
         ``E92000001`` (England).
     """
-    names = _names()
+    names = _names([str(c) for c in manifest.get("councils") or []])
     params = Scenario.model_validate(manifest["parameters"])
     wb = Workbook(write_only=True)
-    _scorecard_sheet(wb, scorecard, scope, names)
+    _scorecard_sheet(wb, scorecard, scope, names, target_readings(params.targets))
     _ledger_sheet(wb, ledger, scope, names)
     _headline_sheet(wb, summary, scope, names)
     _parameters_sheet(wb, params)

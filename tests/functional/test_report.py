@@ -11,8 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from caresim.councils import ENGLAND_CODE
 from caresim.errors import RunStoreError
-from caresim.streams import NATIONAL
 
 RUTLAND = "E06000017"
 SHEETS = ("Scorecard", "Ledger", "Headline by year", "Parameters", "About")
@@ -62,7 +62,8 @@ def _section(html: str, heading: str) -> str:
 def test_html_has_scorecard_and_ledger(html: str) -> None:
     scorecard = _section(html, "2. Target scorecard: Rutland")
     assert "<table>" in scorecard
-    for text in ("PB share on 31 March 2010", "PB share on 1 April 2011", "p_met",
+    for text in ("PB share (ADASS survey definition) at 31 March 2010",
+                 "PB share (ADASS survey definition) at 31 March 2011", "p_met",
                  "replications only"):
         assert text in scorecard, text
     ledger = _section(html, "3. Budget ledger by financial year: Rutland")
@@ -149,11 +150,11 @@ def test_headline_differences_interval() -> None:
     from caresim.reporting import headline_differences
 
     def summary(mean: float, sd: float) -> pd.DataFrame:
-        return pd.DataFrame({"council_code": [NATIONAL], "period": ["2010-11"],
+        return pd.DataFrame({"council_code": [ENGLAND_CODE], "period": ["2010-11"],
                              "metric": ["net_spend_gbp"], "unit": ["GBP"], "n": [4],
                              "mean": [mean], "sd": [sd]})
 
-    d = headline_differences(summary(10.0, 2.0), summary(13.0, 2.0), NATIONAL)
+    d = headline_differences(summary(10.0, 2.0), summary(13.0, 2.0), ENGLAND_CODE)
     row = d.iloc[0]
     assert row["diff"] == pytest.approx(3.0)
     assert row["diff_low"] < 3.0 < row["diff_high"]
@@ -180,7 +181,7 @@ def test_workbook_has_every_sheet_filled(runs, tmp_path: Path) -> None:
     # the selected scope first; England present too
     assert wb["Scorecard"]["A2"].value == RUTLAND
     assert wb["Ledger"]["A2"].value == RUTLAND
-    assert NATIONAL in {c.value for c in wb["Ledger"]["A"]}
+    assert ENGLAND_CODE in {c.value for c in wb["Ledger"]["A"]}
     headline = {c.value for c in wb["Headline by year"]["C"]}
     assert {"pb_share_adass", "net_spend_gbp", "grant_received_gbp", "readiness"} <= headline
     assert wb["Ledger"]["E2"].number_format.startswith("#,##0")

@@ -253,6 +253,22 @@ CASES: dict[str, list[str]] = {
         'expected a value in [28, inf]',
         'found 1',
     ],
+    "unknown_target_measure.yaml": [
+        "key 'targets.pb_share_march_2010.measure'",
+        "expected the name of a measure",
+        "found 'pb_share_adas'",
+        "Did you mean 'pb_share_adass'",
+    ],
+    "bad_target_period.yaml": [
+        "key 'targets.pb_share_march_2010.period'",
+        "a month end like 2011-03-31",
+        "found a date that is not the last day of its month",
+    ],
+    "target_unit_mismatch.yaml": [
+        "key 'targets.pb_share_march_2010.unit'",
+        "expected the unit of measure 'pb_share_adass' ('fraction')",
+        "found 'GBP'",
+    ],
     "missing_required_key.yaml": [
         "key 'population'",
         "expected this required key",

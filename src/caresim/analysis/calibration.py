@@ -7,7 +7,8 @@ a fitted series and none is pinned by a published figure: the starting PB share 
 community stock and people served in a year), the mean community package (gross spend) and the
 pass-through of local government cuts (net spend after 2010).
 
-**Against what.** The targets of :mod:`caresim.analysis.published` with weight > 0 and a period
+**Against what.** The published figures of role ``fitted`` (weight > 0) of
+:mod:`caresim.measures.figures`, each a measure at a period,
 up to 2011-12 (verified and derived outturns; forecasts and uncertain definitions have weight 0).
 
 **Objective.** ``sum_i w_i ((model_i - published_i) / s_i)^2 / sum_i w_i`` with ``s_i`` = 3
@@ -32,16 +33,15 @@ correlation near +-1 with another, is poorly identified.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from caresim.analysis.published import TARGETS, Target
-from caresim.calendar import fy_of
+from caresim.measures.figures import Figure, load_figures
 from caresim.params.values import Dated
+from caresim.period import FinancialYear, parse_period
 from caresim.scenario import ResolvedScenario
 
 PARAMETERS: tuple[str, ...] = (
@@ -61,15 +61,14 @@ COUNT_SCALE = 0.05
 LAST_PERIOD = "2011-12"
 
 
-def target_year(t: Target) -> str:
+def target_year(t: Figure) -> str:
     """The financial year a target falls in (the last one for a span)."""
-    period = t.period.split(" to ")[-1]
-    return period if len(period) == 7 else fy_of(dt.date.fromisoformat(period))
+    return str(FinancialYear.containing(parse_period(t.period).last_day))
 
 
-def fitted_targets() -> list[Target]:
-    """Targets with weight > 0 up to 2011-12."""
-    return [t for t in TARGETS if t.weight > 0 and target_year(t) <= LAST_PERIOD]
+def fitted_targets() -> list[Figure]:
+    """Published figures of role ``fitted`` up to 2011-12 (weight > 0)."""
+    return [f for f in load_figures() if f.role == "fitted" and target_year(f) <= LAST_PERIOD]
 
 
 def calibration_sample(codes: list[str], every: int) -> list[str]:
@@ -121,7 +120,7 @@ def apply(scenario: ResolvedScenario, x: np.ndarray, note: str | None = None
     return scenario.replace(changes, source=note or "calibration candidate")
 
 
-def residuals(values: pd.Series, targets: list[Target]) -> np.ndarray:
+def residuals(values: pd.Series, targets: list[Figure]) -> np.ndarray:
     """Scaled residuals ``(model - published) / s`` in the order of ``targets``."""
     out = []
     for t in targets:
@@ -129,12 +128,12 @@ def residuals(values: pd.Series, targets: list[Target]) -> np.ndarray:
         v = values.get((t.series, t.period), float("nan"))
         if not np.isfinite(v):
             raise ValueError(f"calibration target {t.series} {t.period}: the model gave no "
-                             f"value for {t.model}")
+                             f"value for {t.measure}")
         out.append((v - t.value) / s)
     return np.array(out)
 
 
-def objective(r: np.ndarray, targets: list[Target]) -> float:
+def objective(r: np.ndarray, targets: list[Figure]) -> float:
     """Weighted mean squared scaled residual."""
     w = np.array([t.weight for t in targets])
     return float((w * r * r).sum() / w.sum())
@@ -148,7 +147,7 @@ class Fit:
     objective: float
     evaluations: int
     leaves: list[Leaf]
-    targets: list[Target]
+    targets: list[Figure]
     residuals: np.ndarray
     jacobian: np.ndarray
     identification: pd.DataFrame
@@ -218,7 +217,7 @@ def _jacobian(fr: Callable[[np.ndarray], np.ndarray], u: np.ndarray, r0: np.ndar
     return jac
 
 
-def _identification(jac: np.ndarray, targets: list[Target], value: float, lv: list[Leaf],
+def _identification(jac: np.ndarray, targets: list[Figure], value: float, lv: list[Leaf],
                     x: np.ndarray, width: np.ndarray) -> pd.DataFrame:
     w = np.array([t.weight for t in targets])
     jw = jac * np.sqrt(w)[:, None]

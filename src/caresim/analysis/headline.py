@@ -1,68 +1,58 @@
-"""Headline indicators: one value per replication, read from the tidy tables.
+"""Headline indicators: one value per replication, read through the measures layer.
 
-These are the indicators that ``compare`` reports and that ``--replications auto`` tracks.
-Each is defined by a table, a metric, a period and the scope (England, or the one council run).
+These are the indicators that ``compare`` reports and that ``--replications auto`` tracks:
+the readings :data:`caresim.measures.readings.HEADLINES` (a measure at a period each), for the
+aggregate of the councils run or for one council.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pandas as pd
 
-
-@dataclass(frozen=True)
-class Indicator:
-    """A headline indicator: ``metric`` in ``table`` at ``period``."""
-
-    name: str
-    table: str   # "monthly", "fy" or "ledger"
-    metric: str
-    period: str  # a month-end date, a financial year, or "to 2010-11" (ledger cumulative)
-    unit: str
-
-
-HEADLINES: tuple[Indicator, ...] = (
-    Indicator("pb_share_adass 2010-03-31", "monthly", "pb_share_adass", "2010-03-31", "fraction"),
-    Indicator("pb_share_adass 2011-04-01", "monthly", "pb_share_adass", "2011-03-31", "fraction"),
-    Indicator("pb_share_adass 2013-04-01", "monthly", "pb_share_adass", "2013-03-31", "fraction"),
-    Indicator("pb_share_ascof 2010-11", "fy", "pb_share_ascof", "2010-11", "fraction"),
-    Indicator("pb_share_ascof 2011-12", "fy", "pb_share_ascof", "2011-12", "fraction"),
-    Indicator("readiness 2011-04-01", "monthly", "readiness", "2011-03-31", "index"),
-    Indicator("cumulative cashable savings to 2010-11", "ledger", "savings_total_gbp",
-              "to 2010-11", "GBP"),
-    Indicator("net_spend_gbp 2010-11", "fy", "net_spend_gbp", "2010-11", "GBP"),
-    Indicator("net_spend_gbp 2014-15", "fy", "net_spend_gbp", "2014-15", "GBP"),
-    Indicator("unmet_need 2015-04-01", "fy", "unmet_need", "2014-15", "people"),
-    Indicator("users_community 2015-04-01", "fy", "users_community", "2014-15", "people"),
-)
-"""Indicators reported by ``compare``."""
+from caresim.councils import ENGLAND_CODE
+from caresim.measures import Reading, RunTables, reading_values
+from caresim.measures.readings import HEADLINES
 
 PRECISION_HEADLINES = ("pb_share_adass 2010-03-31", "pb_share_adass 2011-04-01",
                        "net_spend_gbp 2010-11")
 """Indicators whose interval ``--replications auto`` narrows."""
 
+COLUMNS = ["replication", "indicator", "unit", "value"]
+"""Columns of :func:`reading_table`."""
+
+
+def measure_scope(scope: str) -> str:
+    """The measures layer's scope for a scope code (England's code is the aggregate)."""
+    return "england" if scope == ENGLAND_CODE else scope
+
+
+def reading_table(readings: tuple[Reading, ...], tables: RunTables, scope: str,
+                  prefix: str = "") -> pd.DataFrame:
+    """``replication, indicator, unit, value`` of each reading and replication (in that order:
+    reading, then replication), the indicator named ``prefix + reading.name``."""
+    parts = []
+    for r in readings:
+        v = reading_values(r, tables, measure_scope(scope))
+        parts.append(pd.DataFrame({"replication": v["replication"].astype(int),
+                                   "indicator": prefix + r.name, "unit": r.unit,
+                                   "value": v["value"].astype(float)}))
+    if not parts:
+        return pd.DataFrame(columns=COLUMNS)
+    return pd.concat(parts, ignore_index=True)[COLUMNS]
+
 
 def headline_values(monthly: pd.DataFrame, fy: pd.DataFrame, ledger: pd.DataFrame, scope: str,
                     names: tuple[str, ...] | None = None) -> pd.DataFrame:
-    """``replication, indicator, unit, value`` for each headline indicator and replication."""
-    rows = []
-    for ind in HEADLINES:
-        if names is not None and ind.name not in names:
-            continue
-        if ind.table == "monthly":
-            t = monthly[(monthly["council_code"] == scope) & (monthly["metric"] == ind.metric)]
-            t = t[pd.to_datetime(t["date"]) == pd.Timestamp(ind.period)]
-            values = t.set_index("replication")["value"]
-        elif ind.table == "fy":
-            t = fy[(fy["council_code"] == scope) & (fy["metric"] == ind.metric)
-                   & (fy["fy"] == ind.period)]
-            values = t.set_index("replication")["value"]
-        else:
-            last = ind.period.removeprefix("to ")
-            t = ledger[(ledger["council_code"] == scope) & (ledger["fy"] <= last)]
-            values = t.groupby("replication")[ind.metric].sum()
-        for rep, v in values.items():
-            rows.append({"replication": int(rep), "indicator": ind.name, "unit": ind.unit,
-                         "value": float(v)})
-    return pd.DataFrame(rows, columns=["replication", "indicator", "unit", "value"])
+    """``replication, indicator, unit, value`` for each headline indicator and replication.
+
+    Parameters
+    ----------
+    monthly, fy, ledger : pandas.DataFrame
+        The run's ``timeseries``, ``financial_years`` and ``ledger`` tables.
+    scope : str
+        A council's GSS code, or England's code for the aggregate of the councils run.
+    names : tuple of str, optional
+        Only these indicators.
+    """
+    chosen = tuple(r for r in HEADLINES if names is None or r.name in names)
+    return reading_table(chosen, RunTables(monthly, fy, ledger), scope)

@@ -47,7 +47,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from caresim.analysis.headline import headline_values
+from caresim.analysis.headline import reading_table
 from caresim.analysis.sampling import ParamSpec
 from caresim.analysis.sensitivity_settings import (
     BOOTSTRAP_RESAMPLES,
@@ -59,6 +59,8 @@ from caresim.analysis.sensitivity_settings import (
     MORRIS_SPREAD_UP_TO,
 )
 from caresim.errors import InputError
+from caresim.measures import Reading, RunTables
+from caresim.measures.readings import SENSITIVITY_OUTPUTS
 
 
 @dataclass(frozen=True)
@@ -68,23 +70,26 @@ class Output:
     name: str
     unit: str
     until: dt.date  # the last day the model must simulate to give it
-    headline: str | None = None  # the headline indicator it is read from, if any
+    reading: Reading | None = None  # the measure at a period it is, if one run gives it
     description: str = ""
 
 
 _END_2010_11 = dt.date(2011, 3, 31)
 _END_2014_15 = dt.date(2015, 3, 31)
 
+_READING = {r.name: r for r in SENSITIVITY_OUTPUTS}
+
 OUTPUTS: tuple[Output, ...] = (
-    Output("pb_share_adass 2011-04-01", "fraction", _END_2010_11, "pb_share_adass 2011-04-01",
-           "PB share (ADASS measure) on 1 April 2011"),
+    Output("pb_share_adass 2011-04-01", "fraction", _END_2010_11,
+           _READING["pb_share_adass 2011-04-01"], "PB share (ADASS measure) on 1 April 2011"),
     Output("grant effect on pb_share_adass 2011-04-01", "fraction", _END_2010_11, None,
            "PB share on 1 April 2011 with the grant minus without it (paired)"),
-    Output("cumulative savings share to 2010-11", "fraction", _END_2010_11, None,
+    Output("cumulative savings share to 2010-11", "fraction", _END_2010_11,
+           _READING["cumulative savings share to 2010-11"],
            "cashable savings 2008-09 to 2010-11 / 2007-08 net budget"),
-    Output("unmet_need 2015-04-01", "people", _END_2014_15, "unmet_need 2015-04-01",
+    Output("unmet_need 2015-04-01", "people", _END_2014_15, _READING["unmet_need 2015-04-01"],
            "unmet need at the end of 2014-15"),
-    Output("net_spend_gbp 2014-15", "GBP", _END_2014_15, "net_spend_gbp 2014-15",
+    Output("net_spend_gbp 2014-15", "GBP", _END_2014_15, _READING["net_spend_gbp 2014-15"],
            "net spend in 2014-15 (nominal)"),
 )
 """The outputs, in column order of every evaluation matrix."""
@@ -340,17 +345,11 @@ def outputs_of(monthly: pd.DataFrame, fy: pd.DataFrame, ledger: pd.DataFrame, sc
         :data:`OUTPUTS` names -> value, for every output the run reached (its ``until`` on or
         before the run's last month), except the grant effect, which needs two runs.
     """
-    last = monthly["date"].max()
-    reached = [o for o in OUTPUTS if pd.Timestamp(o.until) <= last and o is not OUTPUTS[1]]
-    names = tuple(o.headline for o in reached if o.headline)
-    v = headline_values(monthly, fy, ledger, scope, names)
-    out = {o.name: float(v.loc[v["indicator"] == o.headline, "value"].iloc[0])
-           for o in reached if o.headline}
-    if OUTPUTS[2] in reached:
-        led = ledger[(ledger["council_code"] == scope) & (ledger["fy"] <= "2010-11")]
-        budget = float(led.loc[led["fy"] == "2010-11", "baseline_budget_gbp"].iloc[0])
-        out[OUTPUTS[2].name] = float(led["savings_total_gbp"].sum()) / budget
-    return out
+    last = pd.Timestamp(monthly["date"].max())
+    reached = tuple(o.reading for o in OUTPUTS
+                    if pd.Timestamp(o.until) <= last and o.reading is not None)
+    v = reading_table(reached, RunTables(monthly, fy, ledger), scope)
+    return {str(k): float(x) for k, x in zip(v["indicator"], v["value"], strict=True)}
 
 
 def evaluations(d: Design, values: dict, replications: int) -> pd.DataFrame:

@@ -12,74 +12,69 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from caresim.analysis.published import TARGETS, Target, council_dp_counts
-from caresim.streams import NATIONAL
+from caresim.analysis.published import council_dp_counts
+from caresim.measures import (
+    Reading,
+    RunTables,
+    format_difference,
+    format_value,
+    get_measure,
+    measure_values,
+    reading_values,
+)
+from caresim.measures.figures import Figure, load_figures
+from caresim.period import parse_period
 
 
-def _metric(frame: pd.DataFrame, name: str, key: str, period: str) -> pd.Series:
-    t = frame[(frame["metric"] == name) & (frame[key] == period)]
-    return t.set_index(["replication", "council_code"])["value"]
+def compared_measure(figure: Figure) -> str:
+    """The measure the model is compared on: the figure's own, or, where the model lacks the
+    state that definition needs, the nearest one it names (the row says so)."""
+    m = get_measure(figure.measure)
+    return m.name if m.expression is not None else m.nearest.split()[0]
 
 
-def _expression(frame: pd.DataFrame, expr: str, key: str, period: str) -> pd.Series:
-    for op in ("-", "/"):
-        if op in expr:
-            a, b = expr.split(op)
-            x, y = _metric(frame, a, key, period), _metric(frame, b, key, period)
-            return x - y if op == "-" else x / y
-    return _metric(frame, expr, key, period)
+def figure_values(figure: Figure, tables: RunTables) -> pd.Series:
+    """The model's value of ``figure``'s measure at its period in each replication, for the
+    aggregate of the councils run (England when all are run)."""
+    reading = Reading(figure.series, compared_measure(figure), parse_period(figure.period))
+    v = reading_values(reading, tables, "england")
+    return v.set_index("replication")["value"]
 
 
-def target_values(target: Target, monthly: pd.DataFrame, fy: pd.DataFrame) -> pd.Series:
-    """The model's value of ``target`` in each replication (England)."""
-    if target.table == "monthly":
-        m = monthly.assign(period=pd.to_datetime(monthly["date"]).dt.strftime("%Y-%m-%d"))
-        s = _expression(m, target.model, "period", target.period)
-        return s.xs(NATIONAL, level="council_code")
-    if target.table == "fy":
-        s = _expression(fy, target.model, "fy", target.period)
-        return s.xs(NATIONAL, level="council_code")
-    if target.table.startswith("fy_sum:"):
-        _, first, last = target.table.split(":")
-        t = fy[(fy["metric"] == target.model) & (fy["council_code"] == NATIONAL)
-               & (fy["fy"] >= first) & (fy["fy"] <= last)]
-        return t.groupby("replication")["value"].sum()
-    m = monthly[(monthly["metric"] == target.model)
-                & (pd.to_datetime(monthly["date"]) == pd.Timestamp(target.period))]
-    councils = m[m["council_code"] != NATIONAL]
-    if target.table == "councils_below":
-        return (councils["value"] < target.threshold).groupby(councils["replication"]).sum()
-    national = m[m["council_code"] == NATIONAL].set_index("replication")["value"]
-    below = councils["value"].to_numpy() < national.loc[councils["replication"]].to_numpy()
-    return pd.Series(below, index=councils["replication"].to_numpy()).groupby(level=0).mean()
-
-
-def validation_table(monthly: pd.DataFrame, fy: pd.DataFrame) -> pd.DataFrame:
-    """One row per published target: published value, model mean, 95% interval, errors."""
+def validation_table(tables: RunTables) -> pd.DataFrame:
+    """One row per published figure (:func:`caresim.measures.figures.load_figures`): its
+    measure, role, published value, the model mean with a 95% interval, and the errors."""
     rows = []
-    for t in TARGETS:
-        values = target_values(t, monthly, fy).to_numpy(dtype=float)
+    for f in load_figures():
+        values = figure_values(f, tables).to_numpy(dtype=float)
         n = len(values)
         mean = float(np.mean(values)) if n else float("nan")
         half = (float(stats.t.ppf(0.975, n - 1) * np.std(values, ddof=1) / np.sqrt(n))
                 if n > 1 else float("nan"))
-        error = mean - t.value
+        error = mean - f.value
+        compared = compared_measure(f)
         rows.append({
-            "series": t.series, "period": t.period, "published": t.value, "unit": t.unit,
-            "definition": t.definition, "source_file": t.source_file, "status": t.status,
-            "weight": t.weight, "alignment": t.alignment, "model_metric": t.model, "n": n,
-            "model_mean": mean, "model_ci_low": mean - half, "model_ci_high": mean + half,
-            "error": error,
-            "error_relative": error / t.value if t.value else float("nan"),
+            "series": f.series, "measure": f.measure, "period": f.period, "role": f.role,
+            "published": f.value, "unit": f.unit, "definition": f.definition,
+            "source_file": f.source_file, "source_line": f.source_line, "status": f.status,
+            "weight": f.weight, "alignment": f.alignment, "model_measure": compared,
+            "model_note": "" if compared == f.measure else
+            f"nearest measure: {get_measure(f.measure).nearest}",
+            "n": n, "model_mean": mean, "model_ci_low": mean - half,
+            "model_ci_high": mean + half, "error": error,
+            "error_relative": error / f.value if f.value else float("nan"),
         })
     return pd.DataFrame(rows)
 
 
-def council_spread(monthly: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, float]]:
+SPREAD_DATE = "2010-03-31"
+"""The date of the council spread: PSS EX1 A4.20 counts DPs and PBs on 31 March 2010."""
+
+
+def council_spread(tables: RunTables) -> tuple[pd.DataFrame, dict[str, float]]:
     """Each council's PB/DP holders on 31 March 2010 against PSS EX1 A4.20, and summary
     statistics (Spearman rank correlation, median and quartiles of model / published)."""
-    m = monthly[(monthly["metric"] == "pb_holders") & (monthly["council_code"] != NATIONAL)
-                & (pd.to_datetime(monthly["date"]) == pd.Timestamp(2010, 3, 31))]
+    m = measure_values("pb_holders", tables, SPREAD_DATE, "councils")
     model = m.groupby("council_code", observed=True)["value"].mean()
     published = council_dp_counts()
     both = pd.DataFrame({"model_pb_holders": model, "published_dp_and_pb": published}).dropna()
@@ -95,13 +90,7 @@ def council_spread(monthly: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, float
 
 
 def _fmt(value: float, unit: str) -> str:
-    if not np.isfinite(value):
-        return ""
-    if unit == "fraction":
-        return f"{100 * value:.1f}%"
-    if unit == "GBP":
-        return f"£{value / 1e9:.2f}bn" if abs(value) >= 1e8 else f"£{value / 1e6:.1f}m"
-    return f"{value:,.0f}"
+    return "" if not np.isfinite(value) else format_value(value, unit)
 
 
 def validation_markdown(table: pd.DataFrame, spread: dict[str, float], meta: dict) -> str:
@@ -114,20 +103,28 @@ def validation_markdown(table: pd.DataFrame, spread: dict[str, float], meta: dic
              *([f"**Only {meta['councils']} councils were run: counts and money cover those "
                 "councils only; compare shares.**", ""] if meta["councils"] < 152 else []),
              "Model values are means over replications with a 95% interval (randomness only). "
-             "Weight 0 marks figures shown but never fitted (forecasts, uncertain definitions, "
-             "inputs). Error = model - published.", "",
-             "| series | period | published | model (95% interval) | error | status | weight | "
-             "alignment |", "|---|---|---|---|---|---|---|---|"]
+             "Error = model - published. Each figure has a role: **fitted** figures are the "
+             "calibration targets, so the model's agreement with them is in-sample and says "
+             "only that the fit worked, not that the model predicts; **checked** figures are "
+             "published and never fitted (out of sample: the test of the model); **input** "
+             "figures are reproduced by construction (the model is given them). Where the "
+             "model lacks the state an official definition needs, the row compares the "
+             "nearest measure and says so.", "",
+             "| series | measure | period | role | published | model (95% interval) | error | "
+             "status | alignment |", "|---|---|---|---|---|---|---|---|---|"]
     for _, r in table.iterrows():
         ci = (f" ({_fmt(r['model_ci_low'], r['unit'])} to {_fmt(r['model_ci_high'], r['unit'])})"
               if np.isfinite(r["model_ci_low"]) else "")
         if r["unit"] == "fraction":
-            err = f"{100 * r['error']:+.1f} pp"
+            err = format_difference(r["error"], r["unit"])
         else:
-            err = f"{100 * r['error_relative']:+.1f}%"
-        lines.append(f"| {r['series']} | {r['period']} | {_fmt(r['published'], r['unit'])} | "
+            err = format_value(r["error_relative"], "fraction", signed=True)
+        measure = (f"`{r['measure']}`" if r["model_measure"] == r["measure"] else
+                   f"`{r['measure']}` (model: nearest, `{r['model_measure']}`)")
+        lines.append(f"| {r['series']} | {measure} | {r['period']} | {r['role']} | "
+                     f"{_fmt(r['published'], r['unit'])} | "
                      f"{_fmt(r['model_mean'], r['unit'])}{ci} | {err} | {r['status']} | "
-                     f"{r['weight']:g} | {r['alignment']} |")
+                     f"{r['alignment']} |")
     lines += ["", "## Spread between councils", ""]
     if spread:
         lines.append(

@@ -36,7 +36,8 @@ def calibrate(path: str, out: Path, seed: int | None = None, replications: int =
     ``write_scenario`` is given, the same scenario there (how the shipped baseline is made).
     """
     from caresim.analysis import calibration as cal
-    from caresim.analysis.validation import target_values
+    from caresim.analysis.validation import figure_values
+    from caresim.measures import RunTables
 
     scenario, all_codes = resolve_councils(
         load_scenario(path).with_run(seed=seed, replications=replications), [])
@@ -59,8 +60,10 @@ def calibrate(path: str, out: Path, seed: int | None = None, replications: int =
         monthly = pd.concat([r.monthly for r in results], ignore_index=True)
         fy = pd.concat([r.fy for r in results], ignore_index=True)
         values = {}
+        tables = RunTables(monthly, fy, pd.concat([r.ledger for r in results],
+                                                  ignore_index=True))
         for t in targets:
-            v = float(target_values(t, monthly, fy).mean())
+            v = float(figure_values(t, tables).mean())
             values[(t.series, t.period)] = v if t.unit == "fraction" else v * scale
         return pd.Series(values)
 

@@ -7,14 +7,14 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from caresim.councils import resolve_council, select_councils
+from caresim.councils import ENGLAND_CODE, resolve_council, select_councils
 from caresim.errors import CouncilError, ScenarioError
+from caresim.measures.targets import check_targets
 from caresim.params.schema import Scenario
 from caresim.results import summarise
 from caresim.runner import ExecutorSpec, Progress, RunStore, TaskResult, execute, make_executor
 from caresim.scenario import ResolvedScenario
 from caresim.scorecard import scorecard
-from caresim.streams import NATIONAL
 
 
 @dataclass
@@ -35,7 +35,9 @@ def file_for(scenario: ResolvedScenario, key: str) -> str:
 def resolve_councils(scenario: ResolvedScenario, cli_councils: list[str]
                      ) -> tuple[ResolvedScenario, list[str]]:
     """Council codes to run (command line first, else the scenario's ``run.councils``, else all)
-    and the scenario with ``council_overrides`` keyed by GSS code."""
+    and the scenario with ``council_overrides`` keyed by GSS code; the scenario's targets are
+    checked against the measures first (a clear error for an unknown measure)."""
+    check_targets(scenario)
     params = scenario.params
     tokens = list(cli_councils) or list(params.run.councils)
     try:
@@ -63,7 +65,7 @@ def resolve_councils(scenario: ResolvedScenario, cli_councils: list[str]
 
 def scope_of(codes: list[str]) -> str:
     """The scope a run reports first: the council when one was run, else England."""
-    return codes[0] if len(codes) == 1 else NATIONAL
+    return codes[0] if len(codes) == 1 else ENGLAND_CODE
 
 
 def build_tables(results: list[TaskResult], params: Scenario) -> RunOutputs:

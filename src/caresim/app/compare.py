@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from caresim.analysis.headline import headline_values
+from caresim.analysis.headline import headline_values, reading_table
 from caresim.app.common import RunOutputs, build_tables, execute_tasks, resolve_councils, scope_of
 from caresim.errors import InputError
 from caresim.io import check_output_root, environment, run_id, write_folder
+from caresim.measures import RunTables
+from caresim.measures.targets import target_readings
 from caresim.runner import ExecutorSpec, Progress, default_workers, plan
 from caresim.scenario import load_scenario
-from caresim.scorecard import scorecard
 
 
 @dataclass
@@ -29,17 +30,9 @@ class Comparison:
 
 def _target_values(tables: RunOutputs, scope: str, targets) -> pd.DataFrame:
     """Per-replication values of each scorecard target (for paired differences)."""
-    rows = []
-    for rep in sorted(tables.timeseries["replication"].unique()):
-        m = tables.timeseries[tables.timeseries["replication"] == rep]
-        f = tables.financial_years[tables.financial_years["replication"] == rep]
-        led = tables.ledger[tables.ledger["replication"] == rep]
-        card = scorecard(m, f, led, targets)
-        for _, r in card[card["scope"] == scope].iterrows():
-            rows.append({"replication": int(rep), "indicator": f"target {r['target']}",
-                         "unit": "GBP" if r["target"].startswith("prevention") else "fraction",
-                         "value": float(r["value"])})
-    return pd.DataFrame(rows)
+    run = RunTables(tables.timeseries, tables.financial_years, tables.ledger)
+    values = reading_table(target_readings(targets), run, scope, prefix="target ")
+    return values.sort_values("replication", kind="stable", ignore_index=True)
 
 
 def compare(paths: list[str], out: Path, seed: int | None = None,

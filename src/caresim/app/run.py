@@ -30,6 +30,14 @@ from caresim.io import (
     run_id,
     write_outputs,
 )
+from caresim.measures import (
+    RunTables,
+    measures_table,
+    monthly_rows,
+    scope_label,
+    yearly_rows,
+)
+from caresim.measures.targets import target_readings
 from caresim.params.schema import Scenario
 from caresim.runner import (
     ExecutorSpec,
@@ -45,20 +53,15 @@ from caresim.scenario import ResolvedScenario, load_scenario
 MAX_AUTO_REPLICATIONS = 200
 
 
-def _figures(tables: RunOutputs, params: Scenario, scope: str) -> dict:
+def _figures(tables: RunOutputs, params: Scenario, codes: list[str], scope: str) -> dict:
     from caresim import plotting  # matplotlib only where plots are made
-    from caresim.councils import load_councils
 
-    names = dict(zip(load_councils()["code"], load_councils()["name"], strict=True))
-    where = names.get(scope, "England")
-    targets = {k: getattr(params.targets, k).value for k in
-               ("pb_share_march_2010", "pb_share_april_2011")}
+    where = scope_label(scope, codes)
     s = tables.summary
-    monthly_summary = s[s["period"].str.len() == 10]
-    fy_summary = s[s["period"].str.len() == 7]
+    monthly_summary, fy_summary = monthly_rows(s), yearly_rows(s)
     n = int(s["n"].max()) if len(s) else 0
     return {"pb_share": plotting.pb_share_figure(
-                monthly_summary, fy_summary, targets, scope,
+                monthly_summary, fy_summary, target_readings(params.targets), scope,
                 f"{where}: personal budget share against the targets ({n} replication(s))"),
             "spend": plotting.spend_figure(
                 fy_summary, scope, f"{where}: adult social care spend by financial year")}
@@ -195,7 +198,7 @@ def _complete(store: RunStore, spec: ExecutorSpec, progress: Progress | None,
     except NonFiniteOutput:
         discard_partial(store.folder)
         raise
-    figures = _figures(tables, params, scope)
+    figures = _figures(tables, params, codes, scope)
     manifest = {
         "caresim_version": environment()["caresim"], "scenario": info["scenario"],
         "scenario_files": info["scenario_files"], "scenario_hash": info["scenario_hash"],
@@ -214,9 +217,12 @@ def _complete(store: RunStore, spec: ExecutorSpec, progress: Progress | None,
                             "tasks": [s.get("seconds") for s in store.states()]},
         "parameters": info["parameters"],
     }
+    measures = measures_table(RunTables(tables.timeseries, tables.financial_years,
+                                        tables.ledger))
     write_outputs(store.folder, {
         "timeseries": tables.timeseries, "financial_years": tables.financial_years,
         "summary": tables.summary, "scorecard": tables.scorecard, "ledger": tables.ledger,
+        "measures": measures,
     }, manifest, figures)
     from caresim.workbook import write_workbook
 

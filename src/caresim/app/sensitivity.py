@@ -248,13 +248,12 @@ def write_sensitivity(result: SensitivityResult, out: Path, manifest: dict) -> P
     Files: ``indices.csv``, ``parameters.csv``, ``evaluations.csv``, ``manifest.json`` and
     ``plots/<method>_<output>.png`` (one per output).
     """
-    from caresim.councils import load_councils
+    from caresim.measures import scope_label
     from caresim.plotting.sensitivity import FIGURES
 
     started = dt.datetime.now(dt.UTC)
-    councils = load_councils()
-    where = dict(zip(councils["code"], councils["name"], strict=True)).get(result.scope,
-                                                                           "England")
+    where = scope_label(result.scope, [str(c) for c in manifest.get("councils") or []]
+                        or [result.scope])
     manifest = {**manifest, "environment": environment(), "finished_utc": started.isoformat(),
                 "timings_seconds": {"model_runs": round(result.seconds, 3),
                                     "per_run_mean": round(float(np.mean(result.task_seconds)), 3)

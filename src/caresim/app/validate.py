@@ -10,9 +10,11 @@ import pandas as pd
 
 from caresim.app.common import build_tables, execute_tasks, resolve_councils
 from caresim.io import check_output_root, run_id, write_folder
+from caresim.measures import RunTables, get_measure, measure_values
+from caresim.period import FinancialYear, MonthEnd, parse_period
+from caresim.results import summarise
 from caresim.runner import ExecutorSpec, Progress, default_workers, plan
 from caresim.scenario import load_scenario
-from caresim.streams import NATIONAL
 
 
 @dataclass
@@ -45,27 +47,39 @@ def validate(path: str, out: Path, replications: int | None = None, seed: int | 
     spec = spec or ExecutorSpec(workers=default_workers(reps))
     results = execute_tasks(plan(scenario.name, params, codes, reps), spec, None, progress)
     tables = build_tables(results, params)
-    table = validation_table(tables.timeseries, tables.financial_years)
-    spread, spread_summary = council_spread(tables.timeseries)
+    run = RunTables(tables.timeseries, tables.financial_years, tables.ledger)
+    table = validation_table(run)
+    spread, spread_summary = council_spread(run)
     meta = {"scenario": scenario.name, "hash": scenario.hash, "replications": reps,
             "councils": len(codes), "seed": params.run.seed, "version": __version__,
             "command": " ".join(["caresim", *(command or [])[1:]]) if command
             else "caresim validate"}
     markdown = validation_markdown(table, spread_summary, meta)
     started = dt.datetime.now(dt.UTC)
-    summary = tables.summary[tables.summary["council_code"] == NATIONAL]
     figures = {}
     for series, rows in table.groupby("series", sort=False):
-        metric = rows["model_metric"].iloc[0]
-        monthly = rows["period"].str.len().iloc[0] == 10
-        path_rows = summary[(summary["metric"] == metric)
-                            & (summary["period"].str.len() == (10 if monthly else 7))]
         figures[f"plots/{_slug(series)}.png"] = plotting.validation_figure(
-            series, rows.reset_index(drop=True), path_rows if len(path_rows) else None)
+            series, rows.reset_index(drop=True), _path(run, rows["model_measure"].iloc[0],
+                                                       rows["period"].iloc[0]))
     folder = write_folder(out / "validation" / run_id(started, scenario.hash[:8]),
                           csv={"validation.csv": table, "council_spread.csv": spread},
                           text={"validation.md": markdown}, figures=figures, dpi=110)
     return Validation(table, spread, spread_summary, markdown, folder)
+
+
+def _path(run: RunTables, measure: str, period: str) -> pd.DataFrame | None:
+    """The measure's whole path for England at the kind of the figure's period (month ends or
+    financial years): mean and 95% interval over replications; ``None`` over spans."""
+    kind = parse_period(period).KIND
+    if kind not in (MonthEnd.KIND, FinancialYear.KIND):
+        return None
+    kinds = [k for k in get_measure(measure).periods if k == kind]
+    if not kinds:
+        return None
+    periods = run.month_ends if kind == MonthEnd.KIND else run.years
+    m = get_measure(measure)
+    v = measure_values(m, run, periods, "england").assign(metric=m.name, unit=m.unit)
+    return summarise(v, "period")
 
 
 def _slug(text: str) -> str:

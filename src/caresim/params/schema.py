@@ -11,6 +11,7 @@ targets and the council overrides. Leaf values are sourced
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -25,7 +26,8 @@ from caresim.model.reviews import Reviews
 from caresim.model.services import Services
 from caresim.model.transformation import Transformation
 from caresim.params.section import DatedFraction, Fraction, GBPPerYear, Section
-from caresim.params.values import FolderName, FrozenDict, Setting, positive
+from caresim.params.values import FolderName, FrozenDict, Quantity, Setting, positive
+from caresim.period import PeriodError, parse_period
 
 
 class RunSettings(Section):
@@ -72,14 +74,52 @@ class RunSettings(Section):
 
 
 
-class Targets(Section):
-    """The targets every run is scored against (DESIGN §3)."""
+COMPARISONS = ("at least", "more than")
+"""How a value meets a target's threshold: ``at least`` (>=) or ``more than`` (>)."""
 
-    pb_share_march_2010: Fraction  # type: ignore[valid-type]
-    pb_share_april_2011: Fraction  # type: ignore[valid-type]
-    offer_share_from_october_2010: Fraction  # type: ignore[valid-type]
-    pb_share_2013_ambition: Fraction  # type: ignore[valid-type]
-    cumulative_savings_share: DatedFraction  # type: ignore[valid-type]
+
+class Target(Quantity):
+    """A threshold on a measure at a period, e.g. ``{value: 0.30, unit: fraction, measure:
+    pb_share_adass, period: 2011-03-31, source: ...}``.
+
+    ``measure`` names a measure (``caresim measures``); the application checks the name and
+    that ``unit`` is the measure's. ``period`` is a month end (``2011-03-31``), a financial year
+    (``2010-11``), a span of years (``to 2010-11``) or of months (``2010-10-31 to 2011-03-31``).
+    """
+
+    measure: str = Field(min_length=1)
+    period: str
+    comparison: Literal["at least", "more than"] = "at least"
+
+    @field_validator("period", mode="before")
+    @classmethod
+    def _check_period(cls, v: object) -> str:
+        text = v.isoformat() if isinstance(v, dt.date) else str(v)
+        try:
+            parse_period(text)
+        except PeriodError as exc:
+            raise ValueError(str(exc)) from None
+        return text
+
+
+class DatedTarget(DatedFraction):  # type: ignore[valid-type, misc]
+    """Thresholds on a measure over spans of financial years: each date is the first day of
+    the year the span runs to (``2010-04-01: 0.093`` is the share to the end of 2010-11)."""
+
+    measure: str = Field(min_length=1)
+    comparison: Literal["at least", "more than"] = "at least"
+
+
+class Targets(Section):
+    """The targets every run is scored against (DESIGN §3): each names the measure it reads,
+    the period at which it is read and the threshold it must reach."""
+
+    pb_share_march_2010: Target
+    pb_share_april_2011: Target
+    pb_share_2013_ambition: Target
+    offer_share_from_october_2010: Target
+    cumulative_savings_share: DatedTarget
+    prevention_savings_to_2010_11: Target
 
 
 class CouncilOverride(Section):

@@ -5,8 +5,6 @@ Import this module only where plots are made: matplotlib is slow to import (ENGI
 
 from __future__ import annotations
 
-import datetime as dt
-
 import matplotlib
 
 matplotlib.use("Agg")
@@ -15,36 +13,53 @@ import pandas as pd
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-from caresim.streams import NATIONAL
+from caresim.councils import ENGLAND_CODE
+from caresim.measures import axis_scale, metric_rows, money_scale
+from caresim.measures.targets import TargetReading
+from caresim.measures.units import THOUSAND
+from caresim.period import FinancialYear, MonthEnd, parse_period
+
+
+def _x(periods) -> list[pd.Timestamp]:
+    """Where each period of a table is drawn (``plot_date`` of :mod:`caresim.period`)."""
+    return [pd.Timestamp(parse_period(str(p)).plot_date) for p in periods]
+
+
+def _year_end(periods) -> list[pd.Timestamp]:
+    """Financial years drawn at their end (a count over the year, beside a stock)."""
+    return [pd.Timestamp(parse_period(str(p)).last_day) for p in periods]
 
 
 def _band(ax, frame: pd.DataFrame, label: str, color: str, scale: float = 1.0) -> None:
-    x = pd.to_datetime(frame["period"])
+    x = _x(frame["period"])
     ax.plot(x, frame["mean"] * scale, color=color, label=label, lw=1.8)
     if frame["ci_low"].notna().any():
         ax.fill_between(x, frame["ci_low"] * scale, frame["ci_high"] * scale, color=color,
                         alpha=0.25, lw=0, label=f"{label}: 95% interval over replications")
 
 
-def pb_share_figure(summary: pd.DataFrame, fy_summary: pd.DataFrame, targets: dict[str, float],
-                    scope: str = NATIONAL, title: str = "") -> plt.Figure:
-    """PB share over time (both definitions) against the 2010 and 2011 targets."""
+def share_targets(targets: tuple[TargetReading, ...], measure: str = "pb_share_adass"
+                  ) -> list[TargetReading]:
+    """The targets on ``measure`` at a month end (the milestones a PB share figure draws)."""
+    return [t for t in targets if t.measure == measure and isinstance(t.period, MonthEnd)]
+
+
+def pb_share_figure(summary: pd.DataFrame, fy_summary: pd.DataFrame,
+                    targets: tuple[TargetReading, ...], scope: str = ENGLAND_CODE,
+                    title: str = "") -> plt.Figure:
+    """PB share over time (both definitions) against the scenario's targets on it."""
     fig, ax = plt.subplots(figsize=(9, 5))
-    s = summary[(summary["council_code"] == scope) & (summary["metric"] == "pb_share_adass")]
-    _band(ax, s, "pb_share_adass (on a date)", "tab:blue", 100)
-    f = fy_summary[(fy_summary["council_code"] == scope)
-                   & (fy_summary["metric"] == "pb_share_ascof")]
+    _band(ax, metric_rows(summary, "pb_share_adass", scope), "pb_share_adass (on a date)",
+          "tab:blue", 100)
+    f = metric_rows(fy_summary, "pb_share_ascof", scope, FinancialYear.KIND)
     if len(f):
-        x = [pd.Timestamp(int(p[:4]) + 1, 3, 31) for p in f["period"]]
-        ax.plot(x, f["mean"] * 100, "o--", color="tab:green",
+        ax.plot(_year_end(f["period"]), f["mean"] * 100, "o--", color="tab:green",
                 label="pb_share_ascof (over each financial year)")
-    for date, value, name in (
-        (dt.date(2010, 3, 31), targets["pb_share_march_2010"], "10% by March 2010"),
-        (dt.date(2011, 4, 1), targets["pb_share_april_2011"], "30% by April 2011"),
-    ):
-        ax.plot([pd.Timestamp(date)], [value * 100], marker="*", ms=14, color="tab:red", ls="none")
-        ax.annotate(f"target: {name}", (pd.Timestamp(date), value * 100), xytext=(8, -4),
-                    textcoords="offset points", color="tab:red", fontsize=9)
+    for t in share_targets(targets)[:2]:
+        date = pd.Timestamp(t.period.plot_date)
+        ax.plot([date], [t.threshold * 100], marker="*", ms=14, color="tab:red", ls="none")
+        ax.annotate(f"target: {t.threshold:.0%} {t.period.words}", (date, t.threshold * 100),
+                    xytext=(8, -4), textcoords="offset points", color="tab:red", fontsize=9)
     ax.set_ylabel("share of eligible community users with a PB or DP (%)")
     ax.set_xlabel("date")
     ax.set_ylim(0, 100)
@@ -55,17 +70,18 @@ def pb_share_figure(summary: pd.DataFrame, fy_summary: pd.DataFrame, targets: di
     return fig
 
 
-def spend_figure(fy_summary: pd.DataFrame, scope: str = NATIONAL, title: str = "") -> plt.Figure:
+def spend_figure(fy_summary: pd.DataFrame, scope: str = ENGLAND_CODE,
+                 title: str = "") -> plt.Figure:
     """Gross spend, income and net spend by financial year (GBP bn, cash)."""
     fig, ax = plt.subplots(figsize=(9, 5))
     colors = {"spend_gbp": "tab:blue", "income_gbp": "tab:orange", "net_spend_gbp": "tab:purple"}
     labels = {"spend_gbp": "gross spend", "income_gbp": "income (charges, NHS)",
               "net_spend_gbp": "net spend"}
     for metric, color in colors.items():
-        f = fy_summary[(fy_summary["council_code"] == scope) & (fy_summary["metric"] == metric)]
+        f = metric_rows(fy_summary, metric, scope, FinancialYear.KIND)
         if not len(f):
             continue
-        x = [pd.Timestamp(int(p[:4]), 10, 1) for p in f["period"]]
+        x = _x(f["period"])
         ax.plot(x, f["mean"] / 1e9, "o-", color=color, label=labels[metric])
         if f["ci_low"].notna().any():
             ax.fill_between(x, f["ci_low"] / 1e9, f["ci_high"] / 1e9, color=color, alpha=0.2,
@@ -120,25 +136,11 @@ LEVER_COLORS = {
 }
 
 
-def money_scale(max_abs_gbp: float) -> tuple[float, str]:
-    """Divisor and unit label that keep money figures readable.
-
-    Parameters
-    ----------
-    max_abs_gbp : float
-        Largest absolute amount to be shown, GBP.
-
-    Returns
-    -------
-    tuple of (float, str)
-        The divisor (1e3, 1e6 or 1e9) and its label (``"GBP thousand"``, ``"GBP million"``,
-        ``"GBP billion"``).
-    """
-    if max_abs_gbp >= 5e9:
-        return 1e9, "GBP billion"
-    if max_abs_gbp >= 5e6:
-        return 1e6, "GBP million"
-    return 1e3, "GBP thousand"
+def _money_axis(max_abs_gbp: float) -> tuple[float, str]:
+    """Divisor and axis label that keep money figures readable (at least 5 units of the scale;
+    thousands at the smallest)."""
+    s = money_scale(max_abs_gbp, headroom=5, smallest=THOUSAND)
+    return s.divisor, s.long
 
 
 def _ci_label(n: int) -> str:
@@ -153,9 +155,7 @@ def _thousands(ax) -> None:
 
 
 def _fy_rows(fy_summary: pd.DataFrame, scope: str, metric: str) -> pd.DataFrame:
-    f = fy_summary[(fy_summary["council_code"].astype(str) == scope)
-                   & (fy_summary["metric"] == metric)]
-    return f.sort_values("period")
+    return metric_rows(fy_summary, metric, scope, FinancialYear.KIND)
 
 
 def _fy_axis(ax, labels: list[str]) -> None:
@@ -166,7 +166,7 @@ def _fy_axis(ax, labels: list[str]) -> None:
 
 
 def pb_share_report_figure(runs: list[tuple[str, pd.DataFrame, pd.DataFrame]],
-                           targets: dict[str, float], scope: str = NATIONAL,
+                           targets: tuple[TargetReading, ...], scope: str = ENGLAND_CODE,
                            title: str = "", show_ascof: bool = True) -> plt.Figure:
     """PB share of one or more runs against the Putting People First milestones.
 
@@ -175,9 +175,9 @@ def pb_share_report_figure(runs: list[tuple[str, pd.DataFrame, pd.DataFrame]],
     runs : list of (str, DataFrame, DataFrame)
         For each run: its label, its monthly summary rows and its financial-year summary rows
         (the layout of ``summary.parquet``; shares are fractions).
-    targets : dict of str to float
-        Target shares (fractions) keyed ``pb_share_march_2010``, ``pb_share_april_2011`` and,
-        optionally, ``pb_share_2013_ambition``.
+    targets : tuple of TargetReading
+        The scenario's targets; those on ``pb_share_adass`` at a month end are drawn (the last
+        one, when there are three, as the ambition).
     scope : str
         GSS code of the council, or ``E92000001`` for England.
     title : str
@@ -195,9 +195,8 @@ def pb_share_report_figure(runs: list[tuple[str, pd.DataFrame, pd.DataFrame]],
     first_x = None
     for i, (label, monthly, fy) in enumerate(runs):
         color = RUN_COLORS[i % len(RUN_COLORS)]
-        s = monthly[(monthly["council_code"].astype(str) == scope)
-                    & (monthly["metric"] == "pb_share_adass")].sort_values("period")
-        x = pd.to_datetime(s["period"])
+        s = metric_rows(monthly, "pb_share_adass", scope, MonthEnd.KIND)
+        x = pd.Series(_x(s["period"]), dtype="datetime64[ns]")
         first_x = x.min() if first_x is None else min(first_x, x.min())
         n = int(s["n"].max()) if len(s) else 0
         ax.plot(x, s["mean"] * 100, color=color, lw=2,
@@ -209,29 +208,30 @@ def pb_share_report_figure(runs: list[tuple[str, pd.DataFrame, pd.DataFrame]],
                             label=f"{label}: {_ci_label(n)}")
         f = _fy_rows(fy, scope, "pb_share_ascof")
         if show_ascof and len(f):
-            xf = [pd.Timestamp(int(p[:4]) + 1, 3, 31) for p in f["period"]]
+            xf = _year_end(f["period"])
             ax.plot(xf, f["mean"] * 100, "o", ms=4.5, mfc="white", mec=color, mew=1.3,
                     ls=":", color=color,
                     label=f"{label}: PB share over each financial year (ASCOF 1C), "
                     "plotted at year end")
     start = first_x if first_x is not None else pd.Timestamp(2008, 4, 30)
-    marks = [(pd.Timestamp(2010, 3, 31), targets["pb_share_march_2010"], "31 Mar 2010"),
-             (pd.Timestamp(2011, 4, 1), targets["pb_share_april_2011"], "1 Apr 2011")]
+    shares = share_targets(targets)
+    marks = [(pd.Timestamp(t.period.plot_date), t.threshold, t.period.words)
+             for t in shares[:2]]
     for k, (date, value, when) in enumerate(marks):
         ax.hlines(value * 100, start, date, colors="tab:red", linestyles="--", lw=1.1)
         ax.plot([date], [value * 100], marker="*", ms=15, color="tab:red", ls="none",
                 mec="black", mew=0.5,
                 label="Putting People First milestones (target share by the date)" if k == 0
                 else None)
-        ax.annotate(f"target {value * 100:.0f}% by {when}", (date, value * 100),
+        ax.annotate(f"target {value:.0%} {when}", (date, value * 100),
                     xytext=(8, -12), textcoords="offset points", color="tab:red", fontsize=9,
                     fontweight="bold", bbox=LABEL_BOX)
-    ambition = targets.get("pb_share_2013_ambition")
+    ambition = shares[2].threshold if len(shares) > 2 else None
     if ambition is not None:
-        date = pd.Timestamp(2013, 4, 1)
+        date = pd.Timestamp(shares[2].period.plot_date)
         ax.plot([date], [ambition * 100], marker="*", ms=13, mfc="white", mec="tab:red",
-                ls="none", label="2013 ambition: everyone eligible on a PB")
-        ax.annotate(f"ambition {ambition * 100:.0f}% by 1 Apr 2013", (date, ambition * 100),
+                ls="none", label=f"ambition {shares[2].period.words}: everyone eligible on a PB")
+        ax.annotate(f"ambition {ambition:.0%} {shares[2].period.words}", (date, ambition * 100),
                     xytext=(8, -12), textcoords="offset points", color="tab:red", fontsize=9,
                     bbox=LABEL_BOX)
     ax.set_ylabel("eligible community users with a PB or DP (%)")
@@ -246,7 +246,7 @@ def pb_share_report_figure(runs: list[tuple[str, pd.DataFrame, pd.DataFrame]],
     return fig
 
 
-def money_by_year_figure(fy_summary: pd.DataFrame, scope: str = NATIONAL,
+def money_by_year_figure(fy_summary: pd.DataFrame, scope: str = ENGLAND_CODE,
                          deflator: dict[str, float] | None = None, base_year: str = "2008-09",
                          title: str = "") -> plt.Figure:
     """Gross spend, income and net spend by financial year, in cash and in real terms.
@@ -278,7 +278,7 @@ def money_by_year_figure(fy_summary: pd.DataFrame, scope: str = NATIONAL,
     labels = sorted(set().union(*[set(f["period"]) for f in frames.values()]))
     top = max([float(f["ci_high"].fillna(f["mean"]).max()) for f in frames.values() if len(f)]
               + [0.0])
-    div, unit = money_scale(top)
+    div, unit = _money_axis(top)
     panels = [("cash", None)] + ([(f"real terms, {base_year} prices", deflator)] if deflator
                                  else [])
     fig, axes = plt.subplots(1, len(panels), figsize=(12 if deflator else 9, 5.8), sharey=True,
@@ -333,7 +333,7 @@ def savings_figure(ledger_means: pd.DataFrame, title: str = "") -> plt.Figure:
     labels = list(led["fy"])
     top = max(float(led[[c for c in LEVER_COLORS if c in led]].clip(lower=0).sum(axis=1).max()),
               float(led["savings_requirement_gbp"].max()), 1.0)
-    div, unit = money_scale(top)
+    div, unit = _money_axis(top)
     fig, ax = plt.subplots(figsize=(10, 6))
     x = list(range(len(labels)))
     up = pd.Series(0.0, index=led.index)
@@ -368,19 +368,15 @@ def savings_figure(ledger_means: pd.DataFrame, title: str = "") -> plt.Figure:
 
 
 def _period_x(period: str) -> pd.Timestamp:
-    if " to " in period:  # a span of financial years: plot at the last one's end
-        return pd.Timestamp(int(period.split(" to ")[-1][:4]) + 1, 3, 31)
-    if len(period) == 7:  # financial year: plot at its mid-point
-        return pd.Timestamp(int(period[:4]), 10, 1)
-    return pd.Timestamp(period[:10])
+    """Where a period is drawn (see ``plot_date`` of :mod:`caresim.period`)."""
+    return pd.Timestamp(parse_period(str(period)).plot_date)
 
 
 def validation_figure(series: str, rows: pd.DataFrame, path: pd.DataFrame | None) -> plt.Figure:
     """One published series against the model: published points, model means with 95%
     intervals at the same periods, and the model's whole path where it is a single metric."""
     unit = rows["unit"].iloc[0]
-    scale, label = {"fraction": (100, "%"), "GBP": (1e-9, "GBP billion (cash)")}.get(
-        unit, (1, unit))
+    scale, label = axis_scale(unit, rows["published"])
     fig, ax = plt.subplots(figsize=(8, 4.5))
     if path is not None and len(path):
         x = [_period_x(p) for p in path["period"]]

@@ -1,0 +1,81 @@
+"""Named readings: a measure at a period, as the headline indicators and the sensitivity outputs
+use them (the scorecard's targets are readings too, built from the scenario's ``targets``
+section by :mod:`caresim.measures.targets`).
+
+Each reading keeps the name its reader shows today (``pb_share_adass 2011-04-01`` is the stock
+at the end of 31 March 2011, i.e. on 1 April). The validation figures are readings too, one per
+row of ``data/published/validation_figures.csv`` (:mod:`caresim.measures.figures`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from caresim.measures.catalogue import get_measure
+from caresim.measures.tables import RunTables
+from caresim.measures.values import AGGREGATE, measure_values
+from caresim.period import Period, parse_period
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A measure at a period, under a name.
+
+    Parameters
+    ----------
+    name : str
+        What its reader calls it.
+    measure : str
+        The measure's name.
+    period : Period
+        Where it is read.
+    """
+
+    name: str
+    measure: str
+    period: Period
+
+    def __post_init__(self) -> None:
+        get_measure(self.measure)
+
+    @property
+    def unit(self) -> str:
+        """The measure's unit."""
+        return get_measure(self.measure).unit
+
+
+def _r(name: str, measure: str, period: str) -> Reading:
+    return Reading(name, measure, parse_period(period))
+
+
+HEADLINES: tuple[Reading, ...] = (
+    _r("pb_share_adass 2010-03-31", "pb_share_adass", "2010-03-31"),
+    _r("pb_share_adass 2011-04-01", "pb_share_adass", "2011-03-31"),
+    _r("pb_share_adass 2013-04-01", "pb_share_adass", "2013-03-31"),
+    _r("pb_share_ascof 2010-11", "pb_share_ascof", "2010-11"),
+    _r("pb_share_ascof 2011-12", "pb_share_ascof", "2011-12"),
+    _r("readiness 2011-04-01", "readiness", "2011-03-31"),
+    _r("cumulative cashable savings to 2010-11", "cumulative_savings_gbp", "to 2010-11"),
+    _r("net_spend_gbp 2010-11", "net_spend_gbp", "2010-11"),
+    _r("net_spend_gbp 2014-15", "net_spend_gbp", "2014-15"),
+    _r("unmet_need 2015-04-01", "unmet_need", "2014-15"),
+    _r("users_community 2015-04-01", "users_community", "2014-15"),
+)
+"""The headline indicators of ``analysis/headline.py``, as readings."""
+
+SENSITIVITY_OUTPUTS: tuple[Reading, ...] = (
+    _r("pb_share_adass 2011-04-01", "pb_share_adass", "2011-03-31"),
+    _r("cumulative savings share to 2010-11", "cumulative_savings_share", "to 2010-11"),
+    _r("unmet_need 2015-04-01", "unmet_need", "2014-15"),
+    _r("net_spend_gbp 2014-15", "net_spend_gbp", "2014-15"),
+)
+"""The sensitivity outputs read from one run. The fifth output, the grant's effect on
+``pb_share_adass 2011-04-01``, is a paired difference of two runs, not a measure of one."""
+
+def reading_values(reading: Reading, tables: RunTables, scope: str = AGGREGATE
+                   ) -> pd.DataFrame:
+    """``scenario, parameter_set, replication, council_code, period, value`` of a reading
+    (see :func:`caresim.measures.values.measure_values`)."""
+    return measure_values(reading.measure, tables, reading.period, scope)

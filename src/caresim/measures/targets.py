@@ -1,0 +1,155 @@
+"""The scenario's targets as readings: each target names a measure, a period and a threshold
+(the scenario's ``targets`` section), and this module checks them and reads them.
+
+A target is met by a value ``at least`` its threshold (within 1e-12, so a value computed as
+exactly the threshold is not failed by rounding) or ``more than`` it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from caresim.errors import ScenarioError
+from caresim.measures.catalogue import MEASURES, check_measure_names, get_measure
+from caresim.measures.expressions import Metric, Ratio
+from caresim.measures.formatting import (
+    NOT_AVAILABLE,
+    format_against,
+    format_difference,
+    format_value,
+)
+from caresim.measures.readings import Reading
+from caresim.period import FinancialYear, MonthEnd, MonthSpan, Period, YearSpan, parse_period
+
+if TYPE_CHECKING:
+    from caresim.params.schema import Targets
+    from caresim.scenario import ResolvedScenario
+
+TOLERANCE = 1e-12
+"""How far below an ``at least`` threshold a value may fall and still meet it (float rounding)."""
+
+
+@dataclass(frozen=True)
+class TargetReading(Reading):
+    """A reading with the threshold it is held to.
+
+    Parameters
+    ----------
+    threshold : float
+        In the measure's unit.
+    comparison : str
+        ``at least`` or ``more than``.
+    """
+
+    threshold: float = 0.0
+    comparison: str = "at least"
+
+    def meets(self, value: float) -> bool:
+        """Whether ``value`` meets the target (NaN never does)."""
+        if self.comparison == "more than":
+            return bool(value > self.threshold)
+        return bool(value >= self.threshold - TOLERANCE)
+
+    @property
+    def money_base(self) -> str | None:
+        """For a share of a sum of money (savings over the 2007-08 budget), the measure of the
+        money it is a share of, so that a gap can be given in GBP; else ``None``."""
+        e = get_measure(self.measure).expression
+        if isinstance(e, Ratio) and isinstance(e.denominator, Metric):
+            base = e.denominator.name
+            if base in MEASURES and MEASURES[base].unit in ("GBP", "GBP/year"):
+                return base
+        return None
+
+
+def target_readings(targets: Targets) -> tuple[TargetReading, ...]:
+    """Every target of the scenario as a reading, in the order of the ``targets`` section; a
+    dated target gives one reading per date, named ``<key's stem>_<year>`` as today
+    (``savings_2010-11``: the span to the end of the year starting on the date)."""
+    out: list[TargetReading] = []
+    for key in type(targets).model_fields:
+        t = getattr(targets, key)
+        if hasattr(t, "values"):
+            for day, threshold in t.values.items():
+                fy = FinancialYear.containing(day)
+                out.append(TargetReading(f"savings_{fy}", t.measure, YearSpan(fy), threshold,
+                                         t.comparison))
+        else:
+            out.append(TargetReading(key, t.measure, parse_period(t.period), t.value,
+                                     t.comparison))
+    return tuple(out)
+
+
+def _given_at(period: Period, kinds: tuple[str, ...]) -> bool:
+    """Whether a measure given at ``kinds`` can be read at ``period``: a span of months is
+    read from monthly values (flows summed, ratios recomputed from their summed parts)."""
+    if isinstance(period, MonthSpan):
+        return MonthEnd.KIND in kinds
+    return period.KIND in kinds
+
+
+def check_targets(scenario: ResolvedScenario) -> None:
+    """Check that every target names a measure, in its unit, at a period it is given at.
+
+    Raises
+    ------
+    caresim.errors.ScenarioError
+        Naming the file and key, what was expected and what was found.
+    """
+    targets = scenario.params.targets
+    for key in type(targets).model_fields:
+        t = getattr(targets, key)
+        path = f"targets.{key}"
+        file = scenario.provenance.get(f"{path}.measure",
+                                       scenario.provenance.get(path, scenario.files[-1]))
+        check_measure_names([t.measure], file, f"{path}.measure")
+        m = get_measure(t.measure)
+        if t.unit != m.unit:
+            raise ScenarioError(file, f"{path}.unit", f"the unit of measure '{m.name}' "
+                                f"('{m.unit}')", f"'{t.unit}'")
+        periods = ([YearSpan(FinancialYear.containing(d)) for d in t.values]
+                   if hasattr(t, "values") else [parse_period(t.period)])
+        for p in periods:
+            if not _given_at(p, m.periods):
+                raise ScenarioError(file, f"{path}.period", f"a period at which '{m.name}' is "
+                                    f"given ({', '.join(m.periods)})",
+                                    f"'{p}', a {p.KIND}")
+        if m.expression is None:
+            raise ScenarioError(file, f"{path}.measure", "a measure the model computes",
+                                f"'{m.name}', which needs {m.missing}")
+
+
+def verdict(reading: TargetReading, value: float, base: float | None = None) -> str:
+    """A target's outcome in words, with enough precision to explain it.
+
+    ``cumulative savings to 2010-11: 9.29% of the 2007-08 net budget (target 9.3%), short by
+    £0.2m``.
+
+    Parameters
+    ----------
+    reading : TargetReading
+        The target.
+    value : float
+        The value read (in the measure's unit).
+    base : float, optional
+        For a share of money (:attr:`TargetReading.money_base`), the money it is a share of
+        (GBP), so that the shortfall is given in GBP.
+    """
+    m = get_measure(reading.measure)
+    shown, target = format_against(value, reading.threshold, m.unit)
+    more = "more than " if reading.comparison == "more than" else ""
+    of = f" {m.share_of}" if m.share_of else ""
+    head = f"{m.title} {reading.period.words}: {shown}{of} (target {more}{target})"
+    if shown == NOT_AVAILABLE:
+        return f"{head}, not available"
+    if reading.meets(value):
+        return f"{head}, met"
+    gap = reading.threshold - value
+    if base is not None and base == base:
+        return f"{head}, short by {format_value(gap * base, 'GBP')}"
+    if m.unit == "fraction":
+        return f"{head}, short by {format_difference(gap, m.unit).lstrip('+')}"
+    if gap == 0:
+        return f"{head}, not met"
+    return f"{head}, short by {format_value(gap, m.unit)}"

@@ -1,0 +1,88 @@
+"""The scenario's targets read through measures, and verdicts that explain themselves."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from caresim.measures.targets import TargetReading, target_readings, verdict
+from caresim.period import FinancialYear, MonthEnd, MonthSpan, YearSpan, parse_period
+from caresim.scenario import load_scenario
+from caresim.scorecard import scorecard
+from tests.unit.test_measures import A, B, E, _ledger, long_table
+
+
+def test_the_bundled_targets_name_their_measure_and_period() -> None:
+    readings = {r.name: r for r in target_readings(load_scenario("baseline").params.targets)}
+    assert readings["pb_share_april_2011"].measure == "pb_share_adass"
+    assert readings["pb_share_april_2011"].period == MonthEnd(dt.date(2011, 3, 31))
+    assert isinstance(readings["offer_share_from_october_2010"].period, MonthSpan)
+    assert readings["savings_2010-11"].period == YearSpan(FinancialYear(2010))
+    assert readings["savings_2010-11"].threshold == 0.093
+    prevention = readings["prevention_savings_to_2010_11"]
+    assert prevention.comparison == "more than" and prevention.unit == "GBP"
+    assert not prevention.meets(0.0) and prevention.meets(1.0)
+    assert readings["pb_share_march_2010"].meets(0.1 - 1e-13)  # rounding is not a miss
+
+
+def _reading(name: str, measure: str, period: str, threshold: float,
+             comparison: str = "at least") -> TargetReading:
+    return TargetReading(name, measure, parse_period(period), threshold, comparison)
+
+
+def test_a_verdict_gives_enough_digits_and_the_shortfall_in_money() -> None:
+    r = _reading("savings_2010-11", "cumulative_savings_share", "to 2010-11", 0.093)
+    assert r.money_base == "baseline_budget_gbp"
+    text = verdict(r, 0.0929, base=200e6)  # short by 0.01% of GBP 200m = GBP 20k
+    assert text == ("cumulative savings to 2010-11: 9.29% of the 2007-08 net budget "
+                    "(target 9.3%), short by £20k")
+    assert verdict(r, 0.0931, base=200e6).endswith("(target 9.3%), met")
+
+
+def test_a_verdict_on_a_share_gives_the_gap_in_points() -> None:
+    r = _reading("pb_share_april_2011", "pb_share_adass", "2011-03-31", 0.30)
+    assert r.money_base is None
+    assert verdict(r, 0.25) == ("PB share (ADASS survey definition) at 31 March 2011: 25.0% "
+                                "(target 30%), short by 5.0 pp")
+    assert verdict(r, float("nan")).endswith("n/a (target 30%), not available")
+
+
+def test_a_strict_target_at_zero() -> None:
+    r = _reading("p", "cumulative_prevention_savings_gbp", "to 2010-11", 0.0, "more than")
+    assert verdict(r, 0.0).endswith("£0 (target more than £0), not met")
+    assert verdict(r, 1.5e6) == ("cumulative prevention savings to 2010-11: £1.5m (target more "
+                                 "than £0), met")
+
+
+def _tables() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    values = {}
+    for rep, shares in ((0, {A: 0.05, B: 0.2}), (1, {A: 0.15, B: 0.3})):
+        for month in ("2010-02-28", "2010-03-31"):
+            values[(rep, month, "pb_share_adass")] = shares  # recomputed from its parts
+            values[(rep, month, "pb_holders")] = {c: 100 * v for c, v in shares.items()}
+            values[(rep, month, "users_community")] = {A: 100, B: 100}
+    monthly = long_table(values, "date")
+    ledger = pd.concat([_ledger().assign(replication=r) for r in (0, 1)], ignore_index=True)
+    ledger["savings_prevention_gbp"] = 1.0
+    return monthly, monthly.iloc[0:0].rename(columns={"date": "fy"}), ledger
+
+
+def test_the_scorecard_reads_each_target_through_its_measure() -> None:
+    monthly, fy, ledger = _tables()
+    targets = load_scenario("baseline").params.targets
+    card = scorecard(monthly, fy, ledger, targets)
+    march = card[card["target"] == "pb_share_march_2010"].set_index("scope")
+    # worked by hand: A 0.05 and 0.15 -> mean 0.10, met (at least 10%); B 0.25; the aggregate
+    # is the ratio of sums, (5 + 20) / 200 and (15 + 30) / 200 -> mean 0.175
+    assert march.loc[A, "value"] == pytest.approx(0.10) and bool(march.loc[A, "met"])
+    assert march.loc[A, "p_met"] == 0.5 and march.loc[B, "value"] == pytest.approx(0.25)
+    assert march.loc[E, "value"] == pytest.approx(0.175)
+    assert set(march["label"]) == {"Rutland", "Hartlepool", "2 councils"}
+    savings = card[card["target"] == "savings_2010-11"].set_index("scope")
+    # A saves 10 + 20 + 30 = 60 of a budget of 1000 = 6.0% against 9.3%: short by GBP 33
+    assert savings.loc[A, "value"] == pytest.approx(0.06)
+    assert savings.loc[A, "verdict"] == ("cumulative savings to 2010-11: 6.0% of the 2007-08 "
+                                         "net budget (target 9.3%), short by £33")
+    assert "England" not in set(card["label"])
