@@ -26,8 +26,15 @@ PATTERNS = {
 }
 
 
+INTEGRITY_CHECKS = {"finite.py"}
+"""Not readers: ``finite.py`` checks the raw tables against the metric registry (a NaN ratio
+is allowed only where its denominator row is zero) before any measure reads them."""
+
+
 def _outside_measures() -> list[Path]:
-    return [p for p in sorted(SRC.rglob("*.py")) if "measures" not in p.relative_to(SRC).parts]
+    return [p for p in sorted(SRC.rglob("*.py"))
+            if "measures" not in p.relative_to(SRC).parts
+            and str(p.relative_to(SRC)) not in INTEGRITY_CHECKS]
 
 
 @pytest.mark.parametrize("what", sorted(PATTERNS))
