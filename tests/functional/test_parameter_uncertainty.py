@@ -13,6 +13,8 @@ import pytest
 from caresim.analysis.sampling import assumption_parameters
 from caresim.app.run import run_scenario
 from caresim.errors import InputError
+from caresim.measures.targets import TargetReading
+from caresim.period import parse_period
 from caresim.results import COVERS_PARAMETERS as SUMMARY_COVERS
 from caresim.runner import ExecutorSpec
 from caresim.scenario import load_scenario
@@ -83,8 +85,9 @@ def _per_run(oks: list[list[bool]]) -> pd.DataFrame:
 def test_interval_under_parameter_uncertainty_counts_sets_not_runs() -> None:
     # 4 sets x 5 replications: two sets always meet the target, two never; p = 0.5 either way
     oks = [[True] * 5, [True] * 5, [False] * 5, [False] * 5]
-    runs = _rows(_per_run(oks), "t", 0.5, None, covers=COVERS_RANDOMNESS).iloc[0]
-    sets = _rows(_per_run(oks), "t", 0.5, None, covers=COVERS_PARAMETERS).iloc[0]
+    target = TargetReading("t", "pb_share_adass", parse_period("2011-03-31"), threshold=0.5)
+    runs = _rows(_per_run(oks), target, None, None, covers=COVERS_RANDOMNESS).iloc[0]
+    sets = _rows(_per_run(oks), target, None, None, covers=COVERS_PARAMETERS).iloc[0]
     assert runs["p_met"] == sets["p_met"] == 0.5
     assert runs["n"] == sets["n"] == 20
     lo, hi = wilson(np.array([2.0]), np.array([4.0]))
