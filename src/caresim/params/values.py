@@ -369,16 +369,22 @@ def _what(what: str, bounds: dict[str, float | str | None]) -> str:
     return "a number" if raised and what == "a non-negative number" else what
 
 
+def _bounded(base: type, factory: Any, unit: str, lower: float | None, upper: float | None,
+             what: str, lower_open: bool) -> Any:
+    """The subtype of ``base`` made by ``factory(unit, lower, upper, what, lower_open)``."""
+    bounds = _bounds(unit, lower, upper)
+    return _made_by(type(f"{base.__name__}[{unit}]", (base,),
+                         {"unit_expected": unit, "what": _what(what, bounds),
+                          "lower_open": lower_open, **bounds, "__module__": __name__}),
+                    factory, unit, lower, upper, what, lower_open)
+
+
 @functools.cache
 def quantity(unit: str, lower: float | None = None, upper: float | None = None,
              what: str = "a number", lower_open: bool = False) -> type[Quantity]:
     """A :class:`Quantity` subtype that requires ``unit`` and a value in ``[lower, upper]``
     (``(lower, upper]`` when ``lower_open``), narrowed to the unit's survivable limit."""
-    bounds = _bounds(unit, lower, upper)
-    return _made_by(type(f"Quantity[{unit}]", (Quantity,),
-                         {"unit_expected": unit, "what": _what(what, bounds),
-                          "lower_open": lower_open, **bounds, "__module__": __name__}),
-                    quantity, unit, lower, upper, what, lower_open)
+    return _bounded(Quantity, quantity, unit, lower, upper, what, lower_open)
 
 
 @functools.cache
@@ -386,11 +392,7 @@ def dated(unit: str, lower: float | None = None, upper: float | None = None,
           what: str = "a number", lower_open: bool = False) -> type[Dated]:
     """A :class:`Dated` subtype that requires ``unit`` and values in ``[lower, upper]``
     (``(lower, upper]`` when ``lower_open``), narrowed to the unit's survivable limit."""
-    bounds = _bounds(unit, lower, upper)
-    return _made_by(type(f"Dated[{unit}]", (Dated,),
-                         {"unit_expected": unit, "what": _what(what, bounds),
-                          "lower_open": lower_open, **bounds, "__module__": __name__}),
-                    dated, unit, lower, upper, what, lower_open)
+    return _bounded(Dated, dated, unit, lower, upper, what, lower_open)
 
 
 @functools.cache
