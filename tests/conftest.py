@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -58,3 +59,19 @@ def national(res: ReplicationResult, name: str) -> np.ndarray:
     from caresim.recording import INDEX
 
     return res.monthly[:, :, INDEX[name]].sum(axis=1)
+
+
+def fail_task(monkeypatch: pytest.MonkeyPatch, failing: int = 1) -> Callable:
+    """Make task ``failing`` of a run raise "injected failure in task N"; return the real
+    ``runner.run_task`` so a test can put it back (for a resume)."""
+    import caresim.runner as runner
+
+    real = runner.run_task
+
+    def flaky(index, task):
+        if index == failing:
+            raise RuntimeError(f"injected failure in task {failing}")
+        return real(index, task)
+
+    monkeypatch.setattr(runner, "run_task", flaky)
+    return real

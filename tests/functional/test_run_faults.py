@@ -20,6 +20,7 @@ import caresim.app.run as app_run
 import caresim.runner as runner
 from caresim.cli import main
 from caresim.io import locked
+from tests.conftest import fail_task
 
 BASELINE = Path(__file__).resolve().parents[2] / "src" / "caresim" / "scenarios" / "baseline.yaml"
 
@@ -53,14 +54,7 @@ def one_paragraph(err: str) -> None:
 def partial(short: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
             capsys: pytest.CaptureFixture[str]) -> Path:
     """An unfinished run folder: replication 1 of 2 failed and was recorded."""
-    real = runner.run_task
-
-    def flaky(index, task):
-        if index == 1:
-            raise RuntimeError("injected failure in task 1")
-        return real(index, task)
-
-    monkeypatch.setattr(runner, "run_task", flaky)
+    real = fail_task(monkeypatch)
     assert main(["run", str(short), "--replications", "2", "--workers", "1", "--quiet",
                  "--out", str(tmp_path / "out")]) == 1
     capsys.readouterr()

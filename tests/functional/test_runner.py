@@ -17,6 +17,7 @@ from caresim.app.common import build_tables
 from caresim.app.run import resume_run, run_scenario
 from caresim.runner import ExecutorSpec, RunStore, TaskFailure, execute, plan
 from caresim.scenario import load_scenario
+from tests.conftest import fail_task
 
 COUNCILS = ["Rutland", "Isles of Scilly"]
 
@@ -63,14 +64,7 @@ def test_failed_task_keeps_finished_ones_and_resume_completes(serial_run, tmp_pa
     runs only the missing task and gives the same tables as an uninterrupted run."""
     import caresim.runner as runner
 
-    real = runner.run_task
-
-    def flaky(index, task):
-        if index == 1:
-            raise RuntimeError("injected failure in task 1")
-        return real(index, task)
-
-    monkeypatch.setattr(runner, "run_task", flaky)
+    real = fail_task(monkeypatch)
     with pytest.raises(TaskFailure, match="injected failure"):
         run_scenario("baseline", tmp_path, replications=3, councils=COUNCILS,
                      spec=ExecutorSpec(workers=1))
