@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from caresim.model.demand import DemandState
     from caresim.model.exits import ExitsState
     from caresim.model.finance import FinanceState
+    from caresim.model.flows import SteadyState
     from caresim.model.grant import GrantState
     from caresim.model.prevention import PreventionState
     from caresim.model.reviews import ReviewsState
@@ -74,6 +75,7 @@ class ModelState:
     rec: Recorder
     pop: Population
     n: int
+    flows: SteadyState = field(init=False)
     demand: DemandState = field(init=False)
     assessment: AssessmentState = field(init=False)
     prevention: PreventionState = field(init=False)

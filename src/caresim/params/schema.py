@@ -18,6 +18,7 @@ from caresim.model.assessment import Assessment
 from caresim.model.demand import Demand
 from caresim.model.exits import Exits
 from caresim.model.finance import Finance
+from caresim.model.flows import Flows
 from caresim.model.grant import Grant
 from caresim.model.initial import Population
 from caresim.model.prevention import Reablement
@@ -116,6 +117,7 @@ class Scenario(Section):
     assessment: Assessment
     reablement: Reablement
     services: Services
+    flows: Flows
     reviews: Reviews
     exits: Exits
     transformation: Transformation
