@@ -60,6 +60,8 @@ from caresim.model import finance, prevention, services, transformation
 from caresim.model.assessment import servers_for
 from caresim.model.costs import SPEND_LINES, mean_cost
 from caresim.model.demand import growth_index
+from caresim.model.demography import contact_mix
+from caresim.model.demography import index as demography_index
 from caresim.model.flows import relapse_hazard_per_year, whole_counts
 from caresim.model.kernels import MonthEnd
 from caresim.model.levers import LEVER_METRICS
@@ -395,8 +397,9 @@ class Reference:
             m = bisect.bisect_right(self.month_days, env.now) - 1
             if m >= len(self.month_days) - 1:
                 return
-            per_day = (d.contacts_per_year.value * growth_index(s, m) * s.inp.demand_share[c]
-                       / DAYS_PER_YEAR)
+            people, share_65plus = contact_mix(d.share_65plus.value, *demography_index(s, m))
+            per_day = (d.contacts_per_year.value * growth_index(s, m) * people
+                       * s.inp.demand_share[c] / DAYS_PER_YEAR)
             gap = rng.exponential(1 / per_day) if per_day > 0 else np.inf
             if env.now + gap >= self.month_days[m + 1]:   # none left this month: new rate
                 yield env.timeout(self.month_days[m + 1] - env.now)
@@ -408,7 +411,7 @@ class Reference:
             elif rng.random() >= d.p_assessment_after_referral.value:
                 self.count("met_without_assessment", c)
             else:
-                age = int(rng.random() < d.share_65plus.value)
+                age = int(rng.random() < share_65plus)
                 need = min(bisect.bisect_right(self.need_cum, rng.random()), 3)
                 env.process(self.seek_support(Person(c, age, need)))
 

@@ -21,6 +21,7 @@ PROCESS_MODULES = (
     ("0. Starting state", "caresim.model.initial"),
     ("   Population flows and their steady state", "caresim.model.flows"),
     ("1. Contact", "caresim.model.demand"),
+    ("   Demography", "caresim.model.demography"),
     ("2. Assessment and eligibility", "caresim.model.assessment"),
     ("3. Reablement (prevention)", "caresim.model.prevention"),
     ("4. Service start", "caresim.model.services"),

@@ -47,6 +47,7 @@ from caresim.model import (
     assessment,
     costs,
     demand,
+    demography,
     exits,
     finance,
     flows,
@@ -126,6 +127,7 @@ def build_state(
     s.exits = exits.ExitsState(exits.build_hazards(params, cal))
     s.transformation = transformation.init_state(s)
     s.demand = demand.DemandState()
+    s.demography = demography.DemographyState()
     s.grant = grant.init_state(n)
     s.prevention = prevention.init_state(n, edges)
     s.services = services.init_state(n, params)
@@ -210,7 +212,7 @@ def step_month(s: ModelState, m: int, d0: dt.date, d1: dt.date) -> None:
     """Run month ``m`` from ``d0`` to ``d1`` (steps 1-10 of the module docstring)."""
     t0, t1 = s.cal.day(d0), s.cal.day(d1)
     spent = begin_month(s, m, d0)
-    new = demand.arrivals(s, t0, t1, demand.growth_index(s, m))
+    new = demand.arrivals(s, t0, t1, demand.growth_index(s, m), demography.index(s, m))
     back = assessment.unmet_returns(s, t1)
     relapsed = prevention.relapses(s, t1)
     assessment.enqueue(s, _concat(new, back, relapsed))

@@ -21,6 +21,7 @@ from caresim.streams import StreamSet
 if TYPE_CHECKING:
     from caresim.model.assessment import AssessmentState
     from caresim.model.demand import DemandState
+    from caresim.model.demography import DemographyState
     from caresim.model.exits import ExitsState
     from caresim.model.finance import FinanceState
     from caresim.model.flows import SteadyState
@@ -77,6 +78,7 @@ class ModelState:
     n: int
     flows: SteadyState = field(init=False)
     demand: DemandState = field(init=False)
+    demography: DemographyState = field(init=False)
     assessment: AssessmentState = field(init=False)
     prevention: PreventionState = field(init=False)
     services: ServicesState = field(init=False)

@@ -16,6 +16,7 @@ from pydantic import Field, field_validator, model_validator
 
 from caresim.model.assessment import Assessment
 from caresim.model.demand import Demand
+from caresim.model.demography import Demography
 from caresim.model.exits import Exits
 from caresim.model.finance import Finance
 from caresim.model.flows import Flows
@@ -114,6 +115,7 @@ class Scenario(Section):
     run: RunSettings = Field(default_factory=RunSettings)
     population: Population
     demand: Demand
+    demography: Demography
     assessment: Assessment
     reablement: Reablement
     services: Services
