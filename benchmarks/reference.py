@@ -319,8 +319,10 @@ class Reference:
         p.t_exit = self.exit_time(p)
         self.count("service_starts", c)
         s.services.served_in_fy[c] += 1
+        s.services.served_18_64[c] += p.age == 0
         if setting == RESIDENTIAL:
             self.count("starts_residential", c)
+            s.services.residents[c] += 1
         else:
             s.services.ascof_den[c] += 1
             s.services.ascof_num[c] += p.mode != ARRANGED
@@ -370,6 +372,7 @@ class Reference:
                 p.cost = self.draw_cost(p, RESIDENTIAL)
                 p.t_exit = self.exit_time(p)
                 self.count("starts_residential", c)
+                s.services.residents[c] += 1
         if p.setting == COMMUNITY and p.mode == ARRANGED:
             p.mode = self.choose_mode(p)
             s.services.ascof_num[c] += p.mode != ARRANGED

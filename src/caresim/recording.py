@@ -50,6 +50,7 @@ METRICS: tuple[Metric, ...] = (
     *finance.SAVINGS,
     *prevention.AVOIDED,
     *levers.SAVINGS,
+    *flows.COMPOSITION,
     *grant.DIVERTED,
     # financial-year only
     *services.YEAR,

@@ -106,3 +106,28 @@ def test_savings_shortfall_is_requirement_less_savings(ledger) -> None:
         expected = np.maximum(row["savings_requirement_gbp"] - row["savings_total_gbp"], 0)
         np.testing.assert_allclose(row["savings_shortfall_gbp"], expected, atol=0.01)
         assert np.all(row["savings_requirement_gbp"] >= 0)
+
+
+def test_people_served_in_the_year_by_age_and_setting(baseline_params) -> None:
+    """RAP-sense counts of the year: care-home residents served = residents on 1 April plus
+    care-home entries in the year (exactly); people 18-64 served = those in service on 1 April
+    aged 18-64 plus the year's starts aged 18-64, at most everyone served."""
+    from caresim.results import financial_year_values
+
+    res = run(baseline_params)
+    _, values = financial_year_values(res)
+    v = res.monthly
+    first = build_state(baseline_params, select_councils(list(SMALL_COUNCILS)), 0).pop
+    residents0 = np.bincount(first.council[first.setting == 1], minlength=v.shape[1])
+    fy = [i for i, d in enumerate(res.month_ends) if d.month == 3]  # last month of each year
+    entries = v[: fy[0] + 1, :, INDEX["starts_residential"]].sum(axis=0)
+    np.testing.assert_array_equal(values[0, :-1, INDEX["residents_served_in_fy"]],
+                                  residents0 + entries)
+    for i in range(1, len(fy)):
+        start_stock = v[fy[i - 1], :, INDEX["users_residential"]]
+        entries = v[fy[i - 1] + 1: fy[i] + 1, :, INDEX["starts_residential"]].sum(axis=0)
+        np.testing.assert_array_equal(values[i, :-1, INDEX["residents_served_in_fy"]],
+                                      start_stock + entries)
+    young = values[:, :, INDEX["users_served_in_fy_18_64"]]
+    assert np.all(young <= values[:, :, INDEX["users_served_in_fy"]])
+    assert np.all(young > 0)

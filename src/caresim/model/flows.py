@@ -31,6 +31,14 @@ The steady state per council, age band ``a`` and need band ``n`` (rates per year
   hazard of their age band and setting. The expected time spent in each (setting, need band)
   from each entry state is the fundamental matrix of that chain over review epochs.
 
+**Client groups.** Flows are by age band only. The published record gives the people aged 18-64
+with learning disabilities in care homes (PSS-EX1 resident-weeks: about 34,000 of 55,000
+younger residents, 2008-09) but, for 2008-12, neither their new clients, their exits, nor the
+people with learning disabilities in community support (one second-hand count for 2011), so
+the flows of a learning-disability group could be neither derived nor checked; the long stays
+and high costs of that group are carried by the 18-64 band's residential hazard and cost
+multiplier.
+
 Reablement places follow the net budget, which follows the packages in place (the opening
 budget rule of :mod:`caresim.model.finance`: packages net of charges plus staff, over one less
 the reablement and core transformation shares), so places and stocks are solved together by
@@ -78,6 +86,13 @@ STOCKS: tuple[Metric, ...] = tuple(
     for st in (COMMUNITY, RESIDENTIAL) for band in AGE_BANDS
 )
 """People in service by setting and age band at the end of the period."""
+
+COMPOSITION: tuple[Metric, ...] = (
+    Metric("residential_share_of_spend", "fraction", "ratio",
+           "gross spend on residential and nursing care / gross spend, all lines",
+           "spend_residential_gbp", "spend_gbp"),
+)
+"""What the stocks by setting and age band cost, as a share (checked against PSS-EX1)."""
 
 
 def metric_name(setting: int, age: int) -> str:

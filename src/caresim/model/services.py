@@ -23,7 +23,7 @@ from caresim.model import exits
 from caresim.model.costs import draw_cost
 from caresim.model.flows import residential_by_need
 from caresim.model.parts import Metric
-from caresim.model.population import ARRANGED, COMMUNITY, DIRECT_PAYMENT, MANAGED_PB
+from caresim.model.population import ARRANGED, COMMUNITY, DIRECT_PAYMENT, MANAGED_PB, RESIDENTIAL
 from caresim.model.state import ModelState
 from caresim.params.section import GBPPerYear, Probability, Section
 from caresim.params.values import positive
@@ -186,6 +186,15 @@ YEAR: tuple[Metric, ...] = (
         "people receiving services at any time in the year (RAP sense)",
         fy_only=True,
     ),
+    Metric("users_served_in_fy_18_64", "people", "flow",
+           "people aged 18-64 receiving services at any time in the year (RAP sense)",
+           fy_only=True),
+    Metric("share_18_64_served_in_fy", "fraction", "ratio",
+           "share of the people receiving services in the year aged 18-64 (RAP clients)",
+           "users_served_in_fy_18_64", "users_served_in_fy", fy_only=True),
+    Metric("residents_served_in_fy", "people", "flow",
+           "people in council-supported residential or nursing care at any time in the year "
+           "(RAP sense)", fy_only=True),
 )
 """Financial-year counts of the people served at any time in the year."""
 
@@ -198,6 +207,8 @@ class ServicesState:
     ----------
     served_in_fy : numpy.ndarray
         People in service at any time in the year (RAP sense).
+    served_18_64, residents : numpy.ndarray
+        Of them, people aged 18-64, and people in a care home at any time in the year.
     ascof_num, ascof_den : numpy.ndarray
         Community users with a PB or DP at any time in the year, and all community users
         (ASCOF 1C).
@@ -211,12 +222,15 @@ class ServicesState:
     ascof_num: np.ndarray
     ascof_den: np.ndarray
     p_residential: np.ndarray
+    served_18_64: np.ndarray
+    residents: np.ndarray
     fy_records: list[dict[str, np.ndarray | str]] = field(default_factory=list)
 
 
 def init_state(n: int, p: Scenario) -> ServicesState:
     """No year open yet; the placement probabilities of the scenario."""
-    return ServicesState(np.zeros(n), np.zeros(n), np.zeros(n), residential_by_need(p))
+    return ServicesState(np.zeros(n), np.zeros(n), np.zeros(n), residential_by_need(p),
+                         np.zeros(n), np.zeros(n))
 
 
 def start_year(s: ModelState) -> None:
@@ -229,6 +243,9 @@ def start_year(s: ModelState) -> None:
     st.ascof_den = np.bincount(pop.council[comm], minlength=s.n).astype(float)
     st.ascof_num = np.bincount(pop.council[comm & (pop.mode != ARRANGED)],
                                minlength=s.n).astype(float)
+    st.served_18_64 = np.bincount(pop.council[act & (pop.age == 0)], minlength=s.n).astype(float)
+    st.residents = np.bincount(pop.council[act & (pop.setting == RESIDENTIAL)],
+                               minlength=s.n).astype(float)
 
 
 def close_year(s: ModelState) -> None:
@@ -236,7 +253,9 @@ def close_year(s: ModelState) -> None:
     st = s.services
     st.fy_records.append({"fy": s.finance.fy_label, "users_served_in_fy": st.served_in_fy.copy(),
                           "pb_share_ascof_num": st.ascof_num.copy(),
-                          "pb_share_ascof_den": st.ascof_den.copy()})
+                          "pb_share_ascof_den": st.ascof_den.copy(),
+                          "users_served_in_fy_18_64": st.served_18_64.copy(),
+                          "residents_served_in_fy": st.residents.copy()})
 
 
 def record_stocks(s: ModelState, users: np.ndarray, cost_total: np.ndarray,
@@ -320,4 +339,6 @@ def start(s: ModelState, t: np.ndarray, council: np.ndarray, age: np.ndarray,
     st.served_in_fy += np.bincount(council, minlength=s.n)
     st.ascof_den += np.bincount(c_comm, minlength=s.n)
     st.ascof_num += np.bincount(c_comm[mode[comm] != ARRANGED], minlength=s.n)
+    st.served_18_64 += np.bincount(council[np.flatnonzero(age == 0)], minlength=s.n)
+    st.residents += np.bincount(council[np.flatnonzero(~is_comm)], minlength=s.n)
     return idx
