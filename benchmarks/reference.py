@@ -300,6 +300,9 @@ class Reference:
             yield from self.in_service(p)
             return
 
+    def unmet_need(self, p: Person) -> Generator[simpy.Event, object, bool]:
+        """Time in the unmet-need pool; True if needs deteriorate and bring the person back."""
+        a, c = self.s.p.assessment, p.council
         self.unmet[c] += 1
         yield self.env.timeout(self.rng.exponential(a.dur_unmet_return_days.value))
         self.unmet[c] -= 1
