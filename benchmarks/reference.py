@@ -60,6 +60,9 @@ from caresim.model import finance, prevention, services, transformation
 from caresim.model.assessment import servers_for
 from caresim.model.costs import SPEND_LINES, mean_cost
 from caresim.model.demand import growth_index
+from caresim.model.demography import contact_mix
+from caresim.model.demography import index as demography_index
+from caresim.model.flows import relapse_hazard_per_year, whole_counts
 from caresim.model.kernels import MonthEnd
 from caresim.model.levers import LEVER_METRICS
 from caresim.model.model import (
@@ -155,7 +158,7 @@ class Reference:
         self.shadow: list[tuple[float, float, int, float]] = []
         self.grant_spent = np.zeros(n)
         self.need_cum = list(np.cumsum(params.demand.need_mix_assessed.vector()))
-        self.p_home = services.residential_probability(s, np.arange(4)).tolist()
+        self.p_home = s.services.p_residential.tolist()  # [age band][need band]
         self.price_list()
 
     # ---- bookkeeping ---------------------------------------------------------------------
@@ -221,61 +224,81 @@ class Reference:
 
     # ---- the processes of one person --------------------------------------------------------
 
-    def seek_support(self, p: Person) -> Generator[simpy.Event, object, None]:
-        """From a request for assessment to services, or to leaving unmet (returns loop)."""
+    def seek_support(self, p: Person, assessed_at: float | None = None,
+                     reabled: tuple[float, float] | None = None
+                     ) -> Generator[simpy.Event, object, None]:
+        """From a request for assessment to services, or to leaving unmet (returns loop).
+
+        A person in the middle of an assessment on day 0 completes it at ``assessed_at``; one
+        in the middle of reablement ends it at ``reabled[0]``, assessed for a package of
+        ``reabled[1]`` GBP/year (the flows' steady state, :func:`caresim.model.flows.seed_pools`).
+        """
         s, a, r = self.s, self.s.p.assessment, self.s.p.reablement
         env, c = self.env, p.council
         while True:
-            self.count("assessment_requests", c)
-            asked = env.now
-            self.waiting[c] += 1
-            with self.assessors[c].request() as req:
-                got = yield req | env.timeout(a.max_wait_days.value)
-                served = req in got
-                if served:
-                    self.count("assessments_started", c)
-                    self.count("assessment_wait_days", c, env.now - asked)
-                    yield env.timeout(a.dur_assessment_days.value)
-                self.waiting[c] -= 1  # assessed, or gave up
-            if not served:                              # gave up waiting: unmet need
-                self.count("reneged", c)
-                if (yield from self.unmet_need(p)):
-                    continue
-                return
-            self.count("assessments", c)
-            if p.need < s.assessment.threshold[c]:
-                self.count("ineligible", c)
-                self.eligibility_saving(p)
-                if (yield from self.unmet_need(p)):
-                    continue
-                return
-            self.count("eligible", c)
-            setting = RESIDENTIAL if self.rng.random() < self.p_home[p.need] else COMMUNITY
-            if setting == COMMUNITY and s.prevention.places_left[c] >= 1:
+            if reabled is None:
+                if assessed_at is not None:                 # already being assessed on day 0
+                    self.waiting[c] += 1
+                    yield env.timeout(assessed_at - env.now)
+                    self.waiting[c] -= 1                    # assessed
+                    assessed_at = None
+                else:
+                    self.count("assessment_requests", c)
+                    asked = env.now
+                    self.waiting[c] += 1
+                    with self.assessors[c].request() as req:
+                        got = yield req | env.timeout(a.max_wait_days.value)
+                        served = req in got
+                        if served:
+                            self.count("assessments_started", c)
+                            self.count("assessment_wait_days", c, env.now - asked)
+                            yield env.timeout(a.dur_assessment_days.value)
+                        self.waiting[c] -= 1  # assessed, or gave up
+                    if not served:                          # gave up waiting: unmet need
+                        self.count("reneged", c)
+                        if (yield from self.unmet_need(p)):
+                            continue
+                        return
+                self.count("assessments", c)
+                if p.need < s.assessment.threshold[c]:
+                    self.count("ineligible", c)
+                    self.eligibility_saving(p)
+                    if (yield from self.unmet_need(p)):
+                        continue
+                    return
+                self.count("eligible", c)
+                setting = (RESIDENTIAL if self.rng.random() < self.p_home[p.age][p.need]
+                           else COMMUNITY)
+                if not (setting == COMMUNITY and s.prevention.places_left[c] >= 1):
+                    self.start_service(p, setting)
+                    yield from self.in_service(p)
+                    return
                 s.prevention.places_left[c] -= 1
                 assessed = self.draw_cost(p, COMMUNITY)
                 self.count("reablement_episodes", c)
                 self.count("spend_prevention_gbp", c, r.cost_gbp_per_episode.value)
                 self.count("prevention_avoided_gbp", c, -r.cost_gbp_per_episode.value)
                 yield env.timeout(r.dur_episode_days.value)
-                if self.rng.random() < r.p_no_package_after.value:
-                    self.count("reablement_no_package", c)
-                    keep = r.p_no_package_2yr.value / r.p_no_package_after.value
-                    per_day = -np.log(max(keep, 1e-12)) / (2 * DAYS_PER_YEAR)
-                    t_back = env.now + (self.rng.exponential(1 / per_day) if per_day > 0
-                                        else np.inf)
-                    p.setting = COMMUNITY               # the counterfactual: in the community
-                    t_cf = self.exit_time(p)
-                    self.shadow.append((min(t_cf, t_back), env.now, c, assessed))
-                    if not np.isfinite(t_back):
-                        return
-                    yield env.timeout(t_back - env.now)  # relapse: back to the queue
-                    continue
-                self.start_service(p, COMMUNITY, cost=assessed * (1 - r.hours_reduction.value))
-                p.reabled = True
-                self.shadow.append((p.t_exit, env.now, c, assessed * r.hours_reduction.value))
-            else:
-                self.start_service(p, setting)
+            else:                                           # in reablement on day 0
+                yield env.timeout(reabled[0] - env.now)
+                assessed = reabled[1]
+                reabled = None
+            if self.rng.random() < r.p_no_package_after.value:
+                self.count("reablement_no_package", c)
+                keep = r.p_no_package_2yr.value / r.p_no_package_after.value
+                per_day = -np.log(max(keep, 1e-12)) / (2 * DAYS_PER_YEAR)
+                t_back = env.now + (self.rng.exponential(1 / per_day) if per_day > 0
+                                    else np.inf)
+                p.setting = COMMUNITY               # the counterfactual: in the community
+                t_cf = self.exit_time(p)
+                self.shadow.append((min(t_cf, t_back), env.now, c, assessed))
+                if not np.isfinite(t_back):
+                    return
+                yield env.timeout(t_back - env.now)  # relapse: back to the queue
+                continue
+            self.start_service(p, COMMUNITY, cost=assessed * (1 - r.hours_reduction.value))
+            p.reabled = True
+            self.shadow.append((p.t_exit, env.now, c, assessed * r.hours_reduction.value))
             yield from self.in_service(p)
             return
 
@@ -301,8 +324,10 @@ class Reference:
         p.t_exit = self.exit_time(p)
         self.count("service_starts", c)
         s.services.served_in_fy[c] += 1
+        s.services.served_18_64[c] += p.age == 0
         if setting == RESIDENTIAL:
             self.count("starts_residential", c)
+            s.services.residents[c] += 1
         else:
             s.services.ascof_den[c] += 1
             s.services.ascof_num[c] += p.mode != ARRANGED
@@ -352,6 +377,7 @@ class Reference:
                 p.cost = self.draw_cost(p, RESIDENTIAL)
                 p.t_exit = self.exit_time(p)
                 self.count("starts_residential", c)
+                s.services.residents[c] += 1
         if p.setting == COMMUNITY and p.mode == ARRANGED:
             p.mode = self.choose_mode(p)
             s.services.ascof_num[c] += p.mode != ARRANGED
@@ -379,8 +405,9 @@ class Reference:
             m = bisect.bisect_right(self.month_days, env.now) - 1
             if m >= len(self.month_days) - 1:
                 return
-            per_day = (d.contacts_per_year.value * growth_index(s, m) * s.inp.demand_share[c]
-                       / DAYS_PER_YEAR)
+            people, share_65plus = contact_mix(d.share_65plus.value, *demography_index(s, m))
+            per_day = (d.contacts_per_year.value * growth_index(s, m) * people
+                       * s.inp.demand_share[c] / DAYS_PER_YEAR)
             gap = rng.exponential(1 / per_day) if per_day > 0 else np.inf
             if env.now + gap >= self.month_days[m + 1]:   # none left this month: new rate
                 yield env.timeout(self.month_days[m + 1] - env.now)
@@ -392,32 +419,61 @@ class Reference:
             elif rng.random() >= d.p_assessment_after_referral.value:
                 self.count("met_without_assessment", c)
             else:
-                age = int(rng.random() < d.share_65plus.value)
+                age = int(rng.random() < share_65plus)
                 need = min(bisect.bisect_right(self.need_cum, rng.random()), 3)
                 env.process(self.seek_support(Person(c, age, need)))
 
     # ---- the people in service on 1 April 2008 ----------------------------------------------
 
     def starting_population(self) -> None:
-        """The April 2008 people, by the rule of :mod:`caresim.model.initial`."""
+        """The April 2008 people, by the rule of :mod:`caresim.model.initial`: whole people per
+        council, age band, setting and need band from the flows' steady state, and the people
+        outside services in it (unmet need, independent after reablement)."""
         s, pp, rng = self.s, self.s.p.population, self.rng
-        mix = list(np.cumsum(pp.need_mix_in_service.vector()))
-        for c in range(s.n):
-            for setting, k, share65 in (
-                    (COMMUNITY, s.inp.users_community[c], s.inp.share_65_community[c]),
-                    (RESIDENTIAL, s.inp.users_residential[c], s.inp.share_65_residential[c])):
-                for _ in range(int(np.rint(k))):
-                    p = Person(c, int(rng.random() < share65),
-                               min(bisect.bisect_right(mix, rng.random()), 3), setting)
-                    if setting == COMMUNITY and rng.random() < s.inp.pb_share_start[c]:
-                        p.mode = (DIRECT_PAYMENT if rng.random() < pp.dp_share_of_pb_start.value
-                                  else MANAGED_PB)
-                    p.t_review = rng.random() * s.p.reviews.interval_days.value
-                    p.cost = self.draw_cost(p, setting)
-                    p.t_exit = self.exit_time(p)
-                    self.people.add(p)
-                    self.env.process(self.in_service(p))
+        counts = whole_counts(s.flows.in_service)
+        for c, age, setting, need in itertools.product(range(s.n), (0, 1),
+                                                       (COMMUNITY, RESIDENTIAL), range(4)):
+            for _ in range(int(counts[c, age, setting, need])):
+                p = Person(c, age, need, setting)
+                if setting == COMMUNITY and rng.random() < s.inp.pb_share_start[c]:
+                    p.mode = (DIRECT_PAYMENT if rng.random() < pp.dp_share_of_pb_start.value
+                              else MANAGED_PB)
+                p.t_review = rng.random() * s.p.reviews.interval_days.value
+                p.cost = self.draw_cost(p, setting)
+                p.t_exit = self.exit_time(p)
+                self.people.add(p)
+                self.env.process(self.in_service(p))
+        a, r = s.p.assessment, s.p.reablement
+        for pool, expected in (("unmet", s.flows.unmet), ("independent", s.flows.independent),
+                               ("assessing", s.flows.assessing),
+                               ("reabling", s.flows.reabling)):
+            outside = whole_counts(expected)
+            for c, age, need in itertools.product(range(s.n), (0, 1), range(4)):
+                for _ in range(int(outside[c, age, need])):
+                    p = Person(c, age, need)
+                    if pool == "assessing":
+                        t = rng.random() * a.dur_assessment_days.value
+                        self.env.process(self.seek_support(p, assessed_at=t))
+                    elif pool == "reabling":
+                        t = rng.random() * r.dur_episode_days.value
+                        cost = self.draw_cost(p, COMMUNITY)
+                        self.env.process(self.seek_support(p, reabled=(t, cost)))
+                    else:
+                        self.env.process(self.outside_services(p, pool))
         self.recount()
+
+    def outside_services(self, p: Person, pool: str) -> Generator[simpy.Event, object, None]:
+        """A person outside services on 1 April 2008: in the unmet-need pool until they leave
+        it, or independent after reablement until they relapse; then back to assessment."""
+        if pool == "unmet":
+            if not (yield from self.unmet_need(p)):
+                return
+        else:
+            lam = relapse_hazard_per_year(self.s.p)
+            if lam <= 0:
+                return
+            yield self.env.timeout(self.rng.exponential(DAYS_PER_YEAR / lam))
+        yield from self.seek_support(p)
 
     # ---- council-level steps at month boundaries (the engine's code, the engine's order) ---
 

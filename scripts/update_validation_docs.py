@@ -45,6 +45,24 @@ REASONS = {
                                    "packages (about 1/3 of PBs but 1/2 of PB money, TLAP 2011)",
     "contacts from new clients": "contacts grow with the assumed demand growth; RAP shows them "
                                  "flat from 2009-10",
+    "residential share of gross spend": "the published share is on the GCE-consistent basis "
+                                        "(care-home cost net of NHS and joint-arrangement "
+                                        "income); on the gross basis it is 47.5-49.6% "
+                                        "(published/composition.csv), and the model's care-home "
+                                        "spend is gross of such income",
+    "share of clients aged 18-64 (RAP)": "people 18-64 in community support start at the 65+ "
+                                         "share of home-care clients (77%), but younger adults "
+                                         "are a larger share of day care, direct payments and "
+                                         "other community services than of home care; RAP also "
+                                         "counts people given only short-term or one-off "
+                                         "services, whom the model meets without a long-term "
+                                         "service",
+    "residential clients in the year (RAP)": "PSS-EX1 council-supported residents fell from "
+                                             "237,000 (2008-09) to 224,000 (2011-12) as "
+                                             "councils moved people from care homes to the "
+                                             "community; the model keeps the April 2008 "
+                                             "placement probabilities, so its residents do "
+                                             "not fall with them",
     "councils at substantial or higher": "the eligibility lever tightens thresholds whenever "
                                          "a council needs savings; some councils held "
                                          "moderate thresholds",

@@ -17,6 +17,7 @@ from caresim.model import (
     demand,
     exits,
     finance,
+    flows,
     grant,
     levers,
     prevention,
@@ -29,6 +30,7 @@ from caresim.model.parts import LedgerLine, Metric
 METRICS: tuple[Metric, ...] = (
     # stocks: value at the end of the period
     *services.STOCKS,
+    *flows.STOCKS,
     *transformation.METRICS,
     *assessment.STOCKS,
     *reviews.STOCKS,

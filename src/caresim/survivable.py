@@ -145,8 +145,10 @@ def _check_loads(params: Scenario) -> None:
                            f"{contacts:,.0f} ({params.demand.contacts_per_year.value:,.0f} a year "
                            f"grown by demand.growth_per_year)")
 
-    state = SimpleNamespace(p=params, inp=inputs, threshold=inputs.threshold)
     with np.errstate(all="ignore"):
+        start_inputs, steady = initial.steady_start(params, inputs, params.run.start_date)
+        state = SimpleNamespace(p=params, inp=start_inputs, threshold=inputs.threshold,
+                                flows=steady)
         a_fte, r_fte, _ = initial.initial_staff(state)
     for section, fte, servers, scale in (("assessment", a_fte, assessment.servers_for,
                                           peak_growth),

@@ -7,6 +7,7 @@ import pytest
 
 from caresim.councils import select_councils
 from caresim.model.inputs import derive_inputs
+from caresim.model.model import build_state
 from caresim.recording import INDEX
 from tests.conftest import SMALL_COUNCILS, run
 
@@ -16,8 +17,8 @@ def test_people_conserved_per_council_per_month(baseline_params) -> None:
     res = run(baseline_params)
     v = res.monthly
     stock = v[:, :, INDEX["users_community"]] + v[:, :, INDEX["users_residential"]]
-    inp = derive_inputs(baseline_params, select_councils(list(SMALL_COUNCILS)))
-    start = np.rint(inp.users_community) + np.rint(inp.users_residential)
+    s = build_state(baseline_params, select_councils(list(SMALL_COUNCILS)), 0)
+    start = np.bincount(s.pop.council, minlength=s.n)
     previous = np.vstack([start, stock[:-1]])
     flows = v[:, :, INDEX["service_starts"]] - v[:, :, INDEX["exits"]]
     np.testing.assert_array_equal(stock - previous, flows)
@@ -43,7 +44,10 @@ def test_assessment_pipeline_conserved(baseline_params) -> None:
     assert accounted <= requests
     assert requests - accounted <= recent
     assert v[INDEX["assessments"]] == v[INDEX["eligible"]] + v[INDEX["ineligible"]]
-    assert v[INDEX["assessments"]] <= v[INDEX["assessments_started"]]
+    # people in the middle of an assessment on day 0 (the flows' steady state) complete one
+    # they did not start in the run
+    s = build_state(baseline_params, select_councils(list(SMALL_COUNCILS)), 0)
+    assert v[INDEX["assessments"]] <= v[INDEX["assessments_started"]] + len(s.assessment.pending)
 
 
 def test_exit_causes_partition_exits(baseline_params) -> None:
@@ -132,11 +136,40 @@ def test_assessment_queue_follows_its_flows(baseline_params) -> None:
     """The queue identity, per council and month: the people waiting for or having an
     assessment at a month's end are those of the month before plus the month's requests, less
     the assessments completed and the people who gave up. (From 2011 staff cuts make people
-    give up; they are in the queue until they do.) The queue starts empty."""
+    give up; they are in the queue until they do.) The queue starts with the people being
+    assessed on day 0 (the flows' steady state)."""
     v = run(baseline_params).monthly
     queue = v[:, :, INDEX["assessment_queue"]]
-    previous = np.vstack([np.zeros((1, queue.shape[1])), queue[:-1]])
+    s = build_state(baseline_params, select_councils(list(SMALL_COUNCILS)), 0)
+    start = s.assessment.pending.count_by_council(s.n)
+    assert start.sum() > 0  # the identity is tested with a day-0 pipeline
+    previous = np.vstack([start, queue[:-1]])
     flows = (v[:, :, INDEX["assessment_requests"]] - v[:, :, INDEX["assessments"]]
              - v[:, :, INDEX["reneged"]])
     assert v[:, :, INDEX["reneged"]].sum() > 0  # the identity is tested with people giving up
     np.testing.assert_array_equal(queue - previous, flows)
+
+
+def test_people_served_in_the_year_by_age_and_setting(baseline_params) -> None:
+    """RAP-sense counts of the year: care-home residents served = residents on 1 April plus
+    care-home entries in the year (exactly); people 18-64 served = those in service on 1 April
+    aged 18-64 plus the year's starts aged 18-64, at most everyone served."""
+    from caresim.results import financial_year_values
+
+    res = run(baseline_params)
+    _, values = financial_year_values(res)
+    v = res.monthly
+    first = build_state(baseline_params, select_councils(list(SMALL_COUNCILS)), 0).pop
+    residents0 = np.bincount(first.council[first.setting == 1], minlength=v.shape[1])
+    fy = [i for i, d in enumerate(res.month_ends) if d.month == 3]  # last month of each year
+    entries = v[: fy[0] + 1, :, INDEX["starts_residential"]].sum(axis=0)
+    np.testing.assert_array_equal(values[0, :-1, INDEX["residents_served_in_fy"]],
+                                  residents0 + entries)
+    for i in range(1, len(fy)):
+        start_stock = v[fy[i - 1], :, INDEX["users_residential"]]
+        entries = v[fy[i - 1] + 1: fy[i] + 1, :, INDEX["starts_residential"]].sum(axis=0)
+        np.testing.assert_array_equal(values[i, :-1, INDEX["residents_served_in_fy"]],
+                                      start_stock + entries)
+    young = values[:, :, INDEX["users_served_in_fy_18_64"]]
+    assert np.all(young <= values[:, :, INDEX["users_served_in_fy"]])
+    assert np.all(young > 0)

@@ -131,3 +131,19 @@ def test_identical_scenarios_have_zero_paired_difference(base) -> None:
     same = params_with("baseline", name="baseline_copy")
     mean, low, high = paired(base, same, lambda r: _pb_share(r, dt.date(2011, 3, 31)))
     assert mean == low == high == 0.0
+
+
+def test_more_older_people_more_older_users_and_no_more_younger() -> None:
+    """Demography: 65+ growth of 3% a year (steady scenario otherwise) raises the people 65+ in
+    community support by March 2014, and does not raise the people 18-64."""
+    steady = load_scenario("steady").params
+    ageing = params_with("steady", **{"demography.growth_65plus_per_year.values":
+                                      {"2008-04-01": 0.03}})
+    end = dt.date(2014, 3, 31)
+    mean, low, _ = paired(steady, ageing,
+                          lambda r: _mean_stock(r, "users_community_65_plus", end))
+    assert low > 0, (mean, low)
+    mean, _, high = paired(steady, ageing,
+                           lambda r: _mean_stock(r, "users_community_18_64", end)
+                           / _mean_stock(r, "users_community_65_plus", end))
+    assert high < 0, (mean, high)

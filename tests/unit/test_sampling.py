@@ -37,9 +37,10 @@ def specs(params: Scenario) -> list[ParamSpec]:
 def test_every_assumption_with_a_range_and_nothing_else(scenario, specs):
     paths = {s.path for s in specs}
     assert "services.p_accept_pb" in paths
-    assert "exits.hazard_community_65plus" in paths  # dated
+    assert "exits.hazard_residential_18_64" in paths  # dated
+    assert "exits.hazard_community_65plus" not in paths  # derived (stationarity)
     assert "population.users_community" not in paths  # published source
-    assert "population.need_mix_in_service" not in paths  # categorical
+    assert "demand.need_mix_assessed" not in paths  # categorical
     assert "reviews.offer_all_from" not in paths  # setting
     assert not any(p.startswith("run.") for p in paths)
     for s in specs:

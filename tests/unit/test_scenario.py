@@ -19,7 +19,7 @@ from caresim.errors import InputError, ScenarioError
 from caresim.params.schema import Scenario
 
 BUNDLED = ["baseline", "deep_austerity", "grant_extended", "no_grant", "prevention_first",
-           "prior"]
+           "prior", "steady"]
 BASELINE = sc.bundled_dir() / "baseline.yaml"
 ROOT = sc.bundled_dir() / "prior.yaml"  # the root of every bundled chain (no extends)
 

@@ -66,7 +66,7 @@ CASES: dict[str, list[str]] = {
         "found 1.47",
     ],
     "probabilities_not_summing.yaml": [
-        "key 'population.need_mix_in_service.probabilities'",
+        "key 'demand.need_mix_assessed.probabilities'",
         "expected probabilities summing to 1",
         "found a sum of 0.9",
     ],

@@ -4,7 +4,6 @@ every figure of today's validation targets carried over."""
 from __future__ import annotations
 
 import csv
-from importlib import resources
 
 import pytest
 
@@ -20,12 +19,6 @@ from caresim.measures.figures import (
 from caresim.period import parse_period
 
 FIGURES = load_figures()
-
-
-def _targets() -> list[dict[str, str]]:
-    path = resources.files("caresim") / "data" / "published" / "validation_targets.csv"
-    with path.open("r", encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
 
 
 @pytest.mark.parametrize("fig", FIGURES, ids=lambda f: f"{f.measure} {f.period}")
@@ -44,16 +37,6 @@ def test_each_figure_is_a_measure_at_one_of_its_periods(fig: Figure) -> None:
     m = MEASURES[fig.measure]
     assert parse_period(fig.period).KIND in m.periods and fig.unit == m.unit
     assert (fig.role == "fitted") == (fig.weight > 0)
-
-
-def test_every_validation_target_is_carried_over() -> None:
-    old = _targets()
-    assert len(FIGURES) == len(old)
-    for target, fig in zip(old, FIGURES, strict=True):
-        assert (fig.series, fig.period, fig.unit) == \
-            (target["series"], target["period"], target["unit"])
-        assert fig.value == float(target["value"]) and fig.weight == float(target["weight"])
-        assert fig.source_file == target["source_file"]
 
 
 def test_roles_say_which_figures_are_fitted_checked_or_input() -> None:

@@ -3,8 +3,7 @@
 **What is fitted.** :data:`PARAMETERS`: at most eight assumptions, chosen because each governs
 a fitted series and none is pinned by a published figure: the starting PB share and readiness
 (the 2009 level of the PB share), transformation speed and its half-effect spend (the pace to
-2012), PB take-up (the conversion at offers), the community exit hazard of people 65+ (the
-community stock and people served in a year), the mean community package (gross spend) and the
+2012), PB take-up (the conversion at offers), the mean community package (gross spend) and the
 pass-through of local government cuts (net spend after 2010).
 
 **Against what.** The published figures of role ``fitted`` (weight > 0) of
@@ -50,7 +49,6 @@ PARAMETERS: tuple[str, ...] = (
     "transformation.speed_per_year",
     "transformation.spend_half_effect_gbp_per_user_year",
     "services.p_accept_pb",
-    "exits.hazard_community_65plus",
     "services.cost_community_gbp_per_year",
     "finance.pass_through",
 )

@@ -205,10 +205,11 @@ def source_periods(fig: Figure) -> list[str]:
 
 
 def periods_agree(fig: Figure) -> bool:
-    """Whether the source lines are of the figure's period (each line's year inside a span)."""
+    """Whether the source lines are of the figure's period (each line's year inside a span;
+    every line of the period when lines of one period are summed)."""
     period = parse_period(fig.period)
     stated = source_periods(fig)
     if isinstance(period, YearSpan) and period.first is not None:
         years = range(period.first.start_year, period.last.start_year + 1)
         return sorted(stated) == [str(FinancialYear(y)) for y in years]
-    return stated == [fig.period]
+    return bool(stated) and all(p == fig.period for p in stated)

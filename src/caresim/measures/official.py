@@ -39,6 +39,22 @@ OFFICIAL: tuple[Measure, ...] = (
         "so it runs below RAP by their number. A person who leaves services and starts again "
         "in the same year is counted twice."),
     Measure(
+        "clients_18_64_share_rap", "share of the adults receiving services in the year who are "
+        "aged 18-64 (RAP)", "fraction", FY,
+        Ratio(Metric("users_served_in_fy_18_64"), Metric("users_served_in_fy")),
+        group="official",
+        official=f"{_RAP}: clients aged 18-64 receiving services at any time in the year as a "
+        "share of all clients (the published totals by age band, P1 tables).",
+        differs="a share of clients_served_rap, with its omissions; age is the band on 1 April "
+        "2008 or at the start of service (the model does not age people across the band)."),
+    Measure(
+        "residential_clients_rap", "adults in residential or nursing care at any time in the "
+        "year (RAP)", "people", FY, Metric("residents_served_in_fy"), group="official",
+        official=f"{_RAP}: adults receiving council-supported residential care plus those "
+        "receiving nursing care during the year (a person in both counts in each).",
+        differs="the model has one care-home setting: everyone in one on 1 April plus every "
+        "placement in the year; a person placed twice in a year counts twice."),
+    Measure(
         "long_term_support_in_year_salt", "people with long-term support at any time in the "
         "year (SALT LTS001a)", "people", FY, Metric("users_served_in_fy"), group="official",
         official=f"{_SALT} table LTS001a: people receiving long-term support (ongoing services "

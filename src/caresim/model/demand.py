@@ -1,13 +1,15 @@
 """Contact (process 1): requests for support arrive, about half are resolved at first contact.
 
 Contacts from new clients arrive as a Poisson process in each council at rate
-``demand.contacts_per_year`` x the council's demand share (``inputs.py``) x the growth index
-(``demand.growth_per_year`` compounded monthly from April 2008). A share
+``demand.contacts_per_year`` x the council's demand share (``inputs.py``) x the growth index of
+contacts per head (``demand.growth_per_year`` compounded monthly from April 2008) x the
+population index of the age bands (:mod:`caresim.model.demography`). A share
 ``p_resolved_at_contact`` is resolved there (information, advice, signposting) and counted in
 aggregate; of the rest a share ``p_assessment_after_referral`` goes on to a full assessment and
 the others are met without one (equipment, short-term help; counted in aggregate as
 ``met_without_assessment``). Those to be assessed join the assessment queue at their arrival
-times with an age band (65+ with probability ``demand.share_65plus``) and a need band drawn from
+times with an age band (65+ with probability ``demand.share_65plus`` in April 2008, moving with
+the population of each band) and a need band drawn from
 ``demand.need_mix_assessed``. People coming back (unmet need that deteriorated, reablement
 relapses) join the same queue at their return times."""
 
@@ -18,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from caresim.calendar import DAYS_PER_YEAR
+from caresim.model.demography import contact_mix
 from caresim.model.parts import Metric
 from caresim.model.sorting import group_time_order, searchsorted_right
 from caresim.model.state import ModelState
@@ -75,8 +78,12 @@ def growth_index(s: ModelState, months_elapsed: int) -> float:
     return cache[months_elapsed]
 
 
-def arrivals(s: ModelState, t0: float, t1: float, growth: float) -> dict[str, np.ndarray]:
+def arrivals(s: ModelState, t0: float, t1: float, growth: float,
+             population: tuple[float, float] = (1.0, 1.0)) -> dict[str, np.ndarray]:
     """New assessment requests in ``[t0, t1)`` days, sorted by council then time.
+
+    ``growth`` is the contact growth index; ``population`` the population index of each age
+    band (18-64, 65+; :mod:`caresim.model.demography`).
 
     Returns
     -------
@@ -84,7 +91,9 @@ def arrivals(s: ModelState, t0: float, t1: float, growth: float) -> dict[str, np
         Columns ``t`` (days), ``council``, ``age``, ``need``.
     """
     d = s.p.demand
-    rate = d.contacts_per_year.value * growth * s.inp.demand_share * (t1 - t0) / DAYS_PER_YEAR
+    people, share_65plus = contact_mix(d.share_65plus.value, *population)
+    rate = (d.contacts_per_year.value * growth * people * s.inp.demand_share * (t1 - t0)
+            / DAYS_PER_YEAR)
     counts = np.array([s.streams.get(c, "demand.contacts").poisson(rate[c]) for c in range(s.n)])
     resolved = np.array([s.streams.get(c, "demand.resolved").binomial(counts[c],
                          d.p_resolved_at_contact.value) for c in range(s.n)])
@@ -98,7 +107,7 @@ def arrivals(s: ModelState, t0: float, t1: float, growth: float) -> dict[str, np
     council = np.repeat(np.arange(s.n, dtype=np.int32), k)
     u = s.draw("demand.arrival", council, lambda g, m: g.random((m, 3)))
     t = t0 + u[:, 0] * (t1 - t0)
-    age = (u[:, 1] < d.share_65plus.value).astype(np.int8)
+    age = (u[:, 1] < share_65plus).astype(np.int8)
     need = searchsorted_right(np.cumsum(d.need_mix_assessed.vector()),
                               u[:, 2]).clip(0, 3).astype(np.int8)
     order = group_time_order(council, t)  # np.lexsort((t, council)), faster

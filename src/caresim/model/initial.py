@@ -1,32 +1,45 @@
 """The starting state (process 0): the people in service on 1 April 2008.
 
-Built from counts on a date, never from RAP's people served in a year (which run higher): each
-council's community users and care-home residents (``inputs.py``) are created at clock day 0
-with an age band (65+ with the council's share), a need band from
-``population.need_mix_in_service``, a package cost (``costs.py``), and, for community users, a
-PB with probability equal to the council's starting PB share (a direct payment with probability
-``dp_share_of_pb_start``). To start as if the system had been running: each person's next review
-is uniform over the coming review interval (the stationary residual of a yearly cycle), and
-their exit time is drawn from the exit hazard from day 0 (memoryless, so the same as for a
-person who has already been in service for some time).
+The counts of people in service are published on one date only, so the starting state is the
+flows' own steady state (:mod:`caresim.model.flows`, the rule in ``docs/data.md``): each
+council's expected people in service by age band, setting and need band, with every parameter
+at its April 2008 value, rounded to whole people, are created at clock day 0 with a package
+cost (``costs.py``) and, for community users, a PB with probability equal to the council's
+starting PB share (a direct payment with probability ``dp_share_of_pb_start``). The unmet-need
+pool and the people independent after reablement start at their steady state too
+(:func:`caresim.model.flows.seed_pools`). The published counts on a date
+(``population.users_community``, ``users_residential`` and the 65+ shares) are what the exit
+hazards are derived to reproduce (``scripts/derive_exit_hazards.py``), not inputs to the run.
+To start as if the system had been running: each person's next review is uniform over the
+coming review interval (the stationary residual of a yearly cycle), and their exit time is
+drawn from the exit hazard from day 0 (memoryless, so the same as for a person who has already
+been in service for some time).
 
-Staff: assessment FTE is set so that the expected assessment demand of April 2008 (new requests
-and, as a geometric series, people returning from unmet need) uses
+Staff: assessment FTE is set so that the steady state's assessment demand (new requests, people
+returning from unmet need and relapsing after reablement) uses
 ``assessment.utilisation_start`` of capacity; review FTE likewise for reviews due a year
 (unless a council override gives the FTE).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from caresim.calendar import DAYS_PER_YEAR
-from caresim.model import exits
+from caresim.model import exits, flows
 from caresim.model.costs import draw_cost
 from caresim.model.population import ARRANGED, COMMUNITY, DIRECT_PAYMENT, MANAGED_PB, RESIDENTIAL
 from caresim.model.state import ModelState
-from caresim.params.section import Fraction, NeedMix, Section
+from caresim.params.section import Fraction, Section
 from caresim.params.values import positive
+
+if TYPE_CHECKING:
+    from caresim.model.inputs import CouncilInputs
+    from caresim.params.schema import Scenario
 
 
 class Population(Section):
@@ -38,50 +51,75 @@ class Population(Section):
     share_65plus_residential_default: Fraction  # type: ignore[valid-type]
     pb_share_start: Fraction  # type: ignore[valid-type]
     dp_share_of_pb_start: Fraction  # type: ignore[valid-type]
-    need_mix_in_service: NeedMix  # type: ignore[valid-type]
+
+
+def staff_fte(p: Scenario, inp: CouncilInputs, users: np.ndarray, assessments: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """Assessment and review FTE per council for ``assessments`` a year and ``users`` people in
+    service (unless a council override gives the FTE)."""
+    a, rv = p.assessment, p.reviews
+    a_fte = assessments / (a.assessments_per_fte_year.value * a.utilisation_start.value)
+    reviews = users * DAYS_PER_YEAR / rv.interval_days.value
+    r_fte = reviews / (rv.reviews_per_fte_year.value * rv.utilisation_start.value)
+    a_fte = np.where(np.isnan(inp.assessment_fte), a_fte, inp.assessment_fte)
+    r_fte = np.where(np.isnan(inp.review_fte), r_fte, inp.review_fte)
+    return a_fte, r_fte
+
+
+def initial_staff(s: ModelState) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Assessment FTE, review FTE and expected assessments a year (the steady state's: new
+    requests, returns from unmet need and relapses after reablement), per council."""
+    assessments = s.flows.assessments_per_year
+    a_fte, r_fte = staff_fte(s.p, s.inp, s.inp.users_community + s.inp.users_residential,
+                             assessments)
+    return a_fte, r_fte, assessments
+
+
+def steady_start(p: Scenario, inp: CouncilInputs, date: dt.date
+                 ) -> tuple[CouncilInputs, flows.SteadyState]:
+    """The flows' steady state on ``date`` (:mod:`caresim.model.flows`) and the council inputs
+    with the starting users it implies (a council override of the starting users scales the
+    steady state of that setting to it)."""
+    a, rv = p.assessment, p.reviews
+
+    def staff_cost(users: np.ndarray, assessments: np.ndarray) -> np.ndarray:
+        a_fte, r_fte = staff_fte(p, inp, users, assessments)
+        return a_fte * a.cost_gbp_per_fte_year.value + r_fte * rv.cost_gbp_per_fte_year.value
+
+    steady = flows.steady_state(p, inp, date, staff_cost)
+    stock = steady.in_service.copy()
+    for i, code in enumerate(inp.codes):
+        o = p.council_overrides.get(code)
+        for setting, q in ((COMMUNITY, o and o.users_community),
+                           (RESIDENTIAL, o and o.users_residential)):
+            if q is not None:
+                stock[i, :, setting] *= q.value / stock[i, :, setting].sum()
+    steady = dataclasses.replace(steady, in_service=stock)
+    by_setting = stock.sum(axis=3)  # [council, age, setting]
+    users = by_setting.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share65 = np.where(users > 0, by_setting[:, 1] / users, 0.0)
+    return dataclasses.replace(inp, users_community=users[:, COMMUNITY],
+                               users_residential=users[:, RESIDENTIAL],
+                               share_65_community=share65[:, COMMUNITY],
+                               share_65_residential=share65[:, RESIDENTIAL]), steady
 
 
 def build_population(s: ModelState) -> None:
-    """Create the people in service on day 0."""
+    """Create the people in service on day 0: whole people per (council, age band, setting,
+    need band) from the steady state."""
     p = s.p.population
-    n_comm = np.rint(s.inp.users_community).astype(np.int64)
-    n_res = np.rint(s.inp.users_residential).astype(np.int64)
-    council = np.concatenate([np.concatenate((np.full(a, c, np.int32), np.full(b, c, np.int32)))
-                              for c, (a, b) in enumerate(zip(n_comm, n_res, strict=True))])
-    setting = np.concatenate([np.concatenate((np.full(a, COMMUNITY, np.int8),
-                                              np.full(b, RESIDENTIAL, np.int8)))
-                              for a, b in zip(n_comm, n_res, strict=True)])
+    c, age, setting, need = flows.cells(flows.whole_counts(s.flows.in_service))
+    council = c.astype(np.int32)
+    age, setting, need = age.astype(np.int8), setting.astype(np.int8), need.astype(np.int8)
     k = len(council)
-    u = s.draw("initial.person", council, lambda g, m: g.random((m, 5)))
-    share65 = np.where(setting == COMMUNITY, s.inp.share_65_community[council],
-                       s.inp.share_65_residential[council])
-    age = (u[:, 0] < share65).astype(np.int8)
-    need = np.searchsorted(np.cumsum(p.need_mix_in_service.vector()), u[:, 1],
-                           side="right").clip(0, 3).astype(np.int8)
-    has_pb = (setting == COMMUNITY) & (u[:, 2] < s.inp.pb_share_start[council])
-    mode = np.where(has_pb, np.where(u[:, 3] < p.dp_share_of_pb_start.value, DIRECT_PAYMENT,
+    u = s.draw("initial.person", council, lambda g, m: g.random((m, 3)))
+    has_pb = (setting == COMMUNITY) & (u[:, 0] < s.inp.pb_share_start[council])
+    mode = np.where(has_pb, np.where(u[:, 1] < p.dp_share_of_pb_start.value, DIRECT_PAYMENT,
                                      MANAGED_PB), ARRANGED).astype(np.int8)
     t0 = np.zeros(k)
-    review = u[:, 4] * s.p.reviews.interval_days.value
+    review = u[:, 2] * s.p.reviews.interval_days.value
     cost = draw_cost(s, "initial.cost", council, age, need, setting)
     t_exit = exits.draw_exit_times(s, "initial.exit", council, age, setting, t0)
     s.pop.append(council=council, age=age, need=need, setting=setting, mode=mode, cost=cost,
                  t_start=t0, t_review=review, t_exit=t_exit, t_accrued=t0)
-
-
-def initial_staff(s: ModelState) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Assessment FTE, review FTE and expected assessments a year, per council."""
-    d, a, rv = s.p.demand, s.p.assessment, s.p.reviews
-    new = (d.contacts_per_year.value * s.inp.demand_share * (1 - d.p_resolved_at_contact.value)
-           * d.p_assessment_after_referral.value)
-    # people found ineligible come back with probability p_unmet_return: a geometric series
-    cum_mix = np.concatenate(([0.0], np.cumsum(d.need_mix_assessed.vector())))
-    p_ineligible = cum_mix[s.inp.threshold]
-    assessments = new / (1 - p_ineligible * a.p_unmet_return.value)
-    a_fte = assessments / (a.assessments_per_fte_year.value * a.utilisation_start.value)
-    users = s.inp.users_community + s.inp.users_residential
-    reviews = users * DAYS_PER_YEAR / rv.interval_days.value
-    r_fte = reviews / (rv.reviews_per_fte_year.value * rv.utilisation_start.value)
-    a_fte = np.where(np.isnan(s.inp.assessment_fte), a_fte, s.inp.assessment_fte)
-    r_fte = np.where(np.isnan(s.inp.review_fte), r_fte, s.inp.review_fte)
-    return a_fte, r_fte, assessments

@@ -47,8 +47,10 @@ from caresim.model import (
     assessment,
     costs,
     demand,
+    demography,
     exits,
     finance,
+    flows,
     grant,
     initial,
     prevention,
@@ -104,7 +106,8 @@ def build_state(
     """The state on 1 April 2008 (before the first month's steps): the shared world, then each
     process's own state (:func:`init_state` of each process module)."""
     cal = Calendar(params.run.start_date, params.run.end_date)
-    inp = inputs or derive_inputs(params, codes)
+    inp, steady = initial.steady_start(params, inputs or derive_inputs(params, codes),
+                                       cal.start)
     n = inp.n
     streams = StreamSet(params.run.seed, replication, inp.codes)
     n_months = len(cal.month_ends())
@@ -120,17 +123,20 @@ def build_state(
         pop=Population(expected),
         n=n,
     )
+    s.flows = steady
     s.exits = exits.ExitsState(exits.build_hazards(params, cal))
     s.transformation = transformation.init_state(s)
     s.demand = demand.DemandState()
+    s.demography = demography.DemographyState()
     s.grant = grant.init_state(n)
     s.prevention = prevention.init_state(n, edges)
-    s.services = services.init_state(n)
+    s.services = services.init_state(n, params)
     a_fte, r_fte, assessments_per_year = initial.initial_staff(s)
     s.finance = finance.init_state(n, assessments_per_year)
     s.assessment = assessment.init_state(s, edges, a_fte, assessments_per_year)
     s.reviews = reviews.init_state(s, r_fte)
     initial.build_population(s)
+    flows.seed_pools(s)
     return s
 
 
@@ -161,6 +167,7 @@ def record_stocks(s: ModelState, tally: MonthEnd) -> None:
     """Record the end-of-month stocks, each process its own (people and package costs from the
     month-end pass)."""
     services.record_stocks(s, tally.users, tally.cost_total, tally.cost_pb, tally.cost_dp)
+    flows.record_stocks(s)
     transformation.record_stocks(s)
     assessment.record_stocks(s)
     finance.record_stocks(s)
@@ -205,7 +212,7 @@ def step_month(s: ModelState, m: int, d0: dt.date, d1: dt.date) -> None:
     """Run month ``m`` from ``d0`` to ``d1`` (steps 1-10 of the module docstring)."""
     t0, t1 = s.cal.day(d0), s.cal.day(d1)
     spent = begin_month(s, m, d0)
-    new = demand.arrivals(s, t0, t1, demand.growth_index(s, m))
+    new = demand.arrivals(s, t0, t1, demand.growth_index(s, m), demography.index(s, m))
     back = assessment.unmet_returns(s, t1)
     relapsed = prevention.relapses(s, t1)
     assessment.enqueue(s, _concat(new, back, relapsed))

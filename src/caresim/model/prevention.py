@@ -143,7 +143,7 @@ def route(s: ModelState, people: dict[str, np.ndarray]) -> None:
     if len(t) == 0:
         return
     u = s.draw("services.setting", council, lambda g, k: g.random(k))
-    community = u >= services.residential_probability(s, need)
+    community = u >= services.residential_probability(s, need, age)
     # places taken in completion-time order within each council
     order = group_time_order(council, t)  # np.lexsort((t, council)), faster
     inv_rank = np.empty(len(t), dtype=np.int64)

@@ -146,6 +146,7 @@ def review(s: ModelState, idx: np.ndarray) -> None:
             pop.t_exit[move] = exits.draw_exit_times(s, "reviews.move_exit", c_m, age_m, set_m,
                                                      t[j_rise[j_move]])
             s.rec.add_at("starts_residential", c_m)
+            s.services.residents += np.bincount(c_m, minlength=s.n)
     # 2. PB offer
     j_offer = np.flatnonzero((setting == COMMUNITY) & (pop.mode[idx] == ARRANGED))
     if len(j_offer):

@@ -2,10 +2,11 @@
 
 People found eligible (and not diverted by reablement) start a long-term service at their
 assessment or reablement end time. Setting: a care home with probability
-``p_residential_<need>`` (critical, substantial, or moderate for moderate and low needs), else
-community. Cost: :mod:`caresim.model.costs`. Support mode, for community users only: a PB is
-offered with probability ``min(1, offer_scale x R)`` where R is the council's readiness (or 1
-from ``reviews.offer_all_from`` where R >= ``reviews.readiness_ready``), taken with probability
+``p_residential_<need>`` (critical, substantial, or moderate for moderate and low needs; times
+``flows.residential_ratio_18_64`` for people aged 18-64), else community. Cost:
+:mod:`caresim.model.costs`. Support mode, for community users only: a PB is offered with
+probability ``min(1, offer_scale x R)`` where R is the council's readiness (or 1 from
+``reviews.offer_all_from`` where R >= ``reviews.readiness_ready``), taken with probability
 ``p_accept_pb``, and taken as a direct payment with probability ``p_dp_18_64`` or
 ``p_dp_65plus``, else as a council-managed budget. Each new user gets a review due
 ``reviews.interval_days`` after the start and an exit time from :mod:`caresim.model.exits`.
@@ -14,16 +15,21 @@ from ``reviews.offer_all_from`` where R >= ``reviews.readiness_ready``), taken w
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from caresim.model import exits
 from caresim.model.costs import draw_cost
+from caresim.model.flows import residential_by_need
 from caresim.model.parts import Metric
-from caresim.model.population import ARRANGED, COMMUNITY, DIRECT_PAYMENT, MANAGED_PB
+from caresim.model.population import ARRANGED, COMMUNITY, DIRECT_PAYMENT, MANAGED_PB, RESIDENTIAL
 from caresim.model.state import ModelState
 from caresim.params.section import GBPPerYear, Probability, Section
 from caresim.params.values import positive
+
+if TYPE_CHECKING:
+    from caresim.params.schema import Scenario
 
 
 class Services(Section):
@@ -180,6 +186,12 @@ YEAR: tuple[Metric, ...] = (
         "people receiving services at any time in the year (RAP sense)",
         fy_only=True,
     ),
+    Metric("users_served_in_fy_18_64", "people", "flow",
+           "people aged 18-64 receiving services at any time in the year (RAP sense)",
+           fy_only=True),
+    Metric("residents_served_in_fy", "people", "flow",
+           "people in council-supported residential or nursing care at any time in the year "
+           "(RAP sense)", fy_only=True),
 )
 """Financial-year counts of the people served at any time in the year."""
 
@@ -192,9 +204,13 @@ class ServicesState:
     ----------
     served_in_fy : numpy.ndarray
         People in service at any time in the year (RAP sense).
+    served_18_64, residents : numpy.ndarray
+        Of them, people aged 18-64, and people in a care home at any time in the year.
     ascof_num, ascof_den : numpy.ndarray
         Community users with a PB or DP at any time in the year, and all community users
         (ASCOF 1C).
+    p_residential : numpy.ndarray
+        Probability a newly eligible person goes into a care home, ``[age band, need band]``.
     fy_records : list of dict
         Per financial year ended: ``fy`` and the three counts.
     """
@@ -202,12 +218,16 @@ class ServicesState:
     served_in_fy: np.ndarray
     ascof_num: np.ndarray
     ascof_den: np.ndarray
+    p_residential: np.ndarray
+    served_18_64: np.ndarray
+    residents: np.ndarray
     fy_records: list[dict[str, np.ndarray | str]] = field(default_factory=list)
 
 
-def init_state(n: int) -> ServicesState:
-    """No year open yet."""
-    return ServicesState(np.zeros(n), np.zeros(n), np.zeros(n))
+def init_state(n: int, p: Scenario) -> ServicesState:
+    """No year open yet; the placement probabilities of the scenario."""
+    return ServicesState(np.zeros(n), np.zeros(n), np.zeros(n), residential_by_need(p),
+                         np.zeros(n), np.zeros(n))
 
 
 def start_year(s: ModelState) -> None:
@@ -220,6 +240,9 @@ def start_year(s: ModelState) -> None:
     st.ascof_den = np.bincount(pop.council[comm], minlength=s.n).astype(float)
     st.ascof_num = np.bincount(pop.council[comm & (pop.mode != ARRANGED)],
                                minlength=s.n).astype(float)
+    st.served_18_64 = np.bincount(pop.council[act & (pop.age == 0)], minlength=s.n).astype(float)
+    st.residents = np.bincount(pop.council[act & (pop.setting == RESIDENTIAL)],
+                               minlength=s.n).astype(float)
 
 
 def close_year(s: ModelState) -> None:
@@ -227,7 +250,9 @@ def close_year(s: ModelState) -> None:
     st = s.services
     st.fy_records.append({"fy": s.finance.fy_label, "users_served_in_fy": st.served_in_fy.copy(),
                           "pb_share_ascof_num": st.ascof_num.copy(),
-                          "pb_share_ascof_den": st.ascof_den.copy()})
+                          "pb_share_ascof_den": st.ascof_den.copy(),
+                          "users_served_in_fy_18_64": st.served_18_64.copy(),
+                          "residents_served_in_fy": st.residents.copy()})
 
 
 def record_stocks(s: ModelState, users: np.ndarray, cost_total: np.ndarray,
@@ -277,12 +302,10 @@ def choose_mode(s: ModelState, stream: str, council: np.ndarray, age: np.ndarray
     return offered, mode.astype(np.int8)
 
 
-def residential_probability(s: ModelState, need: np.ndarray) -> np.ndarray:
-    """Probability a newly eligible person goes into a care home, by need band."""
-    sv = s.p.services
-    return np.select([need == 3, need == 2],
-                     [sv.p_residential_critical.value, sv.p_residential_substantial.value],
-                     sv.p_residential_moderate.value)
+def residential_probability(s: ModelState, need: np.ndarray, age: np.ndarray) -> np.ndarray:
+    """Probability a newly eligible person goes into a care home, by age band and need band
+    (:func:`caresim.model.flows.residential_by_need`)."""
+    return s.services.p_residential[age, need]
 
 
 def start(s: ModelState, t: np.ndarray, council: np.ndarray, age: np.ndarray,
@@ -314,4 +337,6 @@ def start(s: ModelState, t: np.ndarray, council: np.ndarray, age: np.ndarray,
     st.served_in_fy += np.bincount(council, minlength=s.n)
     st.ascof_den += np.bincount(c_comm, minlength=s.n)
     st.ascof_num += np.bincount(c_comm[mode[comm] != ARRANGED], minlength=s.n)
+    st.served_18_64 += np.bincount(council[np.flatnonzero(age == 0)], minlength=s.n)
+    st.residents += np.bincount(council[np.flatnonzero(~is_comm)], minlength=s.n)
     return idx

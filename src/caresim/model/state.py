@@ -21,8 +21,10 @@ from caresim.streams import StreamSet
 if TYPE_CHECKING:
     from caresim.model.assessment import AssessmentState
     from caresim.model.demand import DemandState
+    from caresim.model.demography import DemographyState
     from caresim.model.exits import ExitsState
     from caresim.model.finance import FinanceState
+    from caresim.model.flows import SteadyState
     from caresim.model.grant import GrantState
     from caresim.model.prevention import PreventionState
     from caresim.model.reviews import ReviewsState
@@ -74,7 +76,9 @@ class ModelState:
     rec: Recorder
     pop: Population
     n: int
+    flows: SteadyState = field(init=False)
     demand: DemandState = field(init=False)
+    demography: DemographyState = field(init=False)
     assessment: AssessmentState = field(init=False)
     prevention: PreventionState = field(init=False)
     services: ServicesState = field(init=False)

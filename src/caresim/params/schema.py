@@ -17,8 +17,10 @@ from pydantic import Field, field_validator, model_validator
 
 from caresim.model.assessment import Assessment
 from caresim.model.demand import Demand
+from caresim.model.demography import Demography
 from caresim.model.exits import Exits
 from caresim.model.finance import Finance
+from caresim.model.flows import Flows
 from caresim.model.grant import Grant
 from caresim.model.initial import Population
 from caresim.model.prevention import Reablement
@@ -153,9 +155,11 @@ class Scenario(Section):
     run: RunSettings = Field(default_factory=RunSettings)
     population: Population
     demand: Demand
+    demography: Demography
     assessment: Assessment
     reablement: Reablement
     services: Services
+    flows: Flows
     reviews: Reviews
     exits: Exits
     transformation: Transformation
