@@ -99,7 +99,10 @@ def test_bad_design_inputs(method, n, match):
 
 # --------------------------------------------------------------------------- the model
 
-PARAMS = ["services.p_accept_pb", "transformation.speed_per_year", "finance.pass_through"]
+PARAMS = [
+    "services.p_accept_pb", "transformation.speed_per_year",
+    "finance.nhs_transfers_gbp_per_year",
+]
 
 
 @pytest.fixture(scope="module")
@@ -120,11 +123,11 @@ def test_model_morris_completes_with_finite_indices(morris_run):
     assert set(idx["output"]) == {o.name for o in OUTPUTS}
     assert len(idx) == len(OUTPUTS) * len(PARAMS)
     assert np.all(np.isfinite(idx[["mu", "mu_star", "mu_star_conf", "sigma"]].to_numpy()))
-    # the PB take-up probability moves the April 2011 PB share; the pass-through of local
-    # government cuts (from 2010) cannot
+    # the PB take-up probability moves the April 2011 PB share; NHS transfers to social care
+    # cannot (they start in 2011-12, and a multiplier of zero is zero)
     pb = idx[idx["output"] == OUTPUTS[0].name].set_index("parameter")
     assert pb.loc["services.p_accept_pb", "mu_star"] > 0.05
-    assert pb.loc["finance.pass_through", "mu_star"] == 0
+    assert pb.loc["finance.nhs_transfers_gbp_per_year", "mu_star"] == 0
     ev = result.evaluations
     assert len(ev) == result.n_points
     assert ev[OUTPUTS[0].name].between(0, 1).all()

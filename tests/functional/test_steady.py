@@ -38,22 +38,24 @@ STOCKS = [(st, age, flows.metric_name(st, age)) for st in (COMMUNITY, RESIDENTIA
           for age in (0, 1)]
 
 
-def deviations(params: Scenario, codes: list[str], reps: int
-               ) -> tuple[dict[str, float], float]:
+def runs(params: Scenario, codes: list[str], reps: int) -> list[np.ndarray]:
+    """The monthly tables of ``reps`` replications."""
+    return [run_replication(params, codes, r).monthly for r in range(reps)]
+
+
+def deviations(params: Scenario, codes: list[str], reps: int,
+               monthly: list[np.ndarray] | None = None) -> tuple[dict[str, float], np.ndarray]:
     """Largest relative deviation over the horizon of the mean (over ``reps``) of each
-    national stock by setting and age band from its 1 April 2008 value, and the largest of each
-    council's total from its own."""
+    national stock by setting and age band from its 1 April 2008 value, and of each council's
+    total from its own (one per council)."""
     _, steady = steady_start(params, derive_inputs(params, codes), params.run.start_date)
     start = flows.whole_counts(steady.in_service).sum(axis=3)  # [council, age, setting]
-    mean = None
-    for r in range(reps):
-        v = run_replication(params, codes, r).monthly
-        mean = v / reps if mean is None else mean + v / reps
+    mean = sum(monthly or runs(params, codes, reps)) / reps
     national = {name: np.max(np.abs(mean[:, :, INDEX[name]].sum(axis=1)
                                     / start[:, age, st].sum() - 1))
                 for st, age, name in STOCKS}
     total = mean[:, :, INDEX["users_community"]] + mean[:, :, INDEX["users_residential"]]
-    council = float(np.max(np.abs(total / start.sum(axis=(1, 2))[None, :] - 1)))
+    council = np.max(np.abs(total / start.sum(axis=(1, 2))[None, :] - 1), axis=0)
     return national, council
 
 
@@ -65,7 +67,7 @@ def steady_params() -> Scenario:
 def test_stocks_by_age_and_setting_stand_still(steady_params) -> None:
     national, council = deviations(steady_params, select_councils(list(COUNCILS)), R)
     assert all(d < NATIONAL_TOL for d in national.values()), national
-    assert council < COUNCIL_TOL, council
+    assert council.max() < COUNCIL_TOL, council
 
 
 def test_a_start_off_the_steady_state_is_caught(steady_params) -> None:
@@ -85,10 +87,25 @@ def test_stock_metrics_partition_the_users(steady_params) -> None:
         np.testing.assert_array_equal(parts, v[:, :, INDEX[name]])
 
 
+SMALL_REPS = 30
+"""Replications for a council whose three-replication mean is off by more than 10%: such
+councils are a few dozen people (the Isles of Scilly, the City of London), whose mean over three
+runs is noise, not drift."""
+
+
 @pytest.mark.slow
 def test_all_england_stands_still(steady_params) -> None:
-    """``caresim run steady`` for all England: the criterion of issue 14."""
+    """``caresim run steady`` for all England: the criterion of issue 14. Councils are
+    independent (each has its own streams: a council run alone follows the same path as in the
+    England run, which the test checks), so a council whose mean over three replications is off
+    by more than 10% is run alone with more replications before it is judged."""
     codes = load_councils()["code"].tolist()
-    national, council = deviations(steady_params, codes, 3)
+    monthly = runs(steady_params, codes, 3)
+    national, council = deviations(steady_params, codes, 3, monthly)
     assert all(d < NATIONAL_TOL for d in national.values()), national
-    assert council < COUNCIL_TOL, council
+    worst = {}
+    for i in np.flatnonzero(council >= COUNCIL_TOL):
+        alone = runs(steady_params, [codes[i]], SMALL_REPS)
+        np.testing.assert_array_equal(alone[0][:, 0], monthly[0][:, i])
+        worst[codes[i]] = float(deviations(steady_params, [codes[i]], SMALL_REPS, alone)[1][0])
+    assert all(d < COUNCIL_TOL for d in worst.values()), worst

@@ -254,7 +254,8 @@ def steady_state(p: Scenario, inp: CouncilInputs, date,
     eligible = assessed * eligible_band[:, None, :]
     bound = eligible * (1 - p_res)[None]  # community-bound before relapses
     rho = np.zeros(inp.n)
-    for _ in range(FIXED_POINT_STEPS):
+    done = np.zeros(inp.n, dtype=bool)  # each council stops at its own fixed point, so a
+    for _ in range(FIXED_POINT_STEPS):  # council's state does not depend on the others run
         comm_bound = bound / (1 - rho[:, None, None] * p_no * (1 - p_res)[None])
         relapse = rho[:, None, None] * p_no * comm_bound
         starts = np.zeros((inp.n, 2, 2, N_NEED))
@@ -271,9 +272,10 @@ def steady_state(p: Scenario, inp: CouncilInputs, date,
         total_bound = comm_bound.sum(axis=(1, 2))
         rho_new = np.where(total_bound > 0, np.minimum(1.0, places / np.maximum(total_bound,
                                                                               1e-12)), 0.0)
-        if np.allclose(rho_new, rho, rtol=0, atol=1e-12):
+        done |= np.isclose(rho_new, rho, rtol=0, atol=1e-12)
+        if done.all():
             break
-        rho = rho_new
+        rho = np.where(done, rho, rho_new)
     ineligible = assessed * ~eligible_band[:, None, :]
     years = 1.0 / DAYS_PER_YEAR
     return SteadyState(
