@@ -30,6 +30,7 @@ import numpy as np
 
 from caresim.calendar import fy_of
 from caresim.model import grant, levers
+from caresim.model.budget_rule import opening_budget_gbp, staff_gbp_per_year
 from caresim.model.costs import SPEND_LINES
 from caresim.model.kernels import MonthEnd, month_end_pass
 from caresim.model.levers import LEVER_METRICS, Levers
@@ -211,9 +212,7 @@ def _package_totals(s: ModelState) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _staff_cost(s: ModelState) -> np.ndarray:
-    a, r = s.p.assessment, s.p.reviews
-    return (s.assessment.fte * a.cost_gbp_per_fte_year.value +
-            s.reviews.fte * r.cost_gbp_per_fte_year.value) * s.finance.staff_cost_index
+    return staff_gbp_per_year(s.p, s.assessment.fte, s.reviews.fte) * s.finance.staff_cost_index
 
 
 def _staff_to_demand(s: ModelState) -> None:
@@ -262,9 +261,7 @@ def start_year(s: ModelState, date: dt.date) -> None:
         st.package_spend_last_fy = packages.copy()
     staff = _staff_cost(s)
     if first:
-        derived = (packages * (1 - charges) + staff) / (1 - reab_share - core_share)
-        st.base_budget_gbp = np.where(np.isnan(s.inp.opening_budget_gbp), derived,
-                                      s.inp.opening_budget_gbp)
+        st.base_budget_gbp = opening_budget_gbp(p, s.inp, date, packages, staff)
         st.budget_gbp = st.base_budget_gbp.copy()
     last_budget = st.budget_gbp.copy()
     budget = st.budget_gbp * (1 + infl) * (1 + f.demography_allowance_per_year.at(date)) * \

@@ -53,6 +53,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from caresim.calendar import DAYS_PER_YEAR
+from caresim.model.budget_rule import opening_budget_gbp
 from caresim.model.costs import draw_cost
 from caresim.model.parts import Metric
 from caresim.model.population import COMMUNITY, RESIDENTIAL
@@ -221,13 +222,11 @@ def _places_per_year(p: Scenario, inp: CouncilInputs, date, in_service: np.ndarr
                      staff_gbp: np.ndarray) -> np.ndarray:
     """Reablement places a year from the opening budget the stocks imply (finance's rule),
     in whole places a month as the model takes them."""
-    r, f, tr = p.reablement, p.finance, p.transformation
+    r = p.reablement
     packages = (in_service * _mean_cost(p)[None]).sum(axis=(1, 2, 3))
-    reab, core = r.budget_share.at(date), tr.core_share_of_budget.at(date)
-    budget = (packages * (1 - f.client_charges_share_of_gross.value) + staff_gbp) / \
-        (1 - reab - core)
-    budget = np.where(np.isnan(inp.opening_budget_gbp), budget, inp.opening_budget_gbp)
-    money = (reab * budget + r.nhs_funding_gbp_per_year.at(date) * inp.demand_share) / 12.0
+    budget = opening_budget_gbp(p, inp, date, packages, staff_gbp)
+    money = (r.budget_share.at(date) * budget
+             + r.nhs_funding_gbp_per_year.at(date) * inp.demand_share) / 12.0
     return 12.0 * np.floor(money / r.cost_gbp_per_episode.value)
 
 

@@ -9,7 +9,7 @@ starting PB share (a direct payment with probability ``dp_share_of_pb_start``). 
 pool and the people independent after reablement start at their steady state too
 (:func:`caresim.model.flows.seed_pools`). The published counts on a date
 (``population.users_community``, ``users_residential`` and the 65+ shares) are what the exit
-hazards are derived to reproduce (``scripts/derive_exit_hazards.py``), not inputs to the run.
+hazards are derived to reproduce (``scripts/derive_flows.py``), not inputs to the run.
 To start as if the system had been running: each person's next review is uniform over the
 coming review interval (the stationary residual of a yearly cycle), and their exit time is
 drawn from the exit hazard from day 0 (memoryless, so the same as for a person who has already
@@ -31,6 +31,7 @@ import numpy as np
 
 from caresim.calendar import DAYS_PER_YEAR
 from caresim.model import exits, flows
+from caresim.model.budget_rule import staff_gbp_per_year
 from caresim.model.costs import draw_cost
 from caresim.model.population import ARRANGED, COMMUNITY, DIRECT_PAYMENT, MANAGED_PB, RESIDENTIAL
 from caresim.model.state import ModelState
@@ -80,11 +81,8 @@ def steady_start(p: Scenario, inp: CouncilInputs, date: dt.date
     """The flows' steady state on ``date`` (:mod:`caresim.model.flows`) and the council inputs
     with the starting users it implies (a council override of the starting users scales the
     steady state of that setting to it)."""
-    a, rv = p.assessment, p.reviews
-
     def staff_cost(users: np.ndarray, assessments: np.ndarray) -> np.ndarray:
-        a_fte, r_fte = staff_fte(p, inp, users, assessments)
-        return a_fte * a.cost_gbp_per_fte_year.value + r_fte * rv.cost_gbp_per_fte_year.value
+        return staff_gbp_per_year(p, *staff_fte(p, inp, users, assessments))
 
     steady = flows.steady_state(p, inp, date, staff_cost)
     stock = steady.in_service.copy()
