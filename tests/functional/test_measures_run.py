@@ -4,7 +4,6 @@ it lacks), the readings give what today's readers compute, and the ``measures`` 
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -144,29 +143,3 @@ def test_tables_read_back_from_files_give_the_same_measures(tables, frames, tmp_
              "councils_pb_share_adass_below_10pct", "net_current_expenditure_gbp"]
     a, b = measures_table(tables, names), measures_table(back, names)
     pd.testing.assert_frame_equal(a, b, check_categorical=False, rtol=1e-12)
-
-
-REFERENCE = Path("/work/ref/main/small/baseline")
-
-
-@pytest.mark.skipif(not REFERENCE.is_dir(), reason="no reference run folder on this machine")
-def test_the_reference_run_folder_tables() -> None:
-    folder = sorted(p for p in REFERENCE.iterdir() if (p / "manifest.json").is_file())[-1]
-    t = RunTables(pd.read_parquet(folder / "timeseries.parquet"),
-                  pd.read_parquet(folder / "financial_years.parquet"),
-                  pd.read_csv(folder / "ledger.csv"))
-    table = measures_table(t)
-    assert set(table["measure"].astype(str)) == \
-        {n for n, m in MEASURES.items() if not m.missing}
-    assert "6 councils" in set(table["scope"].astype(str))
-    # the scorecard read through the measures is the reference's, number for number
-    from caresim.scenario import load_scenario
-    from caresim.scorecard import scorecard
-
-    ref = (folder / "scorecard.csv").read_text(encoding="utf-8")
-    card = scorecard(pd.read_parquet(folder / "timeseries.parquet"),
-                     pd.read_parquet(folder / "financial_years.parquet"),
-                     pd.read_csv(folder / "ledger.csv"),
-                     load_scenario("baseline").params.targets)
-    columns = ref.splitlines()[0].split(",")
-    assert card[columns].to_csv(index=False) == ref
