@@ -42,6 +42,9 @@ def cmd_run(args: argparse.Namespace) -> int:
                 "run: expected a SCENARIO (file or bundled name) or --resume "
                 "RUN_DIR; found neither. See 'caresim run --help'."
             )
+        from caresim.scenario import load_scenario
+
+        warn(load_scenario(args.scenario))
         n = reps if isinstance(reps, int) else None
         n_tasks = n * (args.parameter_uncertainty or 1) if n else None
         folder, tables = run_scenario(
@@ -78,6 +81,9 @@ def format_scorecard(card) -> str:
         "(p_met: share of runs meeting the target, 95% interval):"
     ]
     for _, r in view.iterrows():
+        if r["n"] == 0:  # not scored: the verdict gives the reason
+            lines.append(f"  {r['verdict']}")
+            continue
         lines.append(f"  {r['verdict']}; p_met {r['p_met']:.2f} "
                      f"[{r['p_met_low']:.2f}, {r['p_met_high']:.2f}]")
     return "\n".join(lines)
@@ -87,6 +93,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from caresim.app.compare import compare
 
     reps = fixed_replications(args, "compare")
+    from caresim.scenario import load_scenario
+
+    for path in args.scenarios:
+        warn(load_scenario(path))
     result = compare(
         args.scenarios,
         Path(args.out),
@@ -207,11 +217,20 @@ def cmd_check(args: argparse.Namespace) -> int:
     for path in args.scenario:
         s = load_scenario(path)
         resolve_councils(s, [])
+        warn(s)
         print(
             f"ok: {path} (scenario '{s.name}', hash {s.hash}, "
             f"{' -> '.join(Path(f).name for f in s.files)})"
         )
     return EXIT_OK
+
+
+def warn(scenario) -> None:
+    """Print the scenario's warnings (targets its run cannot score) to stderr."""
+    from caresim.app.common import scenario_warnings
+
+    for line in scenario_warnings(scenario):
+        print(f"caresim: warning: {line}", file=sys.stderr)
 
 
 def cmd_diff(args: argparse.Namespace) -> int:

@@ -322,7 +322,27 @@ def _validate(data: dict, files: tuple[str, ...], prov: dict[str, str]) -> Scena
     except Unsurvivable as exc:
         raise ScenarioError(_file_for(exc.key, files, prov), exc.key, exc.expected,
                             exc.found) from None
+    _check_dated_cover_start(params, files, prov)
     return params
+
+
+def _check_dated_cover_start(params: Scenario, files: tuple[str, ...],
+                             prov: dict[str, str]) -> None:
+    """Every dated value must say what holds on the run's first day: a value dated after it
+    would otherwise be carried back silently (a grant first dated 2030 paid from 2008). The
+    targets' dated thresholds are periods, not values in force, and are not concerned."""
+    start = params.run.start_date
+    for path, node in walk(params.model_dump(mode="python", exclude={"targets"})):
+        if not (isinstance(node, dict) and isinstance(node.get("values"), dict)):
+            continue
+        first = min(node["values"])
+        if isinstance(first, dt.date) and first > start:
+            key = f"{path}.values"
+            raise ScenarioError(
+                _file_for(key, files, prov), key,
+                f"a value in force on the run's start, {start} (a dated value is not carried "
+                f"back before its first date: add {start}: <value> for what holds until "
+                f"{first})", f"a first date of {first}")
 
 
 def _to_scenario_error(exc: ValidationError, files: tuple[str, ...],
