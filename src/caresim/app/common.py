@@ -69,6 +69,7 @@ def scenario_warnings(scenario: ResolvedScenario) -> list[str]:
     from caresim.measures.targets import target_warnings
     from caresim.params.schema import RunSettings
 
+    check_targets(scenario)  # an unknown measure is an error before it is a warning
     run = scenario.params.run
     lines = target_warnings(scenario.params.targets, run.start_date, run.end_date,
                             RunSettings.model_fields["start_date"].default)
