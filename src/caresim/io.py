@@ -310,7 +310,7 @@ def write_outputs(folder: Path, tables: dict[str, pd.DataFrame], manifest: dict[
     plots.mkdir(exist_ok=True)
     for name, fig in figures.items():
         fig.savefig(plots / f"{name}.png", dpi=120, bbox_inches="tight")
-    manifest = {**manifest, "finished_utc": dt.datetime.now(dt.UTC).isoformat()}
+    manifest = {"finished_utc": dt.datetime.now(dt.UTC).isoformat(), **manifest}
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, default=json_default))
 
 

@@ -16,6 +16,8 @@ from caresim.io import atomic_folder, check_output_file, check_output_root, writ
 from caresim.report_render import FILES_DIR, Figure, render_html, render_markdown
 from caresim.reporting import REPORT_HTML, REPORT_MD, build_report, load_run
 
+__all__ = ["REPORT_HTML", "REPORT_MD", "write_report"]
+
 
 def write_report(run_dir: Path, against: Path | None = None) -> tuple[Path, Path]:
     """Write ``report.html`` and ``report.md`` (with ``report_files/``) into a run folder.
