@@ -213,11 +213,11 @@ def test_cli_report_folder_that_is_not_a_run(tmp_path: Path) -> None:
         args.func(args)
 
 
-def test_cli_report_writes_and_prints(runs, capsys: pytest.CaptureFixture[str]) -> None:
-    args = _report_parser().parse_args(["report", str(runs[1])])
+def test_cli_report_writes_and_prints(own_run: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = _report_parser().parse_args(["report", str(own_run)])
     assert args.func(args) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out == [f"wrote {runs[1] / 'report.html'}", f"wrote {runs[1] / 'report.md'}"]
+    assert out == [f"wrote {own_run / 'report.html'}", f"wrote {own_run / 'report.md'}"]
 
 
 def test_report_with_a_baseline_folder_in_the_working_folder(runs, tmp_path: Path,
