@@ -42,6 +42,9 @@ def cmd_run(args: argparse.Namespace) -> int:
                 "run: expected a SCENARIO (file or bundled name) or --resume "
                 "RUN_DIR; found neither. See 'caresim run --help'."
             )
+        from caresim.scenario import load_scenario
+
+        warn(load_scenario(args.scenario))
         n = reps if isinstance(reps, int) else None
         n_tasks = n * (args.parameter_uncertainty or 1) if n else None
         folder, tables = run_scenario(
@@ -78,6 +81,9 @@ def format_scorecard(card) -> str:
         "(p_met: share of runs meeting the target, 95% interval):"
     ]
     for _, r in view.iterrows():
+        if r["n"] == 0:  # not scored: the verdict gives the reason
+            lines.append(f"  {r['verdict']}")
+            continue
         lines.append(f"  {r['verdict']}; p_met {r['p_met']:.2f} "
                      f"[{r['p_met_low']:.2f}, {r['p_met_high']:.2f}]")
     return "\n".join(lines)
@@ -87,6 +93,15 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from caresim.app.compare import compare
 
     reps = fixed_replications(args, "compare")
+    from caresim.scenario import load_scenario
+
+    for path in args.scenarios:
+        warn(load_scenario(path))
+
+    def announce(text: str) -> None:
+        if not args.quiet:
+            print(f"caresim compare: {text}", file=sys.stderr, flush=True)
+
     result = compare(
         args.scenarios,
         Path(args.out),
@@ -96,6 +111,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         spec(args, reps or 5),
         progress(args.quiet),
         args.command,
+        announce,
     )
     if args.quiet:
         return EXIT_OK
@@ -104,29 +120,54 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _level(r, side: str, scale) -> str:
+    """One scenario's level in a comparison row: mean, its interval, and a target's verdict."""
+    from caresim.measures import format_value
+
+    unit = r["unit"]
+    text = format_value(r[f"mean_{side}"], unit, scale=scale)
+    lo, hi = r[f"{side}_ci_low"], r[f"{side}_ci_high"]
+    if lo == lo:  # not NaN: more than one replication
+        text += (f" [{format_value(lo, unit, scale=scale)}, "
+                 f"{format_value(hi, unit, scale=scale)}]")
+    else:
+        text += " (one run: no interval)"
+    verdict = r.get(f"verdict_{side}", "")
+    return f"    {r[side]:<24} {text}" + (f"  {verdict}" if verdict else "")
+
+
 def format_comparison(d) -> str:
-    """Paired differences as aligned text, with how much narrower pairing made each interval."""
-    lines = [
-        "paired differences B - A under common random numbers (95% intervals; "
-        "'x narrower' = unpaired width / paired width):"
-    ]
+    """Each indicator with each scenario's level (and, for a target, its verdict) beside the
+    paired difference, as aligned text; with how much narrower pairing made each interval."""
     from caresim.measures import common_scale, format_difference
 
+    lines = [
+        "each scenario's level (mean over replications, 95% interval) and the paired difference "
+        "B - A under common random numbers (95% interval; unpaired interval beside it; "
+        "'x narrower' = unpaired width / paired width):"
+    ]
     for _, r in d.iterrows():
         unit = r["unit"]
+        ends = ("mean_a", "a_ci_low", "a_ci_high", "mean_b", "b_ci_low", "b_ci_high")
+        scale = common_scale([r[k] for k in ends], unit)
+
+        lines.append(f"  {r['indicator']}")
+        for side in ("a", "b"):
+            lines.append(_level(r, side, scale))
         ends = ("diff", "diff_ci_low", "diff_ci_high", "unpaired_ci_low", "unpaired_ci_high")
         scale = common_scale([r[k] for k in ends], unit)
         diff, lo, hi, ulo, uhi = (format_difference(r[k], unit, scale=scale) for k in ends)
+        if r["n"] < 2:
+            lines.append(f"    {'B - A':<24} {diff} (one run: no interval)")
+            continue
         if r["diff_ci_high"] == r["diff_ci_low"]:
             ratio = "no paired variation: the difference is the same in every replication"
         elif r["width_ratio"] > 0:
             ratio = f"{1 / r['width_ratio']:.1f}x narrower"
         else:
             ratio = ""
-        lines.append(
-            f"  {r['b']} - {r['a']}: {r['indicator']:<42} {diff:>12} [{lo}, {hi}]"
-            f"  unpaired [{ulo}, {uhi}]  {ratio}  (n = {r['n']})"
-        )
+        lines.append(f"    {'B - A':<24} {diff} [{lo}, {hi}]  unpaired [{ulo}, {uhi}]  "
+                     f"{ratio}  (n = {r['n']})")
     return "\n".join(lines)
 
 
@@ -207,11 +248,20 @@ def cmd_check(args: argparse.Namespace) -> int:
     for path in args.scenario:
         s = load_scenario(path)
         resolve_councils(s, [])
+        warn(s)
         print(
             f"ok: {path} (scenario '{s.name}', hash {s.hash}, "
             f"{' -> '.join(Path(f).name for f in s.files)})"
         )
     return EXIT_OK
+
+
+def warn(scenario) -> None:
+    """Print the scenario's warnings (targets its run cannot score) to stderr."""
+    from caresim.app.common import scenario_warnings
+
+    for line in scenario_warnings(scenario):
+        print(f"caresim: warning: {line}", file=sys.stderr)
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
@@ -301,12 +351,16 @@ def build_parser() -> argparse.ArgumentParser:
         "compare",
         help="paired differences between scenarios",
         description="Run each scenario under common random numbers (same "
-        "seed, councils and replications) and report the paired differences "
-        "of the headline indicators and the targets against the first "
-        "scenario, with 95% intervals; writes OUT/compare/<id>/.",
+        "seed, councils and replications) and print, for the headline indicators, the "
+        "savings shortfall, the closing position, the people served and each target, every "
+        "scenario's level with its 95%% interval (and, for a target, its verdict and p_met) "
+        "beside the paired difference from the first scenario with its 95%% interval; "
+        "writes OUT/compare/<id>/ (comparison.csv, per_replication.csv, comparison.png, "
+        "manifest.json). Says on stderr as each scenario starts.",
     )
     cmp_.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="two or more scenarios")
-    run_options(cmp_)
+    run_options(cmp_, replications_help="number of replications, a whole number (default: the "
+                "first scenario's run.replications, at least 5)")
     cmp_.set_defaults(func=cmd_compare)
 
     v = sub.add_parser(
@@ -324,7 +378,8 @@ def build_parser() -> argparse.ArgumentParser:
         default="baseline",
         help="scenario file or bundled name (default: baseline)",
     )
-    run_options(v)
+    run_options(v, replications_help="number of replications, a whole number (default: the "
+                "scenario's run.replications)")
     v.set_defaults(func=cmd_validate)
 
     cal = sub.add_parser(
@@ -344,7 +399,8 @@ def build_parser() -> argparse.ArgumentParser:
         default="prior",
         help="the scenario holding the priors (default: prior)",
     )
-    run_options(cal)
+    run_options(cal, replications_help="replications per evaluation, a whole number "
+                "(default: 1)")
     cal.add_argument(
         "--every",
         type=int,

@@ -62,13 +62,16 @@ def fixed_replications(args: argparse.Namespace, command: str) -> int | None:
     return reps
 
 
-def run_options(r: argparse.ArgumentParser) -> None:
+def run_options(r: argparse.ArgumentParser, replications_help: str | None = None) -> None:
+    """The options every command that runs the model takes; ``replications_help`` replaces
+    the help of ``--replications`` for a command whose default or accepted values differ."""
     r.add_argument("--out", default="outputs", help="output folder (default: outputs)")
     r.add_argument("--seed", type=int, help="master seed (default: the scenario's run.seed)")
     r.add_argument(
         "--replications",
-        metavar="N|auto",
-        help="number of replications, or 'auto' (default: the scenario's)",
+        metavar="N" if replications_help else "N|auto",
+        help=replications_help or "number of replications, or 'auto' with --precision "
+        "(default: the scenario's run.replications)",
     )
     r.add_argument(
         "--council",

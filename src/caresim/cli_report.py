@@ -46,8 +46,17 @@ def cmd_report(args: argparse.Namespace) -> int:
     """Write the report of ``args.run_dir`` (compared with ``args.against``); exit status 0."""
     run_dir = check_run_dir(args.run_dir)
     against = check_run_dir(args.against, "--against") if args.against else None
-    from caresim.app.report import write_report
+    if against is not None and against.resolve() == run_dir.resolve():
+        raise RunStoreError(f"--against {args.against}: expected a different run folder from "
+                            f"RUN_DIR; found the same folder ({run_dir}), whose comparison with "
+                            "itself would be zero by construction.")
+    from caresim.app.report import REPORT_HTML, REPORT_MD, write_report
 
+    existing = [run_dir / name for name in (REPORT_HTML, REPORT_MD) if (run_dir / name).exists()]
+    if existing and not args.overwrite:
+        raise RunStoreError(f"RUN_DIR {run_dir}: expected a run folder without a report; found "
+                            f"{existing[0]} already written. Pass --overwrite to replace it, or "
+                            "copy it elsewhere first.")
     html_path, md_path = write_report(run_dir, against)
     print(f"wrote {html_path}")
     print(f"wrote {md_path}")
@@ -86,5 +95,8 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--against", metavar="RUN_DIR",
                    help="a second run folder to compare with (differences are that run minus this "
                    "one); it must include the council reported")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace a report already in RUN_DIR (without it, an existing report is "
+                   "never overwritten: the command stops with exit status 2)")
     p.set_defaults(func=cmd_report)
     return p

@@ -32,6 +32,7 @@ import platform
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
@@ -52,19 +53,83 @@ PACKAGES = ("numpy", "scipy", "simpy", "pandas", "pyarrow", "pydantic", "PyYAML"
             "matplotlib")
 
 
-def check_output_root(root: Path) -> None:
-    """Fail early (exit 2) when the output folder cannot be used."""
-    if root.exists() and not root.is_dir():
-        raise RunStoreError(f"--out {root}: expected a folder; found a file.")
-    probe = root if root.exists() else root.parent
-    while not probe.exists():
+def _nearest_existing(path: Path) -> Path:
+    probe = Path(path)
+    while not probe.exists() and probe != probe.parent:
         probe = probe.parent
+    return probe
+
+
+def _refuses_writing(folder: Path) -> str | None:
+    """Why ``folder`` refuses a new entry (tried by making and removing an empty folder in it,
+    since permissions alone do not say: root ignores them, a read-only mount or a pseudo file
+    system does not), or None when it accepts one."""
+    if not os.access(folder, os.W_OK):
+        return "permission denied"
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".caresim-probe-", dir=folder))
+    except OSError as exc:
+        return exc.strerror or type(exc).__name__
+    return None
+
+
+def check_output_root(root: Path, option: str = "--out") -> None:
+    """Fail early (exit 2), before anything runs or is written, when the output folder cannot
+    be used: it is a file, a file lies on its path, or the folder that would hold it refuses
+    writing.
+
+    Parameters
+    ----------
+    root : pathlib.Path
+        The output folder asked for (it need not exist).
+    option : str
+        How the user named it, for the message (``--out``, ``RUN_DIR``).
+
+    Raises
+    ------
+    caresim.errors.RunStoreError
+        When the folder cannot be written.
+    """
+    root = Path(root)
+    if root.exists() and not root.is_dir():
+        raise RunStoreError(f"{option} {root}: expected a folder; found a file.")
+    probe = _nearest_existing(root)
     if not probe.is_dir():  # e.g. --out a_file/sub
-        raise RunStoreError(f"--out {root}: expected a folder path; found the file {probe} "
+        raise RunStoreError(f"{option} {root}: expected a folder path; found the file {probe} "
                             "on it.")
-    if not os.access(probe, os.W_OK):
-        raise RunStoreError(f"--out {root}: expected a writable folder; found no write access "
-                            f"to {probe}.")
+    why = _refuses_writing(probe)
+    if why is not None:
+        raise RunStoreError(f"{option} {root}: expected a writable folder; found no write "
+                            f"access to {probe} ({why}).")
+
+
+def check_output_file(path: Path, option: str) -> None:
+    """Fail early (exit 2), before anything runs, when a file caresim will write cannot be:
+    it is a folder, a file lies on its path, or its folder refuses writing.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The file to be written (it need not exist).
+    option : str
+        How the user named it, for the message (e.g. ``--write-scenario``).
+
+    Raises
+    ------
+    caresim.errors.RunStoreError
+        When the file cannot be written.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise RunStoreError(f"{option} {path}: expected a file path; found a folder.")
+    probe = _nearest_existing(path.parent)
+    if not probe.is_dir():
+        raise RunStoreError(f"{option} {path}: expected a file path; found the file {probe} "
+                            "on it.")
+    why = _refuses_writing(probe)
+    if why is not None:
+        raise RunStoreError(f"{option} {path}: expected a file in a writable folder; found no "
+                            f"write access to {probe} ({why}).")
 
 
 def git_commit() -> str | None:
@@ -245,7 +310,7 @@ def write_outputs(folder: Path, tables: dict[str, pd.DataFrame], manifest: dict[
     plots.mkdir(exist_ok=True)
     for name, fig in figures.items():
         fig.savefig(plots / f"{name}.png", dpi=120, bbox_inches="tight")
-    manifest = {**manifest, "finished_utc": dt.datetime.now(dt.UTC).isoformat()}
+    manifest = {"finished_utc": dt.datetime.now(dt.UTC).isoformat(), **manifest}
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, default=json_default))
 
 

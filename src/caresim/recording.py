@@ -3,7 +3,7 @@
 Every metric has a unit and a kind: ``stock`` (its value at the end of the period) or ``flow``
 (a total over the period). Ratios (``kind = ratio``) are never summed: they are recomputed from
 their numerator and denominator at every level (council, national, month, financial year), so
-national values are ratios of national sums (DESIGN §3). Each process declares the metrics it
+national values are ratios of national sums (docs/design.md). Each process declares the metrics it
 records (:class:`~caresim.model.parts.Metric`) and its ledger lines; this module assembles the
 registries, and ``docs/outputs.md`` is generated from them.
 """

@@ -46,7 +46,7 @@ from caresim.measures import (
     scope_label,
     yearly_rows,
 )
-from caresim.measures.targets import TargetReading, target_readings
+from caresim.measures.targets import TargetReading, met_word, target_readings
 from caresim.measures.units import MILLION, THOUSAND
 from caresim.params.schema import Scenario
 from caresim.params.values import ASSUMPTION_PREFIX
@@ -431,10 +431,11 @@ def _scorecard(run: RunFolder, name: str) -> list[Block]:
             beside = ascof.get(str(FinancialYear.containing(reading.period.date)), beside)
         date_first = r["date_first_met"] if isinstance(r["date_first_met"], str) else ""
         rows.append([target_label(reading), more + threshold, value,
-                     "met" if bool(r["met"]) else "NOT met", date_first or "-",
-                     f"{r['p_met']:.2f}", f"[{r['p_met_low']:.2f}, {r['p_met_high']:.2f}]",
+                     met_word(r["met"], r["n"]), date_first or "-",
+                     *((f"{r['p_met']:.2f}", f"[{r['p_met_low']:.2f}, {r['p_met_high']:.2f}]")
+                       if r["n"] > 0 else ("-", "-")),
                      _pct(beside) if not math.isnan(beside) else ""])
-        styles.append("met" if bool(r["met"]) else "notmet")
+        styles.append("met" if met_word(r["met"], r["n"]) == "met" else "notmet")
     n = int(card["n"].max()) if len(card) else 0
     covers = ", ".join(sorted(set(card["covers"].astype(str)))) or "replications"
     if "parameters" in covers:

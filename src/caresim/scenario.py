@@ -1,9 +1,10 @@
 """Load, resolve, validate, freeze, hash and compare scenario files.
 
 A scenario file is YAML (read by :mod:`caresim.scenario_files`: regular files only, UTF-8,
-safe YAML without duplicate keys). ``extends: other.yaml`` names a parent
-(relative to the file); the parent chain is resolved root first, each child's keys overriding
-its parent's by deep merge on a copy. A mapping with ``values:``, ``value:`` or
+safe YAML without duplicate keys). ``extends: other.yaml`` names a parent: a file relative to
+the scenario, else a bundled scenario by name (``extends: baseline`` works from any folder). The
+parent chain is resolved root first, each child's keys overriding its parent's by deep merge on
+a copy. A mapping with ``values:``, ``value:`` or
 ``probabilities:`` is a leaf: a child that sets it replaces it whole, so a dated series or a
 distribution is never half-merged. The merged tree is validated against
 :class:`caresim.params.schema.Scenario`; every error names the file that set the key, the key
@@ -256,10 +257,27 @@ def _load_chain(path: Path, seen: tuple[Path, ...]) -> tuple[dict, list[str], di
         return data, [str(path)], prov
     if not isinstance(parent, str):
         raise ScenarioError(str(path), "extends", "a file name (string)", repr(parent))
-    parent_path = check_parent(path, parent)
+    parent_path = _bundled_parent(path, parent) or check_parent(path, parent)
     base, files, prov = _load_chain(parent_path, (*seen, real))
     merged = _merge(base, data, str(path), prov)
     return merged, [*files, str(path)], prov
+
+
+def _bundled_parent(child: Path, parent: str) -> Path | None:
+    """The bundled scenario ``extends: parent`` names, when no file of that name lies beside
+    ``child``: ``extends: baseline`` (or ``baseline.yaml``) finds the bundled baseline from a
+    scenario anywhere, while a file beside the scenario always comes first."""
+    if not _BUNDLED_NAME.fullmatch(parent):
+        return None
+    try:
+        if (child.parent / parent).exists():
+            return None
+    except OSError:
+        return None
+    for cand in (bundled_dir() / parent, bundled_dir() / f"{parent}.yaml"):
+        if cand.is_file():
+            return cand
+    return None
 
 
 def _check_is_scenario(path: Path, data: dict) -> None:
@@ -304,7 +322,27 @@ def _validate(data: dict, files: tuple[str, ...], prov: dict[str, str]) -> Scena
     except Unsurvivable as exc:
         raise ScenarioError(_file_for(exc.key, files, prov), exc.key, exc.expected,
                             exc.found) from None
+    _check_dated_cover_start(params, files, prov)
     return params
+
+
+def _check_dated_cover_start(params: Scenario, files: tuple[str, ...],
+                             prov: dict[str, str]) -> None:
+    """Every dated value must say what holds on the run's first day: a value dated after it
+    would otherwise be carried back silently (a grant first dated 2030 paid from 2008). The
+    targets' dated thresholds are periods, not values in force, and are not concerned."""
+    start = params.run.start_date
+    for path, node in walk(params.model_dump(mode="python", exclude={"targets"})):
+        if not (isinstance(node, dict) and isinstance(node.get("values"), dict)):
+            continue
+        first = min(node["values"])
+        if isinstance(first, dt.date) and first > start:
+            key = f"{path}.values"
+            raise ScenarioError(
+                _file_for(key, files, prov), key,
+                f"a value in force on the run's start, {start} (a dated value is not carried "
+                f"back before its first date: add {start}: <value> for what holds until "
+                f"{first})", f"a first date of {first}")
 
 
 def _to_scenario_error(exc: ValidationError, files: tuple[str, ...],

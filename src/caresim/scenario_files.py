@@ -268,8 +268,8 @@ def check_parent(child: Path, parent: str) -> Path:
     file = str(child)
     shown = parent if len(parent) <= 80 else parent[:77] + "..."
     if not parent.lower().endswith(YAML_SUFFIXES):
-        raise ScenarioError(file, "extends", "the path of a scenario file ending .yaml or .yml",
-                            f"'{shown}'")
+        raise ScenarioError(file, "extends", "the path of a scenario file ending .yaml or .yml, "
+                            "or a bundled scenario's name (such as baseline)", f"'{shown}'")
     path = child.parent / parent
     try:
         exists = path.exists()
@@ -278,6 +278,7 @@ def check_parent(child: Path, parent: str) -> Path:
                             f"'{shown}' ({exc.strerror})") from None
     if not exists:
         where = str(path) if len(str(path)) <= 200 else f"{str(path)[:197]}..."
-        raise ScenarioError(file, "extends", "the path of an existing scenario file",
+        raise ScenarioError(file, "extends", "the path of an existing scenario file (relative "
+                            "to this one) or a bundled scenario's name (such as baseline)",
                             f"'{shown}' (no such file: {where})")
     return path

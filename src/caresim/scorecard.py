@@ -1,4 +1,4 @@
-"""The target scorecard (DESIGN §3): each target's value, pass or fail, date first met and the
+"""The target scorecard (docs/design.md): each target's value, pass or fail, date first met and the
 probability of meeting it over replications, for each council and the aggregate.
 
 Each target is a measure read at a period against a threshold, all three named in the
@@ -30,9 +30,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from caresim.councils import ENGLAND_CODE
 from caresim.measures import RunTables, measure_values, reading_values, scope_label
-from caresim.measures.targets import TargetReading, target_readings, verdict
-from caresim.params.schema import Targets
+from caresim.measures.targets import (
+    NOT_SCORED,
+    TargetReading,
+    target_readings,
+    unscored_reason,
+    verdict,
+)
+from caresim.params.schema import RunSettings, Targets
 from caresim.period import MonthEnd
 
 COLUMNS = ("scope", "target", "threshold", "value", "met", "date_first_met", "p_met",
@@ -116,16 +123,45 @@ def _run_units(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(replication=unit)
 
 
+def _unscored_rows(reading: TargetReading, why: str, codes: list[str],
+                   covers: str) -> pd.DataFrame:
+    """A target the run cannot score: no value, no verdict of met or not, and the reason."""
+    scopes = [ENGLAND_CODE, *codes] if len(codes) > 1 else [codes[0], ENGLAND_CODE]
+    out = pd.DataFrame({"scope": scopes})
+    out["target"] = reading.name
+    out["threshold"] = reading.threshold
+    out["value"] = np.nan
+    out["met"] = pd.array([pd.NA] * len(out), dtype="boolean")
+    out["date_first_met"] = ""
+    out["p_met"] = out["p_met_low"] = out["p_met_high"] = out["gap"] = np.nan
+    out["n"] = 0
+    out["covers"] = covers
+    out["label"] = [scope_label(str(c), codes) for c in out["scope"]]
+    out["verdict"] = f"{reading.name}: {NOT_SCORED}: {why}"
+    return out[list(COLUMNS)]
+
+
 def scorecard(
-    monthly: pd.DataFrame, fy: pd.DataFrame, ledger: pd.DataFrame, targets: Targets
+    monthly: pd.DataFrame, fy: pd.DataFrame, ledger: pd.DataFrame, targets: Targets,
+    run: RunSettings | None = None,
 ) -> pd.DataFrame:
     """The scorecard from the tidy tables of all runs of one scenario: each target of the
-    scenario's ``targets`` section, read through its measure (:mod:`caresim.measures`)."""
+    scenario's ``targets`` section, read through its measure (:mod:`caresim.measures`).
+
+    With ``run`` (the run's settings), a target whose period is not wholly inside the run is
+    "not scored", with the reason (:func:`caresim.measures.targets.unscored_reason`), and no
+    value or verdict of met."""
     uncertain = "parameter_set" in monthly.columns and monthly["parameter_set"].nunique() > 1
     covers = COVERS_PARAMETERS if uncertain else COVERS_RANDOMNESS
     tables = RunTables(monthly, fy, ledger)
     rows = []
+    defined_from = RunSettings.model_fields["start_date"].default
     for reading in target_readings(targets):
+        why = (unscored_reason(reading, run.start_date, run.end_date, defined_from)
+               if run is not None else None)
+        if why is not None:
+            rows.append(_unscored_rows(reading, why, tables.council_codes, covers))
+            continue
         per_rep = _run_units(reading_values(reading, tables, scope="all"))
         if not len(per_rep):
             continue

@@ -30,7 +30,7 @@ from caresim.measures import (
     metric_rows,
     yearly_rows,
 )
-from caresim.measures.targets import TargetReading, target_readings
+from caresim.measures.targets import TargetReading, met_word, target_readings
 from caresim.params.schema import Scenario
 from caresim.params.values import ASSUMPTION_PREFIX
 from caresim.scenario import ResolvedScenario, flatten_parameters
@@ -161,7 +161,7 @@ def _scorecard_sheet(wb: Workbook, card: pd.DataFrame, scope: str,
             first = r["date_first_met"] if isinstance(r["date_first_met"], str) else ""
             sheet.row([code, names.get(code, code), r["target"], r["verdict"],
                        float(r["threshold"]), float(r["value"]),
-                       "met" if bool(r["met"]) else "NOT met", first or None,
+                       met_word(r["met"], r["n"]), first or None,
                        float(r["p_met"]), float(r["p_met_low"]), float(r["p_met_high"]),
                        int(r["n"]), float(r["gap"]), r["covers"]],
                       [None, None, None, None, f, f, None, None, "0.00", "0.00", "0.00", "0",

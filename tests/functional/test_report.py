@@ -213,11 +213,11 @@ def test_cli_report_folder_that_is_not_a_run(tmp_path: Path) -> None:
         args.func(args)
 
 
-def test_cli_report_writes_and_prints(runs, capsys: pytest.CaptureFixture[str]) -> None:
-    args = _report_parser().parse_args(["report", str(runs[1])])
+def test_cli_report_writes_and_prints(own_run: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = _report_parser().parse_args(["report", str(own_run)])
     assert args.func(args) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out == [f"wrote {runs[1] / 'report.html'}", f"wrote {runs[1] / 'report.md'}"]
+    assert out == [f"wrote {own_run / 'report.html'}", f"wrote {own_run / 'report.md'}"]
 
 
 def test_report_with_a_baseline_folder_in_the_working_folder(runs, tmp_path: Path,
@@ -227,12 +227,17 @@ def test_report_with_a_baseline_folder_in_the_working_folder(runs, tmp_path: Pat
     """After ``caresim run baseline --out .`` the working folder holds ``baseline/``, and
     ``caresim report`` of any run failed with "baseline: ... Is a directory" (issue 20, item 6):
     the report compares with the bundled baseline, which the folder must not hide."""
+    import shutil
+
     from caresim.cli import main
 
+    run = Path(shutil.copytree(runs[1], tmp_path / "copy_of_run"))
+    for name in ("report.html", "report.md"):
+        (run / name).unlink(missing_ok=True)
     monkeypatch.chdir(tmp_path)
     (tmp_path / "baseline" / "20260101T000000Z-2c22cba8").mkdir(parents=True)
-    assert main(["report", str(runs[1])]) == 0, capsys.readouterr().err
-    assert "grant.tranches_gbp" in (runs[1] / "report.md").read_text(encoding="utf-8")
+    assert main(["report", str(run)]) == 0, capsys.readouterr().err
+    assert "grant.tranches_gbp" in (run / "report.md").read_text(encoding="utf-8")
 
 
 def test_cli_report_help_is_complete(capsys: pytest.CaptureFixture[str]) -> None:
@@ -332,3 +337,58 @@ def test_markdown_report_has_no_raw_html_from_scenario_strings(runs, tmp_path: P
         assert "<script" not in outside and "<img" not in outside, line
     html = html_path.read_text(encoding="utf-8")
     assert SCRIPT not in html and IMG not in html
+
+
+# ------------------------------------------------------------ issue 19, point 7 (no redesign)
+
+
+@pytest.fixture
+def own_run(runs, tmp_path: Path) -> Path:
+    """A copy of the no_grant run without a report, for a test that writes one."""
+    import shutil
+
+    run = Path(shutil.copytree(runs[1], tmp_path / "run"))
+    for name in ("report.html", "report.md"):
+        (run / name).unlink(missing_ok=True)
+    return run
+
+
+def test_report_against_itself_is_an_error(own_run: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    from caresim.cli import main
+
+    assert main(["report", str(own_run), "--against", str(own_run / ".")]) == 2
+    err = capsys.readouterr().err
+    assert "expected a different run folder from RUN_DIR; found the same folder" in err
+    assert not (own_run / "report.html").exists()
+
+
+def test_a_report_is_never_silently_overwritten(own_run: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    from caresim.cli import main
+
+    assert main(["report", str(own_run)]) == 0
+    first = (own_run / "report.html").read_bytes()
+    (own_run / "report.md").write_text("my notes", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["report", str(own_run)]) == 2
+    err = capsys.readouterr().err
+    assert "already written. Pass --overwrite to replace it" in err
+    assert (own_run / "report.html").read_bytes() == first
+    assert (own_run / "report.md").read_text(encoding="utf-8") == "my notes"
+    assert main(["report", str(own_run), "--overwrite"]) == 0
+    assert (own_run / "report.md").read_text(encoding="utf-8") != "my notes"
+
+
+def test_workbook_fills_run_finished(runs) -> None:
+    import json
+
+    from openpyxl import load_workbook
+
+    for run in runs:
+        about = load_workbook(run / "workbook.xlsx", read_only=True)["About"]
+        fields = {r[0]: r[1] for r in about.iter_rows(values_only=True) if r and r[0]}
+        finished = json.loads((run / "manifest.json").read_text())["finished_utc"]
+        assert fields["Run finished (UTC)"] == finished
+        assert all(fields[k] not in (None, "") for k in ("Run started (UTC)",
+                                                           "Run finished (UTC)", "Scenario"))

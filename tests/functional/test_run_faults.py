@@ -257,7 +257,7 @@ def test_out_unwritable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     assert rc == 2
     one_paragraph(err)
     assert f"--out {tmp_path / 'out'}: expected a writable folder; found no write access to " \
-           f"{tmp_path}." in err
+           f"{tmp_path} (permission denied)." in err
     assert list(tmp_path.iterdir()) == []
 
 

@@ -188,6 +188,17 @@ def test_common_random_numbers_identical_scenarios_zero_difference(tmp_path) -> 
     d = result.differences
     assert (d["diff"] == 0).all() and (d["diff_ci_low"] == 0).all()
     assert (result.folder / "comparison.csv").exists()
+    # each scenario's level and verdict beside the difference (issue 19, point 6)
+    for extra in ("savings shortfall 2010-11", "closing position 2014-15",
+                  "people served 2014-15"):
+        row = d[d["indicator"] == extra]
+        assert len(row) == 1 and row["mean_a"].notna().all(), extra
+    assert (d["mean_a"] == d["mean_b"]).all()
+    assert (d["a_ci_low"] <= d["mean_a"]).all() and (d["mean_a"] <= d["a_ci_high"]).all()
+    targets = d[d["indicator"].str.startswith("target ")]
+    assert len(targets) and targets["verdict_a"].str.contains("met").all()
+    assert (targets["verdict_a"] == targets["verdict_b"]).all()
+    assert (d.loc[~d.index.isin(targets.index), "verdict_a"] == "").all()
 
 
 def test_scorecard_with_more_than_127_council_categories(serial_run) -> None:

@@ -98,3 +98,59 @@ def test_internal_error_exits_1_with_traceback(monkeypatch: pytest.MonkeyPatch,
     err = capsys.readouterr().err
     assert "caresim: internal error: ZeroDivisionError: deliberate" in err
     assert "Traceback" in err
+
+
+def _comparison_row(n: int, **changes) -> dict:
+    row = {"indicator": "target pb_share_april_2011", "unit": "fraction", "n": n, "a": "baseline",
+           "b": "no_grant", "mean_a": 0.345, "a_ci_low": 0.30, "a_ci_high": 0.39,
+           "mean_b": 0.25, "b_ci_low": 0.21, "b_ci_high": 0.29, "diff": -0.095,
+           "diff_ci_low": -0.11, "diff_ci_high": -0.08, "unpaired_ci_low": -0.16,
+           "unpaired_ci_high": -0.03, "width_ratio": 0.25,
+           "verdict_a": "met (p_met 0.58)", "verdict_b": "NOT met (p_met 0.10)"}
+    return {**row, **changes}
+
+
+def test_compare_prints_each_scenarios_level_and_verdict_beside_the_difference() -> None:
+    import pandas as pd
+
+    from caresim.cli import format_comparison
+
+    text = format_comparison(pd.DataFrame([_comparison_row(10)]))
+    lines = text.splitlines()
+    assert lines[1] == "  target pb_share_april_2011"
+    assert lines[2].split() == ["baseline", "34.5%", "[30.0%,", "39.0%]", "met", "(p_met",
+                                "0.58)"]
+    assert lines[3].split()[:2] == ["no_grant", "25.0%"] and "NOT met (p_met 0.10)" in lines[3]
+    assert lines[4].split()[:5] == ["B", "-", "A", "-9.5", "pp"] and "4.0x narrower" in lines[4]
+
+
+def test_compare_of_one_run_shows_no_pseudo_interval() -> None:
+    import pandas as pd
+
+    from caresim.cli import format_comparison
+
+    nan = float("nan")
+    row = _comparison_row(1, a_ci_low=nan, a_ci_high=nan, b_ci_low=nan, b_ci_high=nan,
+                          diff_ci_low=nan, diff_ci_high=nan, unpaired_ci_low=nan,
+                          unpaired_ci_high=nan, width_ratio=nan)
+    text = format_comparison(pd.DataFrame([row]))
+    assert text.count("(one run: no interval)") == 3
+    assert "[" not in text.split("\n", 1)[1]
+
+
+def test_help_of_replications_matches_each_command(capsys: pytest.CaptureFixture[str]) -> None:
+    """compare, validate and calibrate take a whole number and say their own default; run takes
+    auto too (issue 19, point 6: compare's help gave a wrong default)."""
+    import re
+
+    helps = {}
+    for command in ("run", "compare", "validate", "calibrate"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        helps[command] = " ".join(capsys.readouterr().out.split())
+    assert "--replications N|auto" in helps["run"]
+    for command in ("compare", "validate", "calibrate"):
+        assert re.search(r"--replications N\b", helps[command]) and "auto" not in \
+            helps[command].split("--replications N", 1)[1].split("--council")[0], command
+    assert "run.replications, at least 5" in helps["compare"]
+    assert "savings shortfall" in helps["compare"] and "closing position" in helps["compare"]

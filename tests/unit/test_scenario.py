@@ -17,6 +17,7 @@ from caresim import scenario_files
 from caresim.cli import main
 from caresim.errors import InputError, ScenarioError
 from caresim.params.schema import Scenario
+from caresim.scenario import load_scenario
 
 BUNDLED = ["baseline", "deep_austerity", "grant_extended", "no_grant", "prevention_first",
            "prior", "steady"]
@@ -459,3 +460,34 @@ def test_cli_check_accepts_bundled(name: str, capsys: pytest.CaptureFixture[str]
     assert main(["check", name]) == 0
     out = capsys.readouterr().out
     assert out.startswith(f"ok: {name} (scenario '{name}', hash {sc.load_scenario(name).hash}")
+
+
+# ----------------------------------------------------------------- extends by bundled name
+
+
+@pytest.mark.parametrize("parent", ["baseline", "baseline.yaml"])
+def test_extends_finds_a_bundled_scenario_from_any_folder(parent: str, tmp_path: Path) -> None:
+    """Issue 19, point 4: a scenario beside the user's own work extends the bundled one."""
+    child = tmp_path / "mine.yaml"
+    child.write_text(f"extends: {parent}\nname: mine\n", encoding="utf-8")
+    s = load_scenario(child)
+    assert [Path(f).name for f in s.files] == ["prior.yaml", "baseline.yaml", "mine.yaml"]
+    same = load_scenario("baseline").params.model_dump(exclude={"name"})
+    assert s.params.model_dump(exclude={"name"}) == same
+
+
+def test_a_file_beside_the_scenario_comes_before_the_bundled_one(tmp_path: Path) -> None:
+    (tmp_path / "baseline.yaml").write_text("extends: no_grant\nname: local\n",
+                                            encoding="utf-8")
+    child = tmp_path / "mine.yaml"
+    child.write_text("extends: baseline.yaml\nname: mine\n", encoding="utf-8")
+    files = load_scenario(child).files
+    assert Path(files[-2]) == tmp_path / "baseline.yaml"
+    assert Path(files[-3]).name == "no_grant.yaml"
+
+
+def test_extends_an_unknown_name_says_what_it_accepts(tmp_path: Path) -> None:
+    child = tmp_path / "mine.yaml"
+    child.write_text("extends: baseline_v2\nname: mine\n", encoding="utf-8")
+    with pytest.raises(ScenarioError, match="or a bundled scenario's name"):
+        load_scenario(child)

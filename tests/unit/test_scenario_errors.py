@@ -275,6 +275,13 @@ CASES: dict[str, list[str]] = {
         "found nothing",
         "more problem(s)",
     ],
+    "dated_after_start.yaml": [
+        "key 'grant.tranches_gbp.values'",
+        "expected a value in force on the run's start, 2008-04-01 (a dated value is not "
+        "carried back before its first date: add 2008-04-01: <value> for what holds until "
+        "2030-04-01)",
+        "found a first date of 2030-04-01",
+    ],
 }
 
 
@@ -449,3 +456,77 @@ def test_out_is_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     assert f"--out {target}: expected a folder; found a file" in err
     assert target.read_text(encoding="utf-8") == "keep me"
     assert [p.name for p in tmp_path.iterdir()] == ["a_file"]
+
+
+# --------------------------------------------------------------------------- warnings
+
+# file in broken_scenarios/warnings/ -> lines its check must print (issue 19, point 3)
+WARNINGS: dict[str, list[str]] = {
+    "partial_year.yaml": [
+        "target 'savings_2010-11' not scored: its period 'to 2010-11' runs past the run's end, "
+        "2010-06-30: a partial period is not scored.",
+        "target 'pb_share_april_2011' not scored: its period '2011-03-31' begins after the "
+        "run's end, 2010-06-30.",
+    ],
+    "start_after_targets.yaml": [
+        "target 'savings_2008-09' not scored: its period 'to 2008-09' counts from the run's "
+        "start, 2009-04-01, but the target counts from 2008-04-01.",
+        "target 'savings_2010-11' not scored",
+    ],
+    "target_beyond_end.yaml": [
+        "target 'pb_share_2013_ambition' not scored: its period '2013-03-31' begins after the "
+        "run's end, 2011-03-31.",
+    ],
+}
+SCORED = {"partial_year.yaml": ["pb_share_march_2010", "savings_2008-09", "savings_2009-10"],
+          "start_after_targets.yaml": ["pb_share_march_2010", "pb_share_april_2011"],
+          "target_beyond_end.yaml": ["pb_share_april_2011", "savings_2010-11"]}
+"""Targets each run can score, and does."""
+
+
+def test_warnings_catalogue_matches_the_folder() -> None:
+    files = {p.name for p in (BROKEN / "warnings").glob("*.yaml")}
+    assert files == set(WARNINGS) == set(SCORED)
+    readme = (BROKEN / "README.md").read_text(encoding="utf-8")
+    assert all(f"`warnings/{f}`" in readme for f in files)
+
+
+@pytest.mark.parametrize("name", sorted(WARNINGS))
+def test_check_warns_of_targets_it_cannot_score(name: str,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    path = BROKEN / "warnings" / name
+    assert main(["check", str(path)]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith(f"ok: {path}")
+    for line in WARNINGS[name]:
+        assert f"caresim: warning: {path}: {line}" in err, err
+    assert all(line.startswith("caresim: warning: ") for line in err.strip().splitlines())
+    for target in SCORED[name]:
+        assert f"'{target}' not scored" not in err
+
+
+def test_check_of_the_bundled_scenarios_warns_of_nothing(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "baseline", "no_grant", "deep_austerity"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("name", sorted(WARNINGS))
+def test_run_scores_only_what_lies_inside_it(name: str, tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    import pandas as pd
+
+    path = BROKEN / "warnings" / name
+    assert main(["run", str(path), "--out", str(tmp_path), "--quiet"]) == 0
+    assert "not scored" in capsys.readouterr().err
+    (card_path,) = tmp_path.glob("*/*/scorecard.csv")
+    card = pd.read_csv(card_path)
+    unscored = card[card["n"] == 0]
+    assert len(unscored) and unscored["value"].isna().all() and unscored["met"].isna().all()
+    assert unscored["verdict"].str.contains(": not scored: ").all()
+    for target in SCORED[name]:
+        rows = card[card["target"] == target]
+        assert len(rows) and (rows["n"] > 0).all() and rows["value"].notna().all()
+    for line in WARNINGS[name]:
+        target = line.split("'")[1]
+        assert (unscored["target"] == target).any(), target

@@ -31,8 +31,10 @@ def paired_differences(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        ``indicator, unit, n, mean_a, mean_b, diff, diff_ci_low, diff_ci_high,
-        unpaired_ci_low, unpaired_ci_high, width_ratio`` (paired width / unpaired width).
+        ``indicator, unit, n, mean_a, a_ci_low, a_ci_high, mean_b, b_ci_low, b_ci_high,
+        diff, diff_ci_low, diff_ci_high, unpaired_ci_low, unpaired_ci_high, width_ratio``
+        (paired width / unpaired width); each scenario's level has its own 95% interval over
+        replications (NaN with one replication).
     """
     m = a.merge(b, on=["replication", "indicator", "unit"], suffixes=("_a", "_b"))
     rows = []
@@ -51,9 +53,12 @@ def paired_differences(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
         scale = max(abs(float(g["value_a"].mean())), abs(float(g["value_b"].mean())), 1e-300)
         if n > 1 and half <= 1e-9 * scale:  # common random numbers made the draws identical
             half = 0.0
+        ma, mb = float(g["value_a"].mean()), float(g["value_b"].mean())
+        ha, hb = (_half(float(g[c].std(ddof=1)), n) for c in ("value_a", "value_b"))
         rows.append({
             "indicator": indicator, "unit": unit, "n": n,
-            "mean_a": float(g["value_a"].mean()), "mean_b": float(g["value_b"].mean()),
+            "mean_a": ma, "a_ci_low": ma - ha, "a_ci_high": ma + ha,
+            "mean_b": mb, "b_ci_low": mb - hb, "b_ci_high": mb + hb,
             "diff": mean, "diff_ci_low": mean - half, "diff_ci_high": mean + half,
             "unpaired_ci_low": mean - uhalf, "unpaired_ci_high": mean + uhalf,
             "width_ratio": half / uhalf if uhalf and uhalf > 1e-9 * scale else float("nan"),

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from caresim.app.common import resolve_councils
-from caresim.io import check_output_root, run_id, write_folder, write_text
+from caresim.io import check_output_file, check_output_root, run_id, write_folder, write_text
 from caresim.runner import ExecutorSpec, default_workers, execute, make_executor, plan
 from caresim.scenario import ResolvedScenario, load_scenario, nest
 
@@ -43,6 +43,8 @@ def calibrate(path: str, out: Path, seed: int | None = None, replications: int =
         load_scenario(path).with_run(seed=seed, replications=replications), [])
     params = scenario.params
     check_output_root(out)
+    if write_scenario is not None:
+        check_output_file(write_scenario, "--write-scenario")
     codes = cal.calibration_sample(all_codes, every)
     from caresim.model.inputs import derive_inputs
 

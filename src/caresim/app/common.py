@@ -63,6 +63,19 @@ def resolve_councils(scenario: ResolvedScenario, cli_councils: list[str]
                             source="council_overrides keyed by GSS code"), codes
 
 
+def scenario_warnings(scenario: ResolvedScenario) -> list[str]:
+    """What the command line warns about before a scenario runs: each target its run cannot
+    score (:func:`caresim.measures.targets.target_warnings`), naming the scenario's file."""
+    from caresim.measures.targets import target_warnings
+    from caresim.params.schema import RunSettings
+
+    check_targets(scenario)  # an unknown measure is an error before it is a warning
+    run = scenario.params.run
+    lines = target_warnings(scenario.params.targets, run.start_date, run.end_date,
+                            RunSettings.model_fields["start_date"].default)
+    return [f"{scenario.files[-1]}: {line}" for line in lines]
+
+
 def scope_of(codes: list[str]) -> str:
     """The scope a run reports first: the council when one was run, else England."""
     return codes[0] if len(codes) == 1 else ENGLAND_CODE
@@ -74,7 +87,8 @@ def build_tables(results: list[TaskResult], params: Scenario) -> RunOutputs:
     fy = pd.concat([r.fy for r in results], ignore_index=True)
     ledger = pd.concat([r.ledger for r in results], ignore_index=True)
     summary = pd.concat([summarise(monthly, "date"), summarise(fy, "fy")], ignore_index=True)
-    return RunOutputs(monthly, fy, ledger, summary, scorecard(monthly, fy, ledger, params.targets))
+    return RunOutputs(monthly, fy, ledger, summary, scorecard(monthly, fy, ledger, params.targets,
+                                                                params.run))
 
 
 def execute_tasks(tasks, spec: ExecutorSpec, store: RunStore | None, progress: Progress | None

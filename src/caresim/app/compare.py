@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from caresim.app.common import RunOutputs, build_tables, execute_tasks, resolve_
 from caresim.errors import InputError
 from caresim.io import check_output_root, environment, run_id, write_folder
 from caresim.measures import RunTables
+from caresim.measures.readings import COMPARE_EXTRAS
 from caresim.measures.targets import target_readings
 from caresim.runner import ExecutorSpec, Progress, default_workers, plan
 from caresim.scenario import load_scenario
@@ -35,15 +37,27 @@ def _target_values(tables: RunOutputs, scope: str, targets) -> pd.DataFrame:
     return values.sort_values("replication", kind="stable", ignore_index=True)
 
 
+def _verdicts(card: pd.DataFrame, scope: str) -> dict[str, str]:
+    """``target <name>`` -> the scenario's outcome for the scope, in words with its p_met."""
+    from caresim.measures.targets import met_word
+
+    rows = card[card["scope"].astype(str) == scope]
+    return {f"target {r['target']}": (met_word(r["met"], r["n"]) if r["n"] == 0 else
+                                       f"{met_word(r['met'], r['n'])} (p_met {r['p_met']:.2f})")
+            for _, r in rows.iterrows()}
+
+
 def compare(paths: list[str], out: Path, seed: int | None = None,
             replications: int | None = None, councils: list[str] | None = None,
             spec: ExecutorSpec | None = None, progress: Progress | None = None,
-            command: list[str] | None = None) -> Comparison:
+            command: list[str] | None = None,
+            announce: Callable[[str], None] | None = None) -> Comparison:
     """Run scenarios under common random numbers and difference each against the first.
 
     Every scenario runs with the same master seed (the first scenario's unless ``seed``), the
     same councils and the same replication numbers, so replication r of each shares its
-    random numbers stream by stream.
+    random numbers stream by stream. Replications default to the first scenario's
+    ``run.replications``, at least 5. ``announce`` is told, in words, as each scenario starts.
     """
     from caresim.analysis.compare import paired_differences
 
@@ -65,17 +79,26 @@ def compare(paths: list[str], out: Path, seed: int | None = None,
     codes = resolved[0][2]
     scope = scope_of(codes)
     spec = spec or ExecutorSpec(workers=default_workers(reps))
-    per_rep = []
-    for name, params, _ in resolved:
+    per_rep, verdicts = [], []
+    for k, (name, params, _) in enumerate(resolved):
+        if announce is not None:
+            announce(f"scenario {k + 1} of {len(resolved)}: {name}, {reps} replication(s) of "
+                     f"{len(codes)} council(s)")
         results = execute_tasks(plan(name, params, codes, reps), spec, None, progress)
         tables = build_tables(results, params)
+        run = RunTables(tables.timeseries, tables.financial_years, tables.ledger)
         values = pd.concat([headline_values(tables.timeseries, tables.financial_years,
                                             tables.ledger, scope),
+                            reading_table(COMPARE_EXTRAS, run, scope),
                             _target_values(tables, scope, params.targets)], ignore_index=True)
         per_rep.append(values.assign(scenario=name))
+        verdicts.append(_verdicts(tables.scorecard, scope))
     base = per_rep[0]
     diffs = [paired_differences(base.drop(columns="scenario"), other.drop(columns="scenario"))
-             .assign(a=resolved[0][0], b=other["scenario"].iloc[0]) for other in per_rep[1:]]
+             .assign(a=resolved[0][0], b=other["scenario"].iloc[0],
+                     verdict_a=lambda d: d["indicator"].map(verdicts[0]).fillna(""),
+                     verdict_b=lambda d, k=k: d["indicator"].map(verdicts[k]).fillna(""))
+             for k, other in enumerate(per_rep[1:], start=1)]
     differences = pd.concat(diffs, ignore_index=True)
     comparison = Comparison([n for n, _, _ in resolved], differences,
                             pd.concat(per_rep, ignore_index=True))

@@ -7,12 +7,16 @@ rendered by :mod:`caresim.report_render`; the files are written here, through
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
-from caresim.io import write_text
+from caresim.errors import RunStoreError
+from caresim.io import atomic_folder, check_output_file, check_output_root, write_text
 from caresim.report_render import FILES_DIR, Figure, render_html, render_markdown
 from caresim.reporting import REPORT_HTML, REPORT_MD, build_report, load_run
+
+__all__ = ["REPORT_HTML", "REPORT_MD", "write_report"]
 
 
 def write_report(run_dir: Path, against: Path | None = None) -> tuple[Path, Path]:
@@ -36,17 +40,27 @@ def write_report(run_dir: Path, against: Path | None = None) -> tuple[Path, Path
         When a folder is not a readable run folder, or ``against`` does not cover the
         council this run reports.
     """
-    run = load_run(Path(run_dir))
+    run_dir = Path(run_dir)
+    check_output_root(run_dir, "RUN_DIR")
+    html_path, md_path, files = run_dir / REPORT_HTML, run_dir / REPORT_MD, run_dir / FILES_DIR
+    for path in (html_path, md_path):
+        check_output_file(path, "report")
+    if files.exists() and not files.is_dir():
+        raise RunStoreError(f"report {files}: expected a folder for the report's figures; "
+                            "found a file.")
+    run = load_run(run_dir)
     other = load_run(Path(against)) if against is not None else None
     blocks = build_report(run, other)
-    files = run.path / FILES_DIR
-    if files.exists():
-        shutil.rmtree(files)
-    files.mkdir()
-    for b in blocks:
-        if isinstance(b, Figure):
-            (files / f"{b.name}.png").write_bytes(b.png)
-    html_path, md_path = run.path / REPORT_HTML, run.path / REPORT_MD
-    write_text(html_path, render_html(blocks))
-    write_text(md_path, render_markdown(blocks))
+    html, markdown = render_html(blocks), render_markdown(blocks)
+    # the figures go into a fresh folder first, so a failure leaves any earlier report whole
+    new_files = files.with_name(files.name + ".new")
+    shutil.rmtree(new_files, ignore_errors=True)
+    with atomic_folder(new_files) as tmp:
+        for b in blocks:
+            if isinstance(b, Figure):
+                (tmp / f"{b.name}.png").write_bytes(b.png)
+    shutil.rmtree(files, ignore_errors=True)
+    os.replace(new_files, files)
+    write_text(html_path, html)
+    write_text(md_path, markdown)
     return html_path, md_path

@@ -216,6 +216,8 @@ def _complete(store: RunStore, spec: ExecutorSpec, progress: Progress | None,
         "timings_seconds": {"simulation": round(t_sim, 3),
                             "tasks": [s.get("seconds") for s in store.states()]},
         "parameters": info["parameters"],
+        # when the simulation and its tables were done: the workbook and the manifest agree
+        "finished_utc": dt.datetime.now(dt.UTC).isoformat(),
     }
     measures = measures_table(RunTables(tables.timeseries, tables.financial_years,
                                         tables.ledger))

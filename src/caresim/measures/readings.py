@@ -65,6 +65,16 @@ HEADLINES: tuple[Reading, ...] = (
 )
 """The headline indicators of ``analysis/headline.py``, as readings."""
 
+COMPARE_EXTRAS: tuple[Reading, ...] = (
+    _r("savings shortfall 2010-11", "savings_shortfall_gbp", "2010-11"),
+    _r("closing position 2010-11", "closing_position_gbp", "2010-11"),
+    _r("closing position 2014-15", "closing_position_gbp", "2014-15"),
+    _r("people served 2010-11", "users_served_in_fy", "2010-11"),
+    _r("people served 2014-15", "users_served_in_fy", "2014-15"),
+)
+"""What ``compare`` reports beside the headlines: the money a finance director answers for
+(the savings shortfall against the requirement, the closing position) and the people served."""
+
 SENSITIVITY_OUTPUTS: tuple[Reading, ...] = (
     _r("pb_share_adass 2011-04-01", "pb_share_adass", "2011-03-31"),
     _r("cumulative savings share to 2010-11", "cumulative_savings_share", "to 2010-11"),

@@ -7,6 +7,7 @@ exactly the threshold is not failed by rounding) or ``more than`` it.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -118,6 +119,63 @@ def check_targets(scenario: ResolvedScenario) -> None:
         if m.expression is None:
             raise ScenarioError(file, f"{path}.measure", "a measure the model computes",
                                 f"'{m.name}', which needs {m.missing}")
+
+
+NOT_SCORED = "not scored"
+"""The verdict's word for a target the run cannot score (its period lies outside the run)."""
+
+
+def met_word(met: object, n: int) -> str:
+    """A scorecard row's outcome in one word: ``met``, ``NOT met``, or ``not scored`` for a
+    row with no runs (a target outside the run; its verdict gives the reason)."""
+    if int(n) == 0:
+        return NOT_SCORED
+    return "met" if bool(met) else "NOT met"
+
+
+def unscored_reason(reading: TargetReading, start: dt.date, end: dt.date,
+                    defined_from: dt.date) -> str | None:
+    """Why a run from ``start`` to ``end`` cannot score a target, or None when it can.
+
+    A target is scored only on a period wholly inside the run: a month end after ``end`` or
+    before ``start``, a year or span only partly inside it (a run ending in June scores no
+    savings for that year), and an open span (``to 2010-11``, counted from the run's first
+    year) when the run does not start on ``defined_from``, the day the targets count from.
+
+    Parameters
+    ----------
+    reading : TargetReading
+        The target.
+    start, end : datetime.date
+        The run's first and last days.
+    defined_from : datetime.date
+        The first day of the model's history (the default ``run.start_date``), from which the
+        targets of the time are counted.
+    """
+    period = reading.period
+    last = period.last_day
+    first = last if isinstance(period, MonthEnd) else period.first_day
+    words = f"its period '{period}'"
+    if first is None and start != defined_from:
+        return (f"{words} counts from the run's start, {start}, but the target counts from "
+                f"{defined_from}")
+    if last < start:
+        return f"{words} ends before the run's start, {start}"
+    if first is not None and first > end:
+        return f"{words} begins after the run's end, {end}"
+    if last > end:
+        return f"{words} runs past the run's end, {end}: a partial period is not scored"
+    if first is not None and first < start:
+        return f"{words} begins before the run's start, {start}: a partial period is not scored"
+    return None
+
+
+def target_warnings(targets: Targets, start: dt.date, end: dt.date,
+                    defined_from: dt.date) -> list[str]:
+    """One line for each target a run from ``start`` to ``end`` cannot score (see
+    :func:`unscored_reason`), for the command line to print as warnings."""
+    return [f"target '{r.name}' {NOT_SCORED}: {why}." for r in target_readings(targets)
+            if (why := unscored_reason(r, start, end, defined_from)) is not None]
 
 
 def verdict(reading: TargetReading, value: float, base: float | None = None) -> str:

@@ -2,7 +2,7 @@
 
 For a hazard h(t) that is constant between breakpoints, the cumulative hazard H(t) is piecewise
 linear. An event time after ``t0`` is ``T = H^{-1}(H(t0) + E)`` with ``E ~ Exp(1)``: exact for
-rates that change over time, vectorised over any number of people (ENGINE.md: never a single
+rates that change over time, vectorised over any number of people (docs/design.md: never a single
 draw at the start when rates change later).
 """
 

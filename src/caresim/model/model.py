@@ -23,7 +23,7 @@ events never depend on simpy's tie-breaking):
 10. stocks are recorded.
 
 Between boundaries the population lives in numpy arrays advanced in vectorised batches
-(ENGINE.md); the model never prints or writes files. Step 7 searches the population once for
+(docs/design.md); the model never prints or writes files. Step 7 searches the population once for
 people with a review or exit before the month's end and then looks only at them; steps 8 and 10
 share one pass over the population (:mod:`caresim.model.kernels`: spend accrued and stocks
 counted together; nothing changes the population in between). These passes, the queues and the

@@ -15,7 +15,7 @@ reabled people relative to conventional home care (published: about 60% lower) a
 cost-neutrality within the first year. Setting is decided here, before reablement, by the rule
 of :mod:`caresim.model.services`.
 
-Prevention savings (DESIGN §3): for each reabled person, the package they were assessed for
+Prevention savings (docs/design.md): for each reabled person, the package they were assessed for
 minus what they then cost, accrued while they would have been in service (a counterfactual
 exit time from the community exit hazard, ended early by a relapse), less the reablement spend:
 ``prevention_avoided_gbp``. That is cost avoidance; it is *cashable* only when spend actually

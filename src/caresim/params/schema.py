@@ -113,7 +113,7 @@ class DatedTarget(DatedFraction):  # type: ignore[valid-type, misc]
 
 
 class Targets(Section):
-    """The targets every run is scored against (DESIGN §3): each names the measure it reads,
+    """The targets every run is scored against (docs/design.md): each names the measure it reads,
     the period at which it is read and the threshold it must reach."""
 
     pb_share_march_2010: Target

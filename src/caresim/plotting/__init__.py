@@ -1,6 +1,6 @@
 """Plots: summary DataFrame in, matplotlib Figure out. Never runs a model or writes files.
 
-Import this module only where plots are made: matplotlib is slow to import (ENGINE.md).
+Import this module only where plots are made: matplotlib is slow to import (docs/design.md).
 """
 
 from __future__ import annotations
