@@ -176,13 +176,14 @@ def test_dated_leaf_in_child_replaces_the_whole_leaf(tmp_path: Path) -> None:
     path = child(tmp_path, """
         grant:
           tranches_gbp:
-            values: {2009-04-01: 5.0}
+            values: {2008-04-01: 5.0, 2012-04-01: 1.0}
             unit: GBP/year
             source: "child"
         """)
     s = sc.load_scenario(path)
     # not merged with the parent's four dates
-    assert s.params.grant.tranches_gbp.values == {dt.date(2009, 4, 1): 5.0}
+    assert s.params.grant.tranches_gbp.values == {dt.date(2008, 4, 1): 5.0,
+                                                  dt.date(2012, 4, 1): 1.0}
     assert s.params.grant.tranches_gbp.source == "child"
 
 
