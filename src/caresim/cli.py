@@ -76,16 +76,19 @@ def format_scorecard(card) -> str:
     n = int(view["n"].max()) if len(view) else 0
     covers = view["covers"].iloc[0] if len(view) else "replications"
     label = view["label"].iloc[0] if len(view) else scope
-    lines = [
-        f"scorecard for {label} over {n} run(s), {covers} "
-        "(p_met: share of runs meeting the target, 95% interval):"
-    ]
+    from caresim.scorecard import p_met_interval
+
+    over = ("one run (a single replication: no intervals; --replications auto gives them)"
+            if n == 1 else f"{n} runs, {covers} (p_met: share of runs meeting the target, "
+            "95% interval)")
+    lines = [f"scorecard for {label} over {over}:"]
     for _, r in view.iterrows():
         if r["n"] == 0:  # not scored: the verdict gives the reason
             lines.append(f"  {r['verdict']}")
-            continue
-        lines.append(f"  {r['verdict']}; p_met {r['p_met']:.2f} "
-                     f"[{r['p_met_low']:.2f}, {r['p_met_high']:.2f}]")
+        elif n == 1:
+            lines.append(f"  {r['verdict']}")
+        else:
+            lines.append(f"  {r['verdict']}; p_met {r['p_met']:.2f} {p_met_interval(r)}")
     return "\n".join(lines)
 
 

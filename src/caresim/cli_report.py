@@ -52,7 +52,7 @@ def cmd_report(args: argparse.Namespace) -> int:
                             "itself would be zero by construction.")
     from caresim.app.report import REPORT_HTML, REPORT_MD, write_report
 
-    existing = [run_dir / name for name in (REPORT_HTML, REPORT_MD) if (run_dir / name).exists()]
+    existing = [run_dir / name for name in (REPORT_HTML, REPORT_MD) if (run_dir / name).is_file()]
     if existing and not args.overwrite:
         raise RunStoreError(f"RUN_DIR {run_dir}: expected a run folder without a report; found "
                             f"{existing[0]} already written. Pass --overwrite to replace it, or "

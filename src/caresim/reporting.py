@@ -61,6 +61,7 @@ from caresim.report_render import (
     Table,
 )
 from caresim.scenario import ResolvedScenario, diff, flatten_parameters, load_scenario
+from caresim.scorecard import p_met_interval
 
 REPORT_HTML = "report.html"
 REPORT_MD = "report.md"
@@ -191,8 +192,11 @@ def load_run(path: Path) -> RunFolder:
         manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
         summary = pd.read_parquet(path / "summary.parquet")
         card = pd.read_csv(path / "scorecard.csv", dtype={"scope": str, "date_first_met": str},
-                           keep_default_na=False, na_values={"p_met_low": [""],
-                                                             "p_met_high": [""]})
+                           keep_default_na=False,
+                           na_values={c: [""] for c in ("value", "met", "p_met", "p_met_low",
+                                                        "p_met_high", "gap")})
+        card["met"] = card["met"].map({"True": True, "False": False, True: True,
+                                       False: False}).astype("boolean")
         ledger = pd.read_csv(path / "ledger.csv", dtype={"council_code": str, "fy": str})
     except (OSError, ValueError) as exc:
         raise RunStoreError(f"{path}: expected {expected}; found a file that cannot be read "
@@ -432,13 +436,16 @@ def _scorecard(run: RunFolder, name: str) -> list[Block]:
         date_first = r["date_first_met"] if isinstance(r["date_first_met"], str) else ""
         rows.append([target_label(reading), more + threshold, value,
                      met_word(r["met"], r["n"]), date_first or "-",
-                     *((f"{r['p_met']:.2f}", f"[{r['p_met_low']:.2f}, {r['p_met_high']:.2f}]")
-                       if r["n"] > 0 else ("-", "-")),
+                     f"{r['p_met']:.2f}" if r["n"] > 0 else "-", p_met_interval(r),
                      _pct(beside) if not math.isnan(beside) else ""])
         styles.append("met" if met_word(r["met"], r["n"]) == "met" else "notmet")
     n = int(card["n"].max()) if len(card) else 0
     covers = ", ".join(sorted(set(card["covers"].astype(str)))) or "replications"
-    if "parameters" in covers:
+    if n == 1:
+        scope_text = ("This is **one run** (a single replication): each verdict is that run's, "
+                      "**p_met** is 0 or 1 and has no interval. A run with `--replications auto` "
+                      "gives the share of runs meeting each target with its interval.")
+    elif "parameters" in covers:
         scope_text = (f"**p_met** is the share of the {n} runs (parameter sets x replications) "
                       "that met the target. It covers parameters and randomness: each "
                       "parameter set is a draw of every assumption from its range, run with "

@@ -16,7 +16,8 @@ scenario's ``targets`` section (:mod:`caresim.measures.targets`); the bundled sc
 * ``prevention_savings_to_2010_11``: ``cumulative_prevention_savings_gbp`` to 2010-11 more
   than zero.
 
-``p_met`` is the share of runs meeting the target, with a 95% Wilson interval; ``value`` is the
+``p_met`` is the share of runs meeting the target, with a 95% Wilson interval (none from one
+run or one parameter set: one draw has no interval); ``value`` is the
 mean over runs and ``met`` whether that mean meets the threshold; ``n`` counts the runs. A run
 is one replication, or, under parameter uncertainty, one (parameter set, replication) pair;
 ``covers`` says which (``replications (randomness only)`` or ``parameter sets and
@@ -99,10 +100,14 @@ def _rows(
         sets = per_rep.assign(set=per_rep["replication"] // _SET_UNIT).groupby(
             ["council_code", "set"], observed=True)["ok"].mean().groupby(
             "council_code", observed=True).agg(["sum", "size"]).reindex(out.index)
-        lo, hi = wilson(sets["sum"].to_numpy(), sets["size"].to_numpy())
+        units = sets["size"].to_numpy()
+        lo, hi = wilson(sets["sum"].to_numpy(), units)
     else:
-        lo, hi = wilson(out["k"].to_numpy(), out["n"].to_numpy())
-    out["p_met_low"], out["p_met_high"] = lo, hi
+        units = out["n"].to_numpy()
+        lo, hi = wilson(out["k"].to_numpy(), units)
+    # one run (or one parameter set) is one draw: it has no interval, not a pseudo-interval
+    out["p_met_low"] = np.where(units >= 2, lo, np.nan)
+    out["p_met_high"] = np.where(units >= 2, hi, np.nan)
     out["date_first_met"] = (
         first.reindex(out.index).dt.strftime("%Y-%m-%d").fillna("") if first is not None else ""
     )
@@ -115,6 +120,22 @@ def _rows(
     base = base.reindex(out["scope"]).to_numpy() if base is not None else [None] * len(out)
     out["verdict"] = [verdict(reading, v, b) for v, b in zip(out["value"], base, strict=True)]
     return out[list(COLUMNS)]
+
+
+ONE_RUN = "one run: no interval"
+"""What a scorecard row from a single run (or a single parameter set) says in place of
+``p_met``'s interval."""
+
+
+def p_met_interval(row: pd.Series) -> str:
+    """``p_met``'s 95% interval as text: ``[low, high]``; ``one run: no interval`` for a row
+    from one run (or one parameter set); ``-`` for a target not scored."""
+    if int(row["n"]) == 0:
+        return "-"
+    low, high = row["p_met_low"], row["p_met_high"]
+    if pd.isna(low):
+        return ONE_RUN
+    return f"[{low:.2f}, {high:.2f}]"
 
 
 def _run_units(frame: pd.DataFrame) -> pd.DataFrame:

@@ -86,3 +86,27 @@ def test_the_scorecard_reads_each_target_through_its_measure() -> None:
     assert savings.loc[A, "verdict"] == ("cumulative savings to 2010-11: 6.0% of the 2007-08 "
                                          "net budget (target 9.3%), short by £33")
     assert "England" not in set(card["label"])
+
+
+def test_one_run_has_no_pseudo_interval() -> None:
+    """Two replications give p_met a Wilson interval; one replication gives none (a single
+    draw is 0 or 1, and an interval around it would pass for an answer), in the scorecard
+    and in the text the console and the report print."""
+    from caresim.cli import format_scorecard
+    from caresim.scorecard import ONE_RUN, p_met_interval
+
+    monthly, fy, ledger = _tables()
+    targets = load_scenario("baseline").params.targets
+    two = scorecard(monthly, fy, ledger, targets)
+    scored = two[two["n"] > 0]
+    assert scored["p_met_low"].notna().all() and scored["p_met_high"].notna().all()
+    assert all(p_met_interval(r).startswith("[") for _, r in scored.iterrows())
+    one = scorecard(monthly[monthly["replication"] == 0], fy,
+                    ledger[ledger["replication"] == 0], targets)
+    scored = one[one["n"] > 0]
+    assert len(scored) and (scored["n"] == 1).all()
+    assert scored["p_met_low"].isna().all() and scored["p_met_high"].isna().all()
+    assert all(p_met_interval(r) == ONE_RUN for _, r in scored.iterrows())
+    text = format_scorecard(one)
+    assert "over one run" in text and "[" not in text
+    assert "over 2 runs" in format_scorecard(two)
