@@ -22,7 +22,7 @@ from caresim.scenario import load_scenario
 from caresim.scorecard import COVERS_PARAMETERS, COVERS_RANDOMNESS, _rows, wilson
 from tests.conftest import scenario_until
 
-SETS, REPS = 4, 2
+SETS, REPS = 2, 2
 
 
 @pytest.fixture(scope="module")
