@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,7 +13,7 @@ import pytest
 from caresim.councils import select_councils
 from caresim.model.model import ReplicationResult, run_replication
 from caresim.params.schema import Scenario
-from caresim.scenario import load_scenario
+from caresim.scenario import bundled_dir, load_scenario
 
 SMALL_COUNCILS = ("Rutland", "Hartlepool", "Isles of Scilly", "Darlington", "Torbay", "Halton")
 """Small councils: fast runs that still exercise every process."""
@@ -34,6 +35,19 @@ def params_with(scenario: str, **changes) -> Scenario:
             if hasattr(base.get(leaf), "range"):
                 edits[f"{leaf}.range"] = None
     return base.replace(edits, source="test").params
+
+
+def scenario_until(folder: Path, end_date: str, extends: str = "baseline",
+                   name: str | None = None) -> Path:
+    """A scenario file ``folder/<name>.yaml``: the bundled scenario ``extends`` (named ``name``,
+    by default the same name) run only to ``end_date``, for tests whose claim does not concern
+    the years after it. The model is causal (``test_sensitivity`` checks that nothing before a
+    date depends on where the run ends), so its history to ``end_date`` is the full run's."""
+    name = name or extends
+    path = Path(folder) / f"{name}.yaml"
+    path.write_text(f"extends: {bundled_dir() / (extends + '.yaml')}\nname: {name}\n"
+                    f"run: {{end_date: {end_date}}}\n", encoding="utf-8")
+    return path
 
 
 @functools.cache

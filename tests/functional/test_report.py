@@ -13,6 +13,7 @@ import pytest
 
 from caresim.councils import ENGLAND_CODE
 from caresim.errors import RunStoreError
+from tests.conftest import scenario_until
 
 RUTLAND = "E06000017"
 SHEETS = ("Scorecard", "Ledger", "Headline by year", "Parameters", "About")
@@ -20,11 +21,16 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 def make_runs(root: Path) -> tuple[Path, Path]:
-    """Two tiny run folders (Rutland, 2 replications): baseline and no_grant."""
+    """Two tiny run folders (Rutland, 2 replications, to March 2012, run serially): baseline
+    and no_grant."""
     from caresim.app.run import run_scenario
+    from caresim.runner import ExecutorSpec
 
-    a, _ = run_scenario("baseline", root, replications=2, councils=["Rutland"])
-    b, _ = run_scenario("no_grant", root, replications=2, councils=["Rutland"])
+    scenarios = root / "scenarios"
+    scenarios.mkdir()
+    a, b = (run_scenario(str(scenario_until(scenarios, "2012-03-31", name)), root,
+                         replications=2, councils=["Rutland"], spec=ExecutorSpec(workers=1))[0]
+            for name in ("baseline", "no_grant"))
     return a, b
 
 

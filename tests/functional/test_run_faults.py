@@ -23,6 +23,8 @@ from caresim.io import locked
 from tests.conftest import fail_task
 
 BASELINE = Path(__file__).resolve().parents[2] / "src" / "caresim" / "scenarios" / "baseline.yaml"
+SERIAL = ["--workers", "1"]
+"""Runs in this process: the faults here are in files and exit statuses, not in workers."""
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +78,7 @@ def test_two_runs_with_the_same_id_get_two_folders(short: Path, tmp_path: Path,
     with FileExistsError."""
     monkeypatch.setattr(app_run, "run_id", lambda now, *parts: "20260101T000000Z-same")
     for _ in range(2):
-        rc, err = run_cli(["run", str(short), "--quiet", "--out", str(tmp_path)], capsys)
+        rc, err = run_cli(["run", str(short), "--quiet", *SERIAL, "--out", str(tmp_path)], capsys)
         assert rc == 0, err
     folders = sorted(p.name for p in (tmp_path / "short").iterdir())
     assert folders == ["20260101T000000Z-same", "20260101T000000Z-same-2"]
@@ -95,7 +97,7 @@ def test_resume_of_a_folder_in_use_is_refused(partial: Path,
     assert f"run folder {partial}: expected a run folder no other caresim process is using; " \
            "found it in use" in err
     assert json.loads((partial / "tasks.json").read_text())["tasks"][1]["state"] == "failed"
-    rc, err = run_cli(["run", "--resume", str(partial), "--quiet"], capsys)  # free again
+    rc, err = run_cli(["run", "--resume", str(partial), "--quiet", *SERIAL], capsys)  # free again
     assert rc == 0, err
     assert not partial.exists()
     assert (partial.parent / partial.name.removesuffix(".partial") / "manifest.json").is_file()
@@ -103,7 +105,7 @@ def test_resume_of_a_folder_in_use_is_refused(partial: Path,
 
 def test_resume_of_a_finished_folder(short: Path, tmp_path: Path,
                                      capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["run", str(short), "--quiet", "--out", str(tmp_path)]) == 0
+    assert main(["run", str(short), "--quiet", *SERIAL, "--out", str(tmp_path)]) == 0
     (finished,) = (tmp_path / "short").iterdir()
     before = sorted(p.name for p in finished.iterdir())
     rc, err = run_cli(["run", "--resume", str(finished), "--quiet"], capsys)
@@ -190,7 +192,7 @@ def test_non_finite_money_exits_1_and_writes_nothing(short: Path, tmp_path: Path
     monkeypatch.setattr(app_run, "build_tables", nan_spend)
     out = tmp_path / "out"
     out.mkdir()
-    rc, err = run_cli(["run", str(short), "--quiet", "--out", str(out)], capsys)
+    rc, err = run_cli(["run", str(short), "--quiet", *SERIAL, "--out", str(out)], capsys)
     assert rc == 1
     one_paragraph(err)
     assert "ledger line 'spend_total_gbp' for Rutland (E06000017) in 2008-09 is nan" in err
@@ -210,7 +212,7 @@ def test_infinite_timeseries_value_is_named(short: Path, tmp_path: Path,
         return tables
 
     monkeypatch.setattr(app_run, "build_tables", inf_income)
-    rc, err = run_cli(["run", str(short), "--quiet", "--out", str(tmp_path)], capsys)
+    rc, err = run_cli(["run", str(short), "--quiet", *SERIAL, "--out", str(tmp_path)], capsys)
     assert rc == 1
     assert "timeseries line 'income_gbp' for Rutland (E06000017) in 2008-07-31 is inf" in err
     assert list(tmp_path.rglob("*")) == []
@@ -227,7 +229,7 @@ def test_full_disk(short: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(folder / f"{stem}.parquet"))
 
     monkeypatch.setattr(outputs, "_write_table", no_space)
-    rc, err = run_cli(["run", str(short), "--quiet", "--out", str(tmp_path)], capsys)
+    rc, err = run_cli(["run", str(short), "--quiet", *SERIAL, "--out", str(tmp_path)], capsys)
     assert rc == 2
     one_paragraph(err)
     assert "timeseries.parquet: expected free space on the disk; found No space left on " \
@@ -267,7 +269,7 @@ def test_out_unwritable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 def test_report_into_a_read_only_run_folder(short: Path, tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch,
                                             capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["run", str(short), "--quiet", "--out", str(tmp_path)]) == 0
+    assert main(["run", str(short), "--quiet", *SERIAL, "--out", str(tmp_path)]) == 0
     (folder,) = (tmp_path / "short").iterdir()
     if os.geteuid() == 0:  # root ignores permissions: refuse as a read-only mount would
         import pathlib

@@ -1,4 +1,7 @@
-"""The runner: serial, local processes and Dask give identical tables; resume; failures."""
+"""The runner: serial, local processes and Dask give identical tables; resume; failures.
+
+The runs are the baseline to March 2012 (:data:`END`): what is checked is how tasks are run,
+stored and put together, which later years would only repeat."""
 
 from __future__ import annotations
 
@@ -17,9 +20,10 @@ from caresim.app.common import build_tables
 from caresim.app.run import resume_run, run_scenario
 from caresim.runner import ExecutorSpec, RunStore, TaskFailure, execute, plan
 from caresim.scenario import load_scenario
-from tests.conftest import fail_task
+from tests.conftest import fail_task, scenario_until
 
 COUNCILS = ["Rutland", "Isles of Scilly"]
+END = "2012-03-31"
 
 
 def _tables(folder: Path) -> dict[str, pd.DataFrame]:
@@ -35,30 +39,43 @@ def _assert_same(a: dict, b: dict) -> None:
 
 
 @pytest.fixture(scope="module")
-def serial_run(tmp_path_factory) -> dict[str, pd.DataFrame]:
+def short(tmp_path_factory) -> Path:
+    """The baseline to :data:`END`, as a scenario file named baseline."""
+    return scenario_until(tmp_path_factory.mktemp("scenario"), END)
+
+
+@pytest.fixture(scope="module")
+def serial_run(tmp_path_factory, short: Path) -> dict[str, pd.DataFrame]:
     out = tmp_path_factory.mktemp("serial")
-    folder, _ = run_scenario("baseline", out, replications=3, councils=COUNCILS,
+    folder, _ = run_scenario(str(short), out, replications=3, councils=COUNCILS,
                              spec=ExecutorSpec(workers=1))
     return _tables(folder)
 
 
-def test_two_processes_equal_serial_to_the_bit(serial_run, tmp_path) -> None:
-    folder, _ = run_scenario("baseline", tmp_path, replications=3, councils=COUNCILS,
+@pytest.fixture(scope="module")
+def two_process_run(tmp_path_factory, short: Path) -> tuple[Path, Path]:
+    """The output root and run folder of the serial run's plan on two worker processes."""
+    out = tmp_path_factory.mktemp("two_processes")
+    folder, _ = run_scenario(str(short), out, replications=3, councils=COUNCILS,
                              spec=ExecutorSpec(workers=2))
-    _assert_same(serial_run, _tables(folder))
+    return out, folder
 
 
-def test_task_states_recorded(serial_run, tmp_path) -> None:
-    folder, _ = run_scenario("baseline", tmp_path, replications=2, councils=COUNCILS)
+def test_two_processes_equal_serial_to_the_bit(serial_run, two_process_run) -> None:
+    _assert_same(serial_run, _tables(two_process_run[1]))
+
+
+def test_task_states_recorded(two_process_run) -> None:
     import json
 
+    out, folder = two_process_run
     states = json.loads((folder / "tasks.json").read_text())["tasks"]
-    assert [s["state"] for s in states] == ["done", "done"]
+    assert [s["state"] for s in states] == ["done", "done", "done"]
     assert not (folder / "tasks").exists()
-    assert not list(tmp_path.rglob("*.partial"))
+    assert not list(out.rglob("*.partial"))
 
 
-def test_failed_task_keeps_finished_ones_and_resume_completes(serial_run, tmp_path,
+def test_failed_task_keeps_finished_ones_and_resume_completes(serial_run, short, tmp_path,
                                                               monkeypatch) -> None:
     """A task that fails is recorded with its traceback; the finished ones are kept; resuming
     runs only the missing task and gives the same tables as an uninterrupted run."""
@@ -66,7 +83,7 @@ def test_failed_task_keeps_finished_ones_and_resume_completes(serial_run, tmp_pa
 
     real = fail_task(monkeypatch)
     with pytest.raises(TaskFailure, match="injected failure"):
-        run_scenario("baseline", tmp_path, replications=3, councils=COUNCILS,
+        run_scenario(str(short), tmp_path, replications=3, councils=COUNCILS,
                      spec=ExecutorSpec(workers=1))
     partial = next(tmp_path.rglob("*.partial"))
     states = RunStore.open(partial).states()
@@ -81,11 +98,11 @@ def test_failed_task_keeps_finished_ones_and_resume_completes(serial_run, tmp_pa
 
 
 @pytest.mark.slow
-def test_killed_run_resumed_equals_uninterrupted(serial_run, tmp_path) -> None:
+def test_killed_run_resumed_equals_uninterrupted(serial_run, short, tmp_path) -> None:
     """Kill a real `caresim run` process part way (after its first task is stored), resume it
     with `caresim run --resume`, and compare with the uninterrupted run."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    cmd = [sys.executable, "-m", "caresim", "run", "baseline", "--replications", "3",
+    cmd = [sys.executable, "-m", "caresim", "run", str(short), "--replications", "3",
            "--workers", "1", "--quiet", "--out", str(tmp_path)]
     for c in COUNCILS:
         cmd += ["--council", c]
@@ -117,7 +134,7 @@ def _free_port() -> int:
 
 
 @pytest.mark.slow
-def test_dask_cluster_on_loopback_equals_serial(serial_run, tmp_path) -> None:
+def test_dask_cluster_on_loopback_equals_serial(serial_run, short, tmp_path) -> None:
     """A real `dask scheduler` and `dask worker` processes on loopback, not a mock."""
     pytest.importorskip("distributed")
     dask = Path(sys.executable).with_name("dask")
@@ -137,7 +154,7 @@ def test_dask_cluster_on_loopback_equals_serial(serial_run, tmp_path) -> None:
 
         with Client(address, timeout="60s") as client:
             client.wait_for_workers(2, timeout=120)
-        folder, _ = run_scenario("baseline", tmp_path, replications=3, councils=COUNCILS,
+        folder, _ = run_scenario(str(short), tmp_path, replications=3, councils=COUNCILS,
                                  spec=ExecutorSpec(scheduler=address))
         _assert_same(serial_run, _tables(folder))
     finally:
@@ -147,14 +164,14 @@ def test_dask_cluster_on_loopback_equals_serial(serial_run, tmp_path) -> None:
             p.wait(timeout=60)
 
 
-def test_results_follow_the_plan_not_completion_order(monkeypatch) -> None:
+def test_results_follow_the_plan_not_completion_order(short, monkeypatch) -> None:
     """Tasks that finish in reverse order still come back in plan order."""
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
     import caresim.runner as runner
 
-    params = load_scenario("baseline").params
+    params = load_scenario(str(short)).params
     tasks = plan("baseline", params, ["E06000017"], 3)
     real = runner.run_task
     finished: list[int] = []
@@ -179,11 +196,14 @@ def test_results_follow_the_plan_not_completion_order(monkeypatch) -> None:
 
 
 def test_common_random_numbers_identical_scenarios_zero_difference(tmp_path) -> None:
+    """Every headline indicator (the last at 2014-15, so the runs end there) differs by zero."""
     from caresim.app.compare import compare
 
-    copy = tmp_path / "copy.yaml"
-    copy.write_text(f"extends: {load_scenario('baseline').files[-1]}\nname: baseline_copy\n")
-    result = compare(["baseline", str(copy)], tmp_path, replications=3, councils=["Rutland"],
+    (tmp_path / "scenarios").mkdir()
+    base = scenario_until(tmp_path / "scenarios", "2015-03-31")
+    copy = tmp_path / "scenarios" / "copy.yaml"
+    copy.write_text(f"extends: {base}\nname: baseline_copy\n")
+    result = compare([str(base), str(copy)], tmp_path, replications=3, councils=["Rutland"],
                      spec=ExecutorSpec(workers=1))
     d = result.differences
     assert (d["diff"] == 0).all() and (d["diff_ci_low"] == 0).all()
