@@ -59,6 +59,13 @@ def cmd_run(args: argparse.Namespace) -> int:
             args.precision,
             args.parameter_uncertainty,
         )
+    import json
+
+    from caresim.analysis.replications import describe
+
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    if (manifest.get("precision") or {"met": True})["met"] is False:
+        print(f"caresim: warning: replications {describe(manifest)}", file=sys.stderr)
     if not args.quiet:
         print(f"wrote {folder}")
         print(format_scorecard(tables.scorecard))

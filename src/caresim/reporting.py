@@ -33,6 +33,7 @@ import pandas as pd
 from pydantic import ValidationError
 from scipy import stats
 
+from caresim.analysis.replications import describe
 from caresim.councils import ENGLAND_CODE
 from caresim.errors import RunStoreError
 from caresim.measures import (
@@ -388,7 +389,7 @@ def _what_was_run(run: RunFolder, name: str) -> list[Block]:
              "<br>".join(f"`{f}`" for f in m.get("scenario_files", []))],
             ["Scenario hash (SHA-256 of the resolved parameters)", f"`{m.get('scenario_hash')}`"],
             ["Master seed", str(m.get("master_seed"))],
-            ["Replications", str(m.get("replications"))],
+            ["Replications", describe(m)],
             ["Councils run", f"{len(councils)}: {shown}"],
             ["Reported for", name],
             ["caresim version", f"{m.get('caresim_version')} (git commit "

@@ -21,6 +21,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from caresim.analysis.replications import describe
 from caresim.councils import ENGLAND_CODE
 from caresim.io import atomic_file
 from caresim.measures import (
@@ -258,7 +259,7 @@ def _about_sheet(wb: Workbook, manifest: dict[str, Any], params: Scenario, scope
          "; ".join(manifest.get("scenario_files") or [])),
         ("Scenario hash", manifest.get("scenario_hash")),
         ("Master seed", manifest.get("master_seed")),
-        ("Replications", manifest.get("replications")),
+        ("Replications", describe(manifest)),
         ("Councils run", f"{len(councils)}: " + ", ".join(names.get(c, c)
                                                           for c in councils[:20])
          + (f" and {len(councils) - 20} more" if len(councils) > 20 else "")),

@@ -27,8 +27,33 @@ def relative_half_widths(values: pd.DataFrame) -> pd.Series:
     return pd.Series(out)
 
 
+def reached(values: pd.DataFrame) -> float:
+    """The precision reached: the largest relative half-width over the indicators (a fraction;
+    ``inf`` with fewer than two replications or a zero mean)."""
+    return float(relative_half_widths(values).max())
+
+
 def enough(values: pd.DataFrame, precision: float, min_replications: int = 3) -> bool:
     """True when every indicator meets the relative precision (and there are enough reps)."""
     if values["replication"].nunique() < min_replications:
         return False
     return bool((relative_half_widths(values) <= precision).all())
+
+
+def describe(manifest: dict) -> str:
+    """The replications of a run in words, from its manifest: how many, and for a run with
+    ``--replications auto`` the precision asked for, the precision reached, and whether the cap
+    stopped it first. One text for the console, the report and the workbook."""
+    n = manifest.get("replications")
+    p = manifest.get("precision")
+    if not p:
+        return f"{n} (one run: no intervals)" if n == 1 else f"{n}"
+    asked, got = p["asked"], p["reached"]
+    got_text = "not measurable" if got is None else f"{got:.1%}"
+    rule = (f"auto: until the 95% interval of each headline measure is within {asked:.1%} of "
+            f"its mean")
+    if p["met"]:
+        return f"{n} ({rule}; reached {got_text})"
+    why = (f"the cap of {p['cap']} replications stopped it first" if p["stopped_at_cap"]
+           else "a resumed run adds no replications beyond those planned before it stopped")
+    return f"{n} ({rule}; reached {got_text}, not {asked:.1%}: {why})"

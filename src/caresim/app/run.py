@@ -6,10 +6,11 @@ import datetime as dt
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from caresim.analysis.headline import PRECISION_HEADLINES, headline_values
-from caresim.analysis.replications import enough
+from caresim.analysis.replications import enough, reached
 from caresim.app.common import (
     RunOutputs,
     build_tables,
@@ -75,12 +76,29 @@ def _auto_batches(store: RunStore, tasks_for, spec: ExecutorSpec, precision: flo
         new = tasks_for(len(results), batch)
         store.extend(len(new))
         results = execute_tasks(tasks_for(0, len(results) + len(new)), spec, store, progress)
-        values = headline_values(pd.concat([r.monthly for r in results]),
-                                 pd.concat([r.fy for r in results]),
-                                 pd.concat([r.ledger for r in results]), scope,
-                                 PRECISION_HEADLINES)
-        if enough(values, precision) or len(results) >= MAX_AUTO_REPLICATIONS:
+        if (enough(_precision_values(results, scope), precision)
+                or len(results) >= MAX_AUTO_REPLICATIONS):
             return results
+
+
+def _precision_values(results: list[TaskResult], scope: str) -> pd.DataFrame:
+    """The headline values ``--replications auto`` narrows, one row per replication."""
+    return headline_values(pd.concat([r.monthly for r in results]),
+                           pd.concat([r.fy for r in results]),
+                           pd.concat([r.ledger for r in results]), scope, PRECISION_HEADLINES)
+
+
+def _precision(results: list[TaskResult], asked: float | None, scope: str) -> dict | None:
+    """The precision asked for and reached by a ``--replications auto`` run (fractions: the
+    relative half-width of the 95% interval), and whether the cap stopped it first; ``None``
+    for a fixed number of replications. A resumed run is measured on what it holds."""
+    if not asked:
+        return None
+    got = reached(_precision_values(results, scope))
+    return {"asked": asked, "reached": got if np.isfinite(got) else None,
+            "met": bool(got <= asked), "cap": MAX_AUTO_REPLICATIONS,
+            "stopped_at_cap": len(results) >= MAX_AUTO_REPLICATIONS and not got <= asked,
+            "measures": list(PRECISION_HEADLINES)}
 
 
 def run_scenario(path: str, out: Path, seed: int | None = None,
@@ -203,6 +221,7 @@ def _complete(store: RunStore, spec: ExecutorSpec, progress: Progress | None,
         "caresim_version": environment()["caresim"], "scenario": info["scenario"],
         "scenario_files": info["scenario_files"], "scenario_hash": info["scenario_hash"],
         "master_seed": params.run.seed, "replications": len(results),
+        "precision": _precision(results, info.get("auto_precision"), scope),
         "replications_rule": (f"auto: 95% interval within {info['auto_precision']:g} relative "
                               f"half-width for {', '.join(PRECISION_HEADLINES)}"
                               if info.get("auto_precision") else "fixed"),

@@ -1,0 +1,70 @@
+"""``--replications auto`` says what precision it reached (issue 19, point 1): when the cap stops
+it first, the console, the manifest and the workbook say so, with the precision asked for and
+the precision reached."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+import caresim.app.run as app_run
+from caresim.cli import main
+
+BASELINE = Path(__file__).resolve().parents[2] / "src" / "caresim" / "scenarios" / "baseline.yaml"
+
+
+@pytest.fixture(scope="module")
+def rutland(tmp_path_factory) -> Path:
+    """Baseline for Rutland to June 2011: far enough for every headline that ``auto`` narrows
+    (PB shares at March 2010 and April 2011, net spend 2010-11)."""
+    path = tmp_path_factory.mktemp("scenario") / "rutland.yaml"
+    path.write_text(textwrap.dedent(f"""\
+        extends: {BASELINE}
+        name: rutland
+        run: {{end_date: 2011-06-30, councils: [Rutland]}}
+        """), encoding="utf-8")
+    return path
+
+
+def auto_run(scenario: Path, out: Path, precision: str,
+             capsys: pytest.CaptureFixture[str]) -> tuple[dict, str, Path]:
+    assert main(["run", str(scenario), "--replications", "auto", "--precision", precision,
+                 "--workers", "1", "--quiet", "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    (manifest,) = out.rglob("manifest.json")
+    return json.loads(manifest.read_text(encoding="utf-8")), err, manifest.parent
+
+
+def about(folder: Path) -> dict[str, str]:
+    sheet = openpyxl.load_workbook(folder / "workbook.xlsx", read_only=True)["About"]
+    return {str(r[0]): str(r[1]) for r in sheet.iter_rows(values_only=True) if r[0]}
+
+
+def test_a_run_the_cap_stops_says_so(rutland: Path, tmp_path: Path,
+                                     monkeypatch: pytest.MonkeyPatch,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """Asked for a precision three replications cannot give, with the cap at three."""
+    monkeypatch.setattr(app_run, "MAX_AUTO_REPLICATIONS", 3)
+    m, err, folder = auto_run(rutland, tmp_path / "out", "1e-9", capsys)
+    p = m["precision"]
+    assert m["replications"] == 3
+    assert p["asked"] == 1e-9 and p["reached"] > p["asked"]
+    assert p["met"] is False and p["stopped_at_cap"] is True and p["cap"] == 3
+    assert "caresim: warning: replications 3 (auto:" in err
+    assert "the cap of 3 replications stopped it first" in err
+    assert about(folder)["Replications"] in err
+
+
+def test_a_run_that_reaches_its_precision_says_what_it_reached(
+        rutland: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    m, err, folder = auto_run(rutland, tmp_path / "out", "10", capsys)
+    p = m["precision"]
+    assert m["replications"] == 3 and p["met"] is True and p["stopped_at_cap"] is False
+    assert p["reached"] <= 10
+    assert "warning: replications" not in err
+    assert about(folder)["Replications"].startswith("3 (auto: ")
+    assert f"reached {p['reached']:.1%}" in about(folder)["Replications"]
