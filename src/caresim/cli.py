@@ -363,8 +363,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run each scenario under common random numbers (same "
         "seed, councils and replications) and print, for the headline indicators, the "
         "savings shortfall, the closing position, the people served and each target, every "
-        "scenario's level with its 95%% interval (and, for a target, its verdict and p_met) "
-        "beside the paired difference from the first scenario with its 95%% interval; "
+        "scenario's level with its 95% interval (and, for a target, its verdict and p_met) "
+        "beside the paired difference from the first scenario with its 95% interval; "
         "writes OUT/compare/<id>/ (comparison.csv, per_replication.csv, comparison.png, "
         "manifest.json). Says on stderr as each scenario starts.",
     )

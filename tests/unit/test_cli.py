@@ -154,3 +154,15 @@ def test_help_of_replications_matches_each_command(capsys: pytest.CaptureFixture
             helps[command].split("--replications N", 1)[1].split("--council")[0], command
     assert "run.replications, at least 5" in helps["compare"]
     assert "savings shortfall" in helps["compare"] and "closing position" in helps["compare"]
+
+
+@pytest.mark.parametrize("command", ["run", "compare", "validate", "calibrate", "check", "diff",
+                                     "scenarios", "councils", "report", "sensitivity",
+                                     "measures"])
+def test_help_prints_percent_signs_once(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """argparse expands '%%' in option help but prints a description as written: compare's
+    description said '95%% interval'."""
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    out = capsys.readouterr().out
+    assert "%%" not in out and "%(" not in out
