@@ -58,16 +58,19 @@ def cmd_run(args: argparse.Namespace) -> int:
             progress(args.quiet),
             args.precision,
             args.parameter_uncertainty,
+            args.max_replications,
         )
     import json
 
     from caresim.analysis.replications import describe
 
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    if (manifest.get("precision") or {"met": True})["met"] is False:
+    if (manifest.get("precision") or {}).get("met") is False:
         print(f"caresim: warning: replications {describe(manifest)}", file=sys.stderr)
     if not args.quiet:
         print(f"wrote {folder}")
+        if manifest.get("replications", 1) > 1:
+            print(f"replications: {describe(manifest)}")
         print(format_scorecard(tables.scorecard))
     return EXIT_OK
 
@@ -345,7 +348,15 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         metavar="X",
         help="with --replications auto: add replications until the 95%% interval "
-        "of the headline indicators has relative half-width <= X (e.g. 0.01)",
+        "of the headline indicators has relative half-width <= X (default: the scenario's "
+        "run.precision, 0.05 in the bundled scenarios)",
+    )
+    r.add_argument(
+        "--max-replications",
+        type=int,
+        metavar="N",
+        help="with --replications auto: stop at N replications and say so (default: the "
+        "scenario's run.max_replications, 200 in the bundled scenarios)",
     )
     r.add_argument(
         "--parameter-uncertainty",

@@ -1,6 +1,7 @@
-"""``--replications auto`` says what precision it reached (issue 19, point 1): when the cap stops
-it first, the console, the manifest and the workbook say so, with the precision asked for and
-the precision reached."""
+"""Replications honest by default (issue 19, point 1): a run of selected councils adds
+replications until the headline measures reach the scenario's stated precision, and
+``--replications auto`` says what precision it reached; when the cap stops it first, the
+console, the manifest and the workbook say so, with the precision asked for and reached."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ import textwrap
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 
-import caresim.app.run as app_run
 from caresim.cli import main
 
 BASELINE = Path(__file__).resolve().parents[2] / "src" / "caresim" / "scenarios" / "baseline.yaml"
@@ -30,10 +31,10 @@ def rutland(tmp_path_factory) -> Path:
     return path
 
 
-def auto_run(scenario: Path, out: Path, precision: str,
+def auto_run(scenario: Path, out: Path, options: list[str],
              capsys: pytest.CaptureFixture[str]) -> tuple[dict, str, Path]:
-    assert main(["run", str(scenario), "--replications", "auto", "--precision", precision,
-                 "--workers", "1", "--quiet", "--out", str(out)]) == 0
+    assert main(["run", str(scenario), *options, "--workers", "1", "--quiet",
+                 "--out", str(out)]) == 0
     err = capsys.readouterr().err
     (manifest,) = out.rglob("manifest.json")
     return json.loads(manifest.read_text(encoding="utf-8")), err, manifest.parent
@@ -45,11 +46,10 @@ def about(folder: Path) -> dict[str, str]:
 
 
 def test_a_run_the_cap_stops_says_so(rutland: Path, tmp_path: Path,
-                                     monkeypatch: pytest.MonkeyPatch,
                                      capsys: pytest.CaptureFixture[str]) -> None:
     """Asked for a precision three replications cannot give, with the cap at three."""
-    monkeypatch.setattr(app_run, "MAX_AUTO_REPLICATIONS", 3)
-    m, err, folder = auto_run(rutland, tmp_path / "out", "1e-9", capsys)
+    m, err, folder = auto_run(rutland, tmp_path / "out", [
+        "--replications", "auto", "--precision", "1e-9", "--max-replications", "3"], capsys)
     p = m["precision"]
     assert m["replications"] == 3
     assert p["asked"] == 1e-9 and p["reached"] > p["asked"]
@@ -61,10 +61,40 @@ def test_a_run_the_cap_stops_says_so(rutland: Path, tmp_path: Path,
 
 def test_a_run_that_reaches_its_precision_says_what_it_reached(
         rutland: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    m, err, folder = auto_run(rutland, tmp_path / "out", "10", capsys)
+    m, err, folder = auto_run(rutland, tmp_path / "out",
+                              ["--replications", "auto", "--precision", "10"], capsys)
     p = m["precision"]
     assert m["replications"] == 3 and p["met"] is True and p["stopped_at_cap"] is False
     assert p["reached"] <= 10
     assert "warning: replications" not in err
     assert about(folder)["Replications"].startswith("3 (auto: ")
     assert f"reached {p['reached']:.1%}" in about(folder)["Replications"]
+
+
+def test_a_council_run_gets_intervals_by_default(rutland: Path, tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """No --replications: a run of selected councils takes run.council_replications (20 in the
+    bundled scenarios), so its scorecard has intervals, and it says the precision reached."""
+    assert main(["run", str(rutland), "--workers", "2", "--out", str(tmp_path / "out")]) == 0
+    out = capsys.readouterr().out
+    (manifest,) = (tmp_path / "out").rglob("manifest.json")
+    m = json.loads(manifest.read_text(encoding="utf-8"))
+    assert m["replications"] == m["parameters"]["run"]["council_replications"] == 20
+    p = m["precision"]
+    assert p["asked"] is None and 0 < p["reached"] < 1 and "met" not in p
+    assert f"replications: 20 (the 95% intervals of the headline measures are within " \
+        f"{p['reached']:.1%} of their means)" in out
+    card = pd.read_csv(manifest.parent / "scorecard.csv")
+    scored = card[card["n"] > 0]
+    assert len(scored) and (scored["n"] == 20).all() and scored["p_met_low"].notna().all()
+
+
+def test_all_england_keeps_its_fixed_default_and_refuses_a_precision(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """All England takes run.replications (one run, about a minute); --precision there is
+    refused before anything runs."""
+    assert main(["run", "baseline", "--precision", "0.01", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "--precision 0.01: expected with --replications auto or a run of selected " \
+        "councils" in err and "found 1 replication(s)" in err
+    assert not any(tmp_path.iterdir())

@@ -29,12 +29,13 @@ SERIAL = ["--workers", "1"]
 
 @pytest.fixture(scope="module")
 def short(tmp_path_factory) -> Path:
-    """Baseline for Rutland over one financial year: a run of a few seconds."""
+    """Baseline for Rutland over one financial year, one replication: a run of a few
+    seconds."""
     path = tmp_path_factory.mktemp("scenario") / "short.yaml"
     path.write_text(textwrap.dedent(f"""\
         extends: {BASELINE}
         name: short
-        run: {{end_date: 2009-03-31, councils: [Rutland]}}
+        run: {{end_date: 2009-03-31, councils: [Rutland], council_replications: 1}}
         """), encoding="utf-8")
     return path
 
@@ -305,7 +306,7 @@ def test_report_into_a_read_only_run_folder(short: Path, tmp_path: Path,
     (["--replications", "auto", "--precision", "inf"], "--precision: expected a number > 0"),
     (["--replications", "3", "--precision", "0.01"], "--precision 0.01: expected with "
                                                      "--replications auto"),
-    (["--precision", "0.01"], "found no --replications"),
+    (["--replications", "auto", "--max-replications", "2"], "--max-replications: expected"),
 ])
 def test_bad_options(short: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                      options: list[str], message: str,

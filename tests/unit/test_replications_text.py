@@ -49,3 +49,10 @@ def test_reached_is_the_worst_indicator(values: list[float], expected: float) ->
     table = pd.DataFrame(rows)
     assert reached(table) == max(expected, relative_half_widths(table)["b"])
     assert reached(table) >= relative_half_widths(table)["b"] > 0
+
+
+def test_a_fixed_run_of_several_says_the_precision_it_reached() -> None:
+    m = {"replications": 20, "precision": {"asked": None, "reached": 0.0734}}
+    assert describe(m) == ("20 (the 95% intervals of the headline measures are within 7.3% of "
+                           "their means)")
+    assert describe({"replications": 20, "precision": {"asked": None, "reached": None}}) == "20"

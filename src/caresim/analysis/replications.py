@@ -50,6 +50,11 @@ def describe(manifest: dict) -> str:
         return f"{n} (one run: no intervals)" if n == 1 else f"{n}"
     asked, got = p["asked"], p["reached"]
     got_text = "not measurable" if got is None else f"{got:.1%}"
+    if not asked:
+        if got is None:
+            return f"{n}"
+        return (f"{n} (the 95% intervals of the headline measures are within {got_text} of "
+                "their means)")
     rule = (f"auto: until the 95% interval of each headline measure is within {asked:.1%} of "
             f"its mean")
     if p["met"]:

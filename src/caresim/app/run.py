@@ -18,6 +18,7 @@ from caresim.app.common import (
     resolve_councils,
     scope_of,
 )
+from caresim.councils import load_councils
 from caresim.errors import InputError
 from caresim.finite import NonFiniteOutput, check_finite
 from caresim.io import (
@@ -51,8 +52,6 @@ from caresim.runner import (
 )
 from caresim.scenario import ResolvedScenario, load_scenario
 
-MAX_AUTO_REPLICATIONS = 200
-
 
 def _figures(tables: RunOutputs, params: Scenario, codes: list[str], scope: str) -> dict:
     from caresim import plotting  # matplotlib only where plots are made
@@ -68,16 +67,17 @@ def _figures(tables: RunOutputs, params: Scenario, codes: list[str], scope: str)
                 fy_summary, scope, f"{where}: adult social care spend by financial year")}
 
 
-def _auto_batches(store: RunStore, tasks_for, spec: ExecutorSpec, precision: float,
+def _auto_batches(store: RunStore, tasks_for, spec: ExecutorSpec, precision: float, cap: int,
                   scope: str, progress: Progress | None) -> list[TaskResult]:
-    batch = max(3, spec.workers, spec.dask_local or 0)
+    first = max(3, spec.workers, spec.dask_local or 0)
     results: list[TaskResult] = []
-    while True:
-        new = tasks_for(len(results), batch)
+    while True:  # batches grow with the run, so the checks between them stay few
+        batch = max(first, len(results) // 2)
+        new = tasks_for(len(results), min(batch, cap - len(results)))
         store.extend(len(new))
         results = execute_tasks(tasks_for(0, len(results) + len(new)), spec, store, progress)
         if (enough(_precision_values(results, scope), precision)
-                or len(results) >= MAX_AUTO_REPLICATIONS):
+                or len(results) >= cap):
             return results
 
 
@@ -88,28 +88,36 @@ def _precision_values(results: list[TaskResult], scope: str) -> pd.DataFrame:
                            pd.concat([r.ledger for r in results]), scope, PRECISION_HEADLINES)
 
 
-def _precision(results: list[TaskResult], asked: float | None, scope: str) -> dict | None:
-    """The precision asked for and reached by a ``--replications auto`` run (fractions: the
-    relative half-width of the 95% interval), and whether the cap stopped it first; ``None``
-    for a fixed number of replications. A resumed run is measured on what it holds."""
-    if not asked:
+def _precision(results: list[TaskResult], asked: float | None, cap: int,
+               scope: str) -> dict | None:
+    """The precision reached (a fraction: the largest relative half-width of the headline
+    measures' 95% intervals) by a run of two or more replications; for a ``--replications
+    auto`` run also the precision asked for and whether the cap stopped it first. ``None`` for
+    one run. A resumed run is measured on what it holds."""
+    if len(results) < 2:
         return None
     got = reached(_precision_values(results, scope))
-    return {"asked": asked, "reached": got if np.isfinite(got) else None,
-            "met": bool(got <= asked), "cap": MAX_AUTO_REPLICATIONS,
-            "stopped_at_cap": len(results) >= MAX_AUTO_REPLICATIONS and not got <= asked,
-            "measures": list(PRECISION_HEADLINES)}
+    out = {"asked": asked, "reached": got if np.isfinite(got) else None,
+           "measures": list(PRECISION_HEADLINES)}
+    if asked:
+        out |= {"met": bool(got <= asked), "cap": cap,
+                "stopped_at_cap": len(results) >= cap and not got <= asked}
+    return out
 
 
 def run_scenario(path: str, out: Path, seed: int | None = None,
                  replications: int | str | None = None, councils: list[str] | None = None,
                  spec: ExecutorSpec | None = None, command: list[str] | None = None,
                  progress: Progress | None = None, precision: float | None = None,
-                 parameter_uncertainty: int | None = None) -> tuple[Path, RunOutputs]:
+                 parameter_uncertainty: int | None = None,
+                 max_replications: int | None = None) -> tuple[Path, RunOutputs]:
     """Load, run and write a scenario; returns the run folder and the tables.
 
     ``replications="auto"`` adds replications until the 95% interval of the headline indicators
-    is within ``precision`` (relative half-width). ``parameter_uncertainty=N`` draws N
+    is within ``precision`` (relative half-width; default the scenario's ``run.precision``), at
+    most ``max_replications`` (default ``run.max_replications``). Without ``replications``, a
+    run of all England takes the scenario's ``run.replications`` and a run of selected councils
+    its ``run.council_replications``. ``parameter_uncertainty=N`` draws N
     parameter sets (scrambled Sobol over every assumption's range and distribution, calibrated
     parameters over their calibration range; seeded by the master seed) and runs each with the
     same replications (common random numbers across sets).
@@ -120,18 +128,31 @@ def run_scenario(path: str, out: Path, seed: int | None = None,
         For any bad input, before anything is written.
     """
     started = dt.datetime.now(dt.UTC)
+    if precision is not None and precision <= 0:
+        raise InputError(f"--precision: expected a number > 0; found {precision}.")
+    scenario, codes = resolve_councils(load_scenario(path).with_run(
+        seed=seed, replications=replications if isinstance(replications, int) else None,
+        max_replications=max_replications), councils or [])
+    params = scenario.params
+    if replications is None:
+        replications = (params.run.replications if len(codes) == len(load_councils())
+                        or parameter_uncertainty is not None
+                        else params.run.council_replications)
     auto = replications == "auto"
-    if auto and (precision is None or precision <= 0):
-        raise InputError("--replications auto needs --precision X (relative half-width, > 0).")
+    if precision is not None and not auto:
+        raise InputError(f"--precision {precision:g}: expected with --replications auto or a "
+                         f"run of selected councils, whose run.council_replications is auto; "
+                         f"found {replications} replication(s).")
     if parameter_uncertainty is not None and (auto or parameter_uncertainty < 1):
         raise InputError("--parameter-uncertainty: expected a whole number >= 1 with a fixed "
                          "--replications; found "
                          f"{parameter_uncertainty} with replications {replications}.")
-    scenario, codes = resolve_councils(load_scenario(path).with_run(
-        seed=seed, replications=None if auto else replications), councils or [])
-    params = scenario.params
+    if isinstance(replications, int) and replications != params.run.replications:
+        scenario = scenario.with_run(replications=replications)
+        params = scenario.params
     check_output_root(out)
     reps = params.run.replications
+    precision = precision or params.run.precision
     spec = spec or ExecutorSpec(workers=1 if reps == 1 else default_workers(reps))
     info = {"scenario": scenario.name, "scenario_files": list(scenario.files),
             "scenario_hash": scenario.hash, "codes": codes, "replications": reps,
@@ -206,7 +227,8 @@ def _complete(store: RunStore, spec: ExecutorSpec, progress: Progress | None,
     if info.get("parameter_sets"):
         results = execute_tasks(tasks_for(0, 0), spec, store, progress)
     elif info.get("auto_precision") and not store.states():
-        results = _auto_batches(store, tasks_for, spec, info["auto_precision"], scope, progress)
+        results = _auto_batches(store, tasks_for, spec, info["auto_precision"],
+                                params.run.max_replications, scope, progress)
     else:  # a fixed plan, or resuming an auto run: finish the tasks already planned
         results = execute_tasks(tasks_for(0, len(store.states())), spec, store, progress)
     t_sim = time.perf_counter() - t0
@@ -221,7 +243,8 @@ def _complete(store: RunStore, spec: ExecutorSpec, progress: Progress | None,
         "caresim_version": environment()["caresim"], "scenario": info["scenario"],
         "scenario_files": info["scenario_files"], "scenario_hash": info["scenario_hash"],
         "master_seed": params.run.seed, "replications": len(results),
-        "precision": _precision(results, info.get("auto_precision"), scope),
+        "precision": _precision(results, info.get("auto_precision"),
+                                params.run.max_replications, scope),
         "replications_rule": (f"auto: 95% interval within {info['auto_precision']:g} relative "
                               f"half-width for {', '.join(PRECISION_HEADLINES)}"
                               if info.get("auto_precision") else "fixed"),

@@ -39,7 +39,22 @@ class RunSettings(Section):
     end_date: dt.date = dt.date(2020, 3, 31)
     seed: int = Field(default=20080401, ge=0)
     replications: int = Field(default=1, ge=1, le=10_000)
+    """Replications of a run of all England (and of compare, validate, calibrate)."""
+    council_replications: int | Literal["auto"] = 20
+    """Replications of ``caresim run`` for selected councils, so that a council's result has
+    intervals; ``auto`` adds replications until the headline measures reach ``precision``."""
+    precision: float = Field(default=0.05, gt=0, le=1, allow_inf_nan=False)
+    """Relative half-width of the 95% interval that ``auto`` stops at (a fraction)."""
+    max_replications: int = Field(default=200, ge=3, le=10_000)
+    """The most replications ``auto`` runs before it stops and says so."""
     councils: tuple[str, ...] = ()
+
+    @field_validator("council_replications")
+    @classmethod
+    def _council_replications(cls, v: int | str) -> int | str:
+        if isinstance(v, int) and not 1 <= v <= 10_000:
+            raise ValueError(f"expected a whole number from 1 to 10000 or 'auto'; found {v}")
+        return v
 
     @model_validator(mode="after")
     def _dates(self) -> RunSettings:
