@@ -75,6 +75,11 @@ CASES: dict[str, list[str]] = {
         "expected dates in increasing order",
         "found 2009-04-01 after 2010-04-01",
     ],
+    "council_replications_words.yaml": [
+        "key 'run.council_replications'",
+        "expected a whole number from 1 to 10000 or 'auto'",
+        "found 'lots'",
+    ],
     "bad_date_key.yaml": [
         "key 'grant.tranches_gbp.values'",
         "expected dates like 2010-04-01 as keys",

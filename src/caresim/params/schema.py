@@ -49,12 +49,13 @@ class RunSettings(Section):
     """The most replications ``auto`` runs before it stops and says so."""
     councils: tuple[str, ...] = ()
 
-    @field_validator("council_replications")
+    @field_validator("council_replications", mode="before")
     @classmethod
-    def _council_replications(cls, v: int | str) -> int | str:
-        if isinstance(v, int) and not 1 <= v <= 10_000:
-            raise ValueError(f"expected a whole number from 1 to 10000 or 'auto'; found {v}")
-        return v
+    def _council_replications(cls, v: object) -> object:
+        if v == "auto" or (isinstance(v, int) and not isinstance(v, bool)
+                           and 1 <= v <= 10_000):
+            return v
+        raise ValueError(f"expected a whole number from 1 to 10000 or 'auto'; found {v!r}")
 
     @model_validator(mode="after")
     def _dates(self) -> RunSettings:
