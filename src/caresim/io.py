@@ -93,14 +93,7 @@ def check_output_root(root: Path, option: str = "--out") -> None:
     root = Path(root)
     if root.exists() and not root.is_dir():
         raise RunStoreError(f"{option} {root}: expected a folder; found a file.")
-    probe = _nearest_existing(root)
-    if not probe.is_dir():  # e.g. --out a_file/sub
-        raise RunStoreError(f"{option} {root}: expected a folder path; found the file {probe} "
-                            "on it.")
-    why = _refuses_writing(probe)
-    if why is not None:
-        raise RunStoreError(f"{option} {root}: expected a writable folder; found no write "
-                            f"access to {probe} ({why}).")
+    _refuse_unwritable(root, root, option, "a folder path", "a writable folder")
 
 
 def check_output_file(path: Path, option: str) -> None:
@@ -122,14 +115,21 @@ def check_output_file(path: Path, option: str) -> None:
     path = Path(path)
     if path.is_dir():
         raise RunStoreError(f"{option} {path}: expected a file path; found a folder.")
-    probe = _nearest_existing(path.parent)
+    _refuse_unwritable(path, path.parent, option, "a file path", "a file in a writable folder")
+
+
+def _refuse_unwritable(named: Path, folder: Path, option: str, path_kind: str,
+                       writable: str) -> None:
+    """Raise when a file lies on ``folder``'s path (e.g. ``--out a_file/sub``) or the nearest
+    existing folder on it refuses writing; the message names ``named`` as ``option`` gave it."""
+    probe = _nearest_existing(folder)
     if not probe.is_dir():
-        raise RunStoreError(f"{option} {path}: expected a file path; found the file {probe} "
+        raise RunStoreError(f"{option} {named}: expected {path_kind}; found the file {probe} "
                             "on it.")
     why = _refuses_writing(probe)
     if why is not None:
-        raise RunStoreError(f"{option} {path}: expected a file in a writable folder; found no "
-                            f"write access to {probe} ({why}).")
+        raise RunStoreError(f"{option} {named}: expected {writable}; found no write access to "
+                            f"{probe} ({why}).")
 
 
 def git_commit() -> str | None:
