@@ -50,9 +50,9 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise RunStoreError(f"--against {args.against}: expected a different run folder from "
                             f"RUN_DIR; found the same folder ({run_dir}), whose comparison with "
                             "itself would be zero by construction.")
-    from caresim.app.report import REPORT_HTML, REPORT_MD, write_report
+    from caresim.app.report import MODEL_HTML, MODEL_MD, REPORT_PAGES, write_report
 
-    existing = [run_dir / name for name in (REPORT_HTML, REPORT_MD) if (run_dir / name).is_file()]
+    existing = [run_dir / name for name in REPORT_PAGES if (run_dir / name).is_file()]
     if existing and not args.overwrite:
         raise RunStoreError(f"RUN_DIR {run_dir}: expected a run folder without a report; found "
                             f"{existing[0]} already written. Pass --overwrite to replace it, or "
@@ -60,6 +60,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     html_path, md_path = write_report(run_dir, against)
     print(f"wrote {html_path}")
     print(f"wrote {md_path}")
+    print(f"wrote {run_dir / MODEL_HTML} and {run_dir / MODEL_MD} (the model description)")
     return 0
 
 
