@@ -162,7 +162,10 @@ pre{background:#f6f8fa;padding:8px;font-size:12px;overflow-x:auto}
 nav{background:#f6f8fa;border:1px solid #d0d7de;padding:6px 16px;font-size:14px}
 nav ol{margin:4px 0}
 .first-page{border-bottom:3px solid #1f4e79;padding-bottom:12px;margin-bottom:8px}
-.first-page table{font-size:14px}
+.first-page h1{margin:0 0 8px}.first-page p{margin:6px 0}
+.first-page h2{font-size:18px;margin:18px 0 6px;padding-bottom:2px}
+.first-page table{font-size:13.5px;margin:6px 0 8px}
+.first-page th,.first-page td{padding:3px 8px}
 .first-page tr.met td:first-child{border-left:5px solid #1a7f37}
 .first-page tr.notmet td:first-child{border-left:5px solid #b42318}
 @media print{.first-page{page-break-after:always}}

@@ -1,17 +1,27 @@
 """The run report: a run folder in, ``report.html`` and ``report.md`` out (DESIGN §1, §3, §7).
 
 The report reads the run's own tables (``manifest.json``, ``summary.parquet``,
-``scorecard.csv``, ``ledger.csv``) and never recomputes a summary. It covers the council when
-the run was of one council, else England, and has: what was run (with the parameters that
-differ from the bundled baseline); the target scorecard; the budget ledger by financial year,
-in cash and in real terms (2008-09 prices, deflated by the scenario's own
-``finance.inflation_per_year``); the PB share, spend and savings plots; optionally a comparison
-with a second run; and the model description under the STRESS-DES headings, taken from the
-code's own docstrings (:mod:`caresim.docgen`).
+``scorecard.csv``, ``ledger.csv``, and the per-replication ``timeseries.parquet`` and
+``financial_years.parquet`` for the headline numbers) and never recomputes a summary. It covers
+the council when the run was of one council, else the councils run together (England when all
+were run).
 
-``report.html`` is self-contained: figures are embedded as base64 PNG data URIs, the style
-sheet is inline, and there are no scripts and no links outside the file. ``report.md`` refers
-to the same PNGs saved beside it in ``report_files/``.
+Its **first page** says, in plain labels (the measures' own words and units, never internal
+names): what was run, in one sentence; each target's verdict (the scorecard's ``verdict``) with
+the chance of meeting it and its interval when there is more than one run; five headline
+numbers (:data:`caresim.measures.readings.REPORT_FIRST_PAGE`) with their 95% intervals; and,
+with a second run, their differences, paired by replication when the runs share common random
+numbers. Then: the targets in detail; the budget ledger by financial year, in cash and in real
+terms (2008-09 prices, deflated by the scenario's own ``finance.inflation_per_year``); the PB
+share, spend and savings figures; the comparison by financial year; and the run's details
+(seeds, hashes, files, environment, the parameters that differ from the bundled baseline). Each
+heading and caption says what it shows.
+
+The model description under the STRESS-DES headings, taken from the code's own docstrings
+(:mod:`caresim.docgen`), is a page of its own (``model.html``, ``model.md``) that the report
+links to. ``report.html`` is self-contained apart from that link: figures are embedded as base64
+PNG data URIs, the style sheet is inline, and there are no scripts. ``report.md`` refers to the
+same PNGs saved beside it in ``report_files/``.
 """
 
 from __future__ import annotations
@@ -572,7 +582,7 @@ def _first_page(run: RunFolder, name: str, against: RunFolder | None) -> list[Bl
             else (f"{target_label(reading)}: {met_word(r['met'], r['n'])}" if reading else "")
         row = [_cap(verdict)]
         if several:
-            row.append("-" if int(r["n"]) == 0 else
+            row.append(met_word(r["met"], 0) if int(r["n"]) == 0 else
                        f"{r['p_met']:.2f} ({p_met_interval(r).strip('[]').replace(', ', ' to ')})")
         rows.append(row)
         word = met_word(r["met"], r["n"])
@@ -581,11 +591,10 @@ def _first_page(run: RunFolder, name: str, against: RunFolder | None) -> list[Bl
     header = ["verdict: the value against the target" if n <= 1 else
               "verdict: the mean's value against the target"]
     if several:
-        header.append(f"chance of meeting it: share of the {n} {runs_word} that met it "
-                      "(95% interval)")
+        header.append(f"chance of meeting it: share of the {n} {runs_word} (95% interval)")
     numbers = headline_numbers(run)
     nrows = [[r.label, format_value(r.mean, r.unit) if r.n else "not in this run",
-              _interval(r.ci_low, r.ci_high, r.unit) if r.n else "-"]
+              _interval(r.ci_low, r.ci_high, r.unit) if r.n else "-"][:3 if several else 2]
              for r in numbers.itertuples()]
     out: list[Block] = [
         Heading(1, f"caresim report: scenario {run.manifest.get('scenario')}, {name}"),
@@ -595,8 +604,8 @@ def _first_page(run: RunFolder, name: str, against: RunFolder | None) -> list[Bl
                       "one run against each target")),
         Table(header, rows, [False] * len(header), styles),
         Heading(2, f"Five headline numbers, {name}: {over_runs(n, run.uncertain)}"),
-        Table(["measure", "value" if n <= 1 else "mean", "95% interval"], nrows,
-              [False, True, True]),
+        Table(["measure", "mean", "95% interval"] if several else ["measure", "value"], nrows,
+              [False, True, True][:3 if several else 2]),
     ]
     if against is not None:
         out += _first_page_comparison(run, against, name)
@@ -621,16 +630,20 @@ def _first_page_comparison(a: RunFolder, b: RunFolder, name: str) -> list[Block]
     is_paired = bool(d["paired"].all()) if len(d) else paired(a, b)
     how = ("paired by replication (the runs share their random numbers)" if is_paired else
            "unpaired (the runs differ in seed, councils or replications)")
+    width = 5 if n > 1 else 4  # one run each: no interval column
     rows = [[r.label, format_value(r.mean_a, r.unit), format_value(r.mean_b, r.unit),
              format_difference(r.diff, r.unit),
-             _interval(r.diff_ci_low, r.diff_ci_high, r.unit, signed=True)]
+             _interval(r.diff_ci_low, r.diff_ci_high, r.unit, signed=True)][:width]
             for r in d.itertuples()]
     what = (f"paired differences over {n} replications" if is_paired and n > 1 else
-            "one run each, no interval" if n <= 1 else "difference of the means")
-    return [Heading(2, f"Comparison, {name}: {lb} minus {la}, {what}"),
-            Para(f"Each row is {lb} minus {la}; the 95% interval is {how}."),
-            Table(["measure", la, lb, f"{lb} minus {la}", "95% interval of the difference"],
-                  rows, [False, True, True, True, True])]
+            "one run each, no interval" if n <= 1 else
+            f"differences of the means over {n} replications")
+    header = ["measure", la, lb, f"{lb} minus {la}", "95% interval of the difference"]
+    out: list[Block] = [Heading(2, f"Comparison, {name}: {lb} minus {la}, {what}"),
+                        Table(header[:width], rows, [False, True, True, True, True][:width])]
+    if n > 1:
+        out.append(Para(f"The intervals are {how}."))
+    return out
 
 
 # --------------------------------------------------------------------------- sections
