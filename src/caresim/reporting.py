@@ -562,9 +562,23 @@ def reading_differences(a: RunFolder, b: RunFolder,
     return d.sort_values("reading", key=lambda s: s.map(order))[cols].reset_index(drop=True)
 
 
+CUT_NOTE = ("A share's interval is cut at 0% and 100% (a difference of shares at -100 and "
+            "+100 points): with few replications the t interval reaches past what a share can be.")
+"""Said under a first-page table whose interval of a share was cut to the possible range."""
+
+
+def _bounds(low: float, high: float, unit: str, signed: bool = False) -> tuple[float, float]:
+    """An interval cut to what the unit can be: 0 to 1 for a share, -1 to 1 for a difference
+    of shares; any other unit unchanged."""
+    if get_unit(unit).kind != "fraction" or math.isnan(low) or math.isnan(high):
+        return low, high
+    return max(low, -1.0 if signed else 0.0), min(high, 1.0)
+
+
 def _interval(low: float, high: float, unit: str, signed: bool = False) -> str:
     if low is None or math.isnan(low) or math.isnan(high):
         return "one run, no interval"
+    low, high = _bounds(low, high, unit, signed)
     if signed:
         return f"{format_difference(low, unit)} to {format_difference(high, unit)}"
     return f"{format_value(low, unit)} to {format_value(high, unit)}"
@@ -607,6 +621,9 @@ def _first_page(run: RunFolder, name: str, against: RunFolder | None) -> list[Bl
         Table(["measure", "mean", "95% interval"] if several else ["measure", "value"], nrows,
               [False, True, True][:3 if several else 2]),
     ]
+    if any(_bounds(r.ci_low, r.ci_high, r.unit) != (r.ci_low, r.ci_high)
+           for r in numbers.itertuples() if r.n > 1):
+        out.append(Para(CUT_NOTE))
     if against is not None:
         out += _first_page_comparison(run, against, name)
     out += [Link("Below: the targets in detail, the budget ledger, the figures, and the run's "
@@ -642,7 +659,9 @@ def _first_page_comparison(a: RunFolder, b: RunFolder, name: str) -> list[Block]
     out: list[Block] = [Heading(2, f"Comparison, {name}: {lb} minus {la}, {what}"),
                         Table(header[:width], rows, [False, True, True, True, True][:width])]
     if n > 1:
-        out.append(Para(f"The intervals are {how}."))
+        cut = any(_bounds(r.diff_ci_low, r.diff_ci_high, r.unit, signed=True)
+                  != (r.diff_ci_low, r.diff_ci_high) for r in d.itertuples())
+        out.append(Para(f"The intervals are {how}." + (f" {CUT_NOTE}" if cut else "")))
     return out
 
 

@@ -497,8 +497,9 @@ def test_first_page_numbers_are_measures_with_intervals(runs, html: str) -> None
         row = re.search(rf"<td[^>]*>{re.escape(r.label)}</td>(.*?)</tr>", page)
         assert row, r.label
         assert format_value(r.mean, r.unit) in row.group(1)
-        assert (f"{format_value(r.ci_low, r.unit)} to {format_value(r.ci_high, r.unit)}"
-                in row.group(1))
+        low, high = ((max(r.ci_low, 0.0), min(r.ci_high, 1.0)) if r.unit == "fraction"
+                     else (r.ci_low, r.ci_high))  # a share's interval is cut to 0% to 100%
+        assert f"{format_value(low, r.unit)} to {format_value(high, r.unit)}" in row.group(1)
     # the PB share on the first page is the scorecard's value of the 30% target
     card = pd.read_csv(runs[0] / "scorecard.csv", dtype={"scope": str})
     value = card[(card["scope"] == RUTLAND)
@@ -648,3 +649,27 @@ def test_workbook_labels_totals_by_the_selection(one_run: Path) -> None:
     about = {r[0]: r[1] for r in wb["About"].iter_rows(values_only=True)}
     assert about["Totals (code E92000001) are of"].startswith("2 councils: the sum of the "
                                                                "councils run")
+
+
+def test_a_shares_interval_is_cut_to_what_a_share_can_be() -> None:
+    from caresim.reporting import CUT_NOTE, _interval
+
+    assert _interval(-1.082, 2.004, "fraction") == "0.0% to 100.0%"
+    assert _interval(-1.37, 0.958, "fraction", signed=True) == "-100.0 pp to +95.8 pp"
+    assert _interval(0.239, 0.45, "fraction") == "23.9% to 45.0%"  # inside: unchanged
+    assert _interval(-5.0, 7.0, "people") == "-5 to 7"  # only shares are bounded
+    assert "0% and 100%" in CUT_NOTE
+
+
+def test_first_page_says_when_an_interval_was_cut(runs, html: str) -> None:
+    from caresim.reporting import CUT_NOTE, headline_numbers, load_run
+
+    numbers = headline_numbers(load_run(runs[0]))
+    shares = numbers[numbers["unit"] == "fraction"]
+    cut = ((shares["ci_low"] < 0) | (shares["ci_high"] > 1)).any()
+    import html as html_lib
+
+    assert (html_lib.escape(CUT_NOTE, quote=True) in first_page(html)
+            or CUT_NOTE.replace("'", "&#x27;") in first_page(html)) == bool(cut)
+    for low in re.findall(r"(-?\d+\.\d)% to", first_page(html)):
+        assert float(low) >= 0.0
