@@ -50,9 +50,9 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise RunStoreError(f"--against {args.against}: expected a different run folder from "
                             f"RUN_DIR; found the same folder ({run_dir}), whose comparison with "
                             "itself would be zero by construction.")
-    from caresim.app.report import REPORT_HTML, REPORT_MD, write_report
+    from caresim.app.report import MODEL_HTML, MODEL_MD, REPORT_PAGES, write_report
 
-    existing = [run_dir / name for name in (REPORT_HTML, REPORT_MD) if (run_dir / name).is_file()]
+    existing = [run_dir / name for name in REPORT_PAGES if (run_dir / name).is_file()]
     if existing and not args.overwrite:
         raise RunStoreError(f"RUN_DIR {run_dir}: expected a run folder without a report; found "
                             f"{existing[0]} already written. Pass --overwrite to replace it, or "
@@ -60,6 +60,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     html_path, md_path = write_report(run_dir, against)
     print(f"wrote {html_path}")
     print(f"wrote {md_path}")
+    print(f"wrote {run_dir / MODEL_HTML} and {run_dir / MODEL_MD} (the model description)")
     return 0
 
 
@@ -79,16 +80,17 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "report", help="write a run's report (HTML and Markdown) into its run folder",
         description="Write RUN_DIR/report.html (one self-contained page: figures embedded, no "
-        "scripts, no links outside the file) and RUN_DIR/report.md (figures in "
-        "RUN_DIR/report_files/) from the run's own tables. The report covers the council "
-        "when the run was of one council, else the councils run together (England when all "
-        "were run): what was run and the parameters "
-        "that differ from the bundled baseline; the target scorecard with the probability "
-        "of meeting each target and its interval; the budget ledger by financial year in "
-        "cash and at 2008-09 prices; PB share, spend and savings plots; and the model "
-        "description under the STRESS-DES headings. With --against, a comparison section "
-        "gives the headline differences of the other run minus this one, with 95% "
-        "intervals, and an overlaid PB share plot.")
+        "scripts; its one link is to the model page beside it) and RUN_DIR/report.md (figures "
+        "in RUN_DIR/report_files/) from the run's own tables, and the model description "
+        "under the STRESS-DES headings on its own page, RUN_DIR/model.html and model.md. The "
+        "report covers the council when the run was of one council, else the councils run "
+        "together (England when all were run). Its first page says what was run, each "
+        "target's verdict with the chance of meeting it, five headline numbers with their "
+        "95% intervals and, with --against, the paired differences of the other run minus "
+        "this one; then the targets in detail, the budget ledger by financial year in cash "
+        "and at 2008-09 prices, the PB share, spend and savings figures, the comparison by "
+        "financial year, and the run's details (seed, scenario files, hash, versions and the "
+        "parameters that differ from the bundled baseline).")
     p.add_argument("run_dir", metavar="RUN_DIR",
                    help="a run folder written by `caresim run` (OUT/<scenario>/<run-id>/, "
                    "containing manifest.json)")
@@ -96,7 +98,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
                    help="a second run folder to compare with (differences are that run minus this "
                    "one); it must include the council reported")
     p.add_argument("--overwrite", action="store_true",
-                   help="replace a report already in RUN_DIR (without it, an existing report is "
-                   "never overwritten: the command stops with exit status 2)")
+                   help="replace a report (or model page) already in RUN_DIR (without it, an "
+                   "existing one is never overwritten: the command stops with exit status 2)")
     p.set_defaults(func=cmd_report)
     return p

@@ -68,7 +68,27 @@ class Doc:
     text: str
 
 
-Block = Heading | Para | Table | Figure | Doc
+@dataclass
+class Link:
+    """A paragraph that links to another page written beside this one.
+
+    ``page`` is the page's stem: the HTML links to ``<page>.html``, the Markdown to
+    ``<page>.md``, so each format links to its own sibling.
+    """
+
+    before: str
+    page: str
+    label: str
+    after: str = ""
+
+
+@dataclass
+class PageEnd:
+    """The end of the report's first page: the contents follow it in HTML, a rule in
+    Markdown."""
+
+
+Block = Heading | Para | Table | Figure | Doc | Link | PageEnd
 
 
 # --------------------------------------------------------------------------- rendering
@@ -141,22 +161,47 @@ code{font-family:Menlo,Consolas,monospace;font-size:12px;background:#f4f4f4;padd
 pre{background:#f6f8fa;padding:8px;font-size:12px;overflow-x:auto}
 nav{background:#f6f8fa;border:1px solid #d0d7de;padding:6px 16px;font-size:14px}
 nav ol{margin:4px 0}
+.first-page{border-bottom:3px solid #1f4e79;padding-bottom:12px;margin-bottom:8px}
+.first-page h1{margin:0 0 8px}.first-page p{margin:6px 0}
+.first-page h2{font-size:18px;margin:18px 0 6px;padding-bottom:2px}
+.first-page table{font-size:13.5px;margin:6px 0 8px}
+.first-page th,.first-page td{padding:3px 8px}
+.first-page tr.met td:first-child{border-left:5px solid #1a7f37}
+.first-page tr.notmet td:first-child{border-left:5px solid #b42318}
+@media print{.first-page{page-break-after:always}}
 """
 
 
 def render_html(blocks: list[Block]) -> str:
-    """The report as one self-contained HTML page (inline CSS, data-URI images, no scripts)."""
+    """A page of the report as HTML: inline CSS, data-URI images, no scripts, and no links but
+    to its own headings and to the sibling pages of :class:`Link` blocks.
+
+    With a :class:`PageEnd` block, the blocks before it are the first page (a section of their
+    own) and the contents, of the level-2 headings after it, follow it.
+    """
     title = next((b.text for b in blocks if isinstance(b, Heading)), "caresim report")
     body = []
-    toc = [b for b in blocks if isinstance(b, Heading) and b.level == 2]
+    ends = [i for i, b in enumerate(blocks) if isinstance(b, PageEnd)]
+    toc = [b for b in blocks[ends[0] if ends else 0:]
+           if isinstance(b, Heading) and b.level == 2]
     nav = ("<nav><strong>Contents</strong><ol>" + "".join(
         f'<li><a href="#{h.anchor}">{_inline(re.sub(r"^[0-9]+[.] ", "", h.text))}</a></li>'
         for h in toc) + "</ol></nav>")
+    paged = any(isinstance(b, PageEnd) for b in blocks)
+    if paged:
+        body.append('<section class="first-page">')
     for i, b in enumerate(blocks):
         if isinstance(b, Heading):
             body.append(f'<h{b.level} id="{b.anchor}">{_inline(b.text)}</h{b.level}>')
             if i == 0:
                 continue
+        elif isinstance(b, PageEnd):
+            body.append("</section>")
+            body.append(nav)
+            continue
+        elif isinstance(b, Link):
+            body.append(f"<p>{_inline(b.before)} <a href=\"{html.escape(b.page)}.html\">"
+                        f"{_inline(b.label)}</a>{_inline(b.after)}</p>")
         elif isinstance(b, Para):
             body.append(f"<p>{_inline(b.text)}</p>")
         elif isinstance(b, Doc):
@@ -178,7 +223,7 @@ def render_html(blocks: list[Block]) -> str:
                 rows.append(f'<tr class="{style}">{cells}</tr>')
             table = f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
             body.append(f'<div class="wide">{table}</div>' if b.wide else table)
-        if i == 1:
+        if i == 1 and not paged and toc:
             body.append(nav)
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>\n"
@@ -209,6 +254,11 @@ def render_markdown(blocks: list[Block], files_dir: str = FILES_DIR) -> str:
             out.append("#" * b.level + " " + _md_text(b.text))
         elif isinstance(b, Para):
             out.append(_md_text(b.text))
+        elif isinstance(b, Link):
+            out.append(f"{_md_text(b.before)} [{_md_text(b.label)}]({b.page}.md)"
+                       f"{_md_text(b.after)}")
+        elif isinstance(b, PageEnd):
+            out.append("---")
         elif isinstance(b, Doc):
             out.append(_rst_to_md(b.text))
         elif isinstance(b, Figure):

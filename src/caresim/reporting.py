@@ -1,17 +1,27 @@
 """The run report: a run folder in, ``report.html`` and ``report.md`` out (DESIGN §1, §3, §7).
 
 The report reads the run's own tables (``manifest.json``, ``summary.parquet``,
-``scorecard.csv``, ``ledger.csv``) and never recomputes a summary. It covers the council when
-the run was of one council, else England, and has: what was run (with the parameters that
-differ from the bundled baseline); the target scorecard; the budget ledger by financial year,
-in cash and in real terms (2008-09 prices, deflated by the scenario's own
-``finance.inflation_per_year``); the PB share, spend and savings plots; optionally a comparison
-with a second run; and the model description under the STRESS-DES headings, taken from the
-code's own docstrings (:mod:`caresim.docgen`).
+``scorecard.csv``, ``ledger.csv``, and the per-replication ``timeseries.parquet`` and
+``financial_years.parquet`` for the headline numbers) and never recomputes a summary. It covers
+the council when the run was of one council, else the councils run together (England when all
+were run).
 
-``report.html`` is self-contained: figures are embedded as base64 PNG data URIs, the style
-sheet is inline, and there are no scripts and no links outside the file. ``report.md`` refers
-to the same PNGs saved beside it in ``report_files/``.
+Its **first page** says, in plain labels (the measures' own words and units, never internal
+names): what was run, in one sentence; each target's verdict (the scorecard's ``verdict``) with
+the chance of meeting it and its interval when there is more than one run; five headline
+numbers (:data:`caresim.measures.readings.REPORT_FIRST_PAGE`) with their 95% intervals; and,
+with a second run, their differences, paired by replication when the runs share common random
+numbers. Then: the targets in detail; the budget ledger by financial year, in cash and in real
+terms (2008-09 prices, deflated by the scenario's own ``finance.inflation_per_year``); the PB
+share, spend and savings figures; the comparison by financial year; and the run's details
+(seeds, hashes, files, environment, the parameters that differ from the bundled baseline). Each
+heading and caption says what it shows.
+
+The model description under the STRESS-DES headings, taken from the code's own docstrings
+(:mod:`caresim.docgen`), is a page of its own (``model.html``, ``model.md``) that the report
+links to. ``report.html`` is self-contained apart from that link: figures are embedded as base64
+PNG data URIs, the style sheet is inline, and there are no scripts. ``report.md`` refers to the
+same PNGs saved beside it in ``report_files/``.
 """
 
 from __future__ import annotations
@@ -33,20 +43,25 @@ import pandas as pd
 from pydantic import ValidationError
 from scipy import stats
 
+from caresim.analysis.compare import paired_differences
+from caresim.analysis.headline import measure_scope
 from caresim.analysis.replications import describe
 from caresim.councils import ENGLAND_CODE
 from caresim.errors import RunStoreError
 from caresim.measures import (
+    RunTables,
     format_against,
     format_difference,
     format_value,
     get_measure,
     get_unit,
+    measure_values,
     metric_rows,
     monthly_rows,
     scope_label,
     yearly_rows,
 )
+from caresim.measures.readings import REPORT_FIRST_PAGE, Reading, reading_label
 from caresim.measures.targets import TargetReading, met_word, target_readings
 from caresim.measures.units import MILLION, THOUSAND
 from caresim.params.schema import Scenario
@@ -58,15 +73,23 @@ from caresim.report_render import (
     Doc,
     Figure,
     Heading,
+    Link,
+    PageEnd,
     Para,
     Table,
 )
+from caresim.results import summarise
 from caresim.scenario import ResolvedScenario, diff, flatten_parameters, load_scenario
 from caresim.scorecard import p_met_interval
 
 REPORT_HTML = "report.html"
 REPORT_MD = "report.md"
-RUN_FILES = ("manifest.json", "summary.parquet", "scorecard.csv", "ledger.csv")
+MODEL_PAGE = "model"
+"""The stem of the model description's own page, written beside the report."""
+MODEL_HTML = f"{MODEL_PAGE}.html"
+MODEL_MD = f"{MODEL_PAGE}.md"
+RUN_FILES = ("manifest.json", "summary.parquet", "scorecard.csv", "ledger.csv",
+             "timeseries.parquet", "financial_years.parquet")
 """What a run folder must hold for a report to be written."""
 ALL_COUNCILS = 152
 """Councils with adult social services responsibilities: a run of all of them is England."""
@@ -164,6 +187,31 @@ class RunFolder:
     def targets(self) -> tuple[TargetReading, ...]:
         """The scenario's targets, as readings of their measures."""
         return target_readings(self.scenario.params.targets)
+
+    @functools.cached_property
+    def tables(self) -> RunTables:
+        """The run's per-replication tables, for the measures layer (read when first asked)."""
+        try:
+            return RunTables(pd.read_parquet(self.path / "timeseries.parquet"),
+                             pd.read_parquet(self.path / "financial_years.parquet"),
+                             self.ledger)
+        except (OSError, ValueError) as exc:
+            raise RunStoreError(f"{self.path}: expected readable timeseries.parquet and "
+                                "financial_years.parquet (written by `caresim run`); found a "
+                                f"file that cannot be read ({type(exc).__name__}: {exc})."
+                                ) from None
+
+    @property
+    def n_runs(self) -> int:
+        """Runs behind each mean of the reported scope (replications, times parameter sets
+        under ``--parameter-uncertainty``), from the summary."""
+        rows = self.summary[self.summary["council_code"] == self.scope]
+        return int(rows["n"].max()) if len(rows) else 0
+
+    @property
+    def uncertain(self) -> bool:
+        """Whether the run drew parameter sets (``--parameter-uncertainty``)."""
+        return bool(self.manifest.get("parameter_uncertainty"))
 
 
 def load_run(path: Path) -> RunFolder:
@@ -374,10 +422,253 @@ def target_label(reading: TargetReading) -> str:
     return _cap(f"{get_measure(reading.measure).title} {reading.period.words}")
 
 
+# --------------------------------------------------------------------------- the first page
+
+
+def over_runs(n: int, uncertain: bool = False) -> str:
+    """What a value's interval is, in words: ``mean and 95% interval over 5 replications``;
+    ``one run, no interval`` for one run."""
+    if n <= 1:
+        return "one run, no interval"
+    if uncertain:
+        return f"mean and 95% range over {n} runs (parameter sets x replications)"
+    return f"mean and 95% interval over {n} replications"
+
+
+def councils_label(codes: list[str]) -> str:
+    """The councils run, in plain words: ``England (152 councils)``, the council's name, or
+    ``3 councils (Leeds, Kent, Devon)``."""
+    if not codes:
+        return "no councils"
+    label = scope_label(ENGLAND_CODE, codes)
+    if len(codes) == 1:
+        return label
+    if len(codes) == ALL_COUNCILS:
+        return f"{label} ({len(codes)} councils)"
+    names = [scope_label(c, codes) for c in codes[:6]]
+    more = f" and {len(codes) - 6} more" if len(codes) > 6 else ""
+    return f"{label} ({', '.join(names)}{more})"
+
+
+def _date_words(text: str) -> str:
+    try:
+        d = dt.date.fromisoformat(str(text)[:10])
+    except ValueError:
+        return str(text)
+    return f"{d.day} {d:%B %Y}"
+
+
+def _finished_words(text: Any) -> str:
+    try:
+        t = dt.datetime.fromisoformat(str(text))
+    except ValueError:
+        return "not recorded"
+    return f"{t.day} {t:%B %Y} {t:%H:%M} UTC"
+
+
+def what_was_run(run: RunFolder) -> str:
+    """One sentence: the scenario and its description, the councils, the replications
+    (:func:`caresim.analysis.replications.describe`), the dates simulated and when it ran."""
+    m = run.manifest
+    params = run.scenario.params
+    description = str(params.description).strip().rstrip(".")
+    return (f"Scenario **{m.get('scenario', params.name)}** ({description}), run for "
+            f"{councils_label(run.councils)} from {_date_words(params.run.start_date)} to "
+            f"{_date_words(params.run.end_date)}; replications: {describe(m)}; finished "
+            f"{_finished_words(m.get('finished_utc'))}.")
+
+
+def _reading_table(run: RunFolder, readings: tuple[Reading, ...]) -> pd.DataFrame:
+    """``reading, scenario, parameter_set, replication, council_code, period, value`` of each
+    reading for the reported scope (no rows for a period the run does not hold)."""
+    parts = []
+    for r in readings:
+        v = measure_values(r.measure, run.tables, r.period, measure_scope(run.scope))
+        parts.append(v.assign(reading=r.name, unit=r.unit))
+    return pd.concat(parts, ignore_index=True)
+
+
+def headline_numbers(run: RunFolder, readings: tuple[Reading, ...] = REPORT_FIRST_PAGE
+                     ) -> pd.DataFrame:
+    """The first page's numbers: each reading's mean over runs with its 95% interval.
+
+    Parameters
+    ----------
+    run : RunFolder
+        The run.
+    readings : tuple of Reading
+        What to read (a measure at a period each).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``reading, label, unit, n, mean, ci_low, ci_high`` in the measure's unit, one row per
+        reading in order; ``n`` 0 and NaN values for a period the run does not hold; the
+        interval as :func:`caresim.results.summarise` gives it (NaN for one run).
+    """
+    values = _reading_table(run, readings)
+    table = values.rename(columns={"reading": "metric"})
+    summary = summarise(table, "period") if len(table) else pd.DataFrame(
+        columns=["metric", "n", "mean", "ci_low", "ci_high"])
+    by = summary.set_index("metric")
+    rows = []
+    for r in readings:
+        got = by.loc[r.name] if r.name in by.index else None
+        rows.append({"reading": r.name, "label": reading_label(r), "unit": r.unit,
+                     "n": 0 if got is None else int(got["n"]),
+                     **{k: float("nan") if got is None else float(got[k])
+                        for k in ("mean", "ci_low", "ci_high")}})
+    return pd.DataFrame(rows)
+
+
+def paired(a: RunFolder, b: RunFolder) -> bool:
+    """Whether two runs share common random numbers: the same master seed, councils,
+    replications and parameter sets, so replication r of each drew the same numbers."""
+    ma, mb = a.manifest, b.manifest
+    return (ma.get("master_seed") == mb.get("master_seed")
+            and sorted(ma.get("councils") or []) == sorted(mb.get("councils") or [])
+            and ma.get("replications") == mb.get("replications")
+            and ma.get("parameter_uncertainty") == mb.get("parameter_uncertainty"))
+
+
+def reading_differences(a: RunFolder, b: RunFolder,
+                        readings: tuple[Reading, ...] = REPORT_FIRST_PAGE) -> pd.DataFrame:
+    """B - A of each reading with its 95% interval: paired by replication when the runs share
+    common random numbers (:func:`paired`), else Welch's unpaired interval.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``reading, label, unit, n, mean_a, mean_b, diff, diff_ci_low, diff_ci_high, paired``,
+        one row per reading the two runs both hold, in order (intervals NaN with one run).
+    """
+    def per_run(run: RunFolder) -> pd.DataFrame:
+        v = _reading_table(run, readings)
+        unit = v["parameter_set"].astype(np.int64) * 1_000_000 + v["replication"].astype(int)
+        return pd.DataFrame({"replication": unit, "indicator": v["reading"],
+                             "unit": v["unit"], "value": v["value"].astype(float)})
+
+    d = paired_differences(per_run(a), per_run(b))
+    cols = ["reading", "label", "unit", "n", "mean_a", "mean_b", "diff", "diff_ci_low",
+            "diff_ci_high", "paired"]
+    if d.empty:
+        return pd.DataFrame(columns=cols)
+    is_paired = paired(a, b)
+    if not is_paired:
+        d["diff_ci_low"], d["diff_ci_high"] = d["unpaired_ci_low"], d["unpaired_ci_high"]
+    labels = {r.name: reading_label(r) for r in readings}
+    order = {r.name: i for i, r in enumerate(readings)}
+    d = d.assign(reading=d["indicator"], label=d["indicator"].map(labels), paired=is_paired)
+    return d.sort_values("reading", key=lambda s: s.map(order))[cols].reset_index(drop=True)
+
+
+CUT_NOTE = ("A share's interval is cut at 0% and 100% (a difference of shares at -100 and "
+            "+100 points): with few replications the t interval reaches past what a share can be.")
+"""Said under a first-page table whose interval of a share was cut to the possible range."""
+
+
+def _bounds(low: float, high: float, unit: str, signed: bool = False) -> tuple[float, float]:
+    """An interval cut to what the unit can be: 0 to 1 for a share, -1 to 1 for a difference
+    of shares; any other unit unchanged."""
+    if get_unit(unit).kind != "fraction" or math.isnan(low) or math.isnan(high):
+        return low, high
+    return max(low, -1.0 if signed else 0.0), min(high, 1.0)
+
+
+def _interval(low: float, high: float, unit: str, signed: bool = False) -> str:
+    if low is None or math.isnan(low) or math.isnan(high):
+        return "one run, no interval"
+    low, high = _bounds(low, high, unit, signed)
+    if signed:
+        return f"{format_difference(low, unit)} to {format_difference(high, unit)}"
+    return f"{format_value(low, unit)} to {format_value(high, unit)}"
+
+
+def _first_page(run: RunFolder, name: str, against: RunFolder | None) -> list[Block]:
+    card = run.scorecard[run.scorecard["scope"].astype(str) == run.scope]
+    readings = {r.name: r for r in run.targets}
+    n = run.n_runs
+    several = n > 1
+    rows, styles = [], []
+    for _, r in card.iterrows():
+        reading = readings.get(str(r["target"]))
+        verdict = str(r["verdict"]) if "verdict" in card and isinstance(r["verdict"], str) \
+            else (f"{target_label(reading)}: {met_word(r['met'], r['n'])}" if reading else "")
+        row = [_cap(verdict)]
+        if several:
+            row.append(met_word(r["met"], 0) if int(r["n"]) == 0 else
+                       f"{r['p_met']:.2f} ({p_met_interval(r).strip('[]').replace(', ', ' to ')})")
+        rows.append(row)
+        word = met_word(r["met"], r["n"])
+        styles.append("met" if word == "met" else "notmet" if word == "NOT met" else "")
+    runs_word = "runs" if run.uncertain else "replications"
+    header = ["verdict: the value against the target" if n <= 1 else
+              "verdict: the mean's value against the target"]
+    if several:
+        header.append(f"chance of meeting it: share of the {n} {runs_word} (95% interval)")
+    numbers = headline_numbers(run)
+    nrows = [[r.label, format_value(r.mean, r.unit) if r.n else "not in this run",
+              _interval(r.ci_low, r.ci_high, r.unit) if r.n else "-"][:3 if several else 2]
+             for r in numbers.itertuples()]
+    out: list[Block] = [
+        Heading(1, f"caresim report: scenario {run.manifest.get('scenario')}, {name}"),
+        Para(what_was_run(run)),
+        Heading(2, f"Verdicts on the targets, {name}: "
+                   + (f"the mean of {n} {runs_word} against each target" if several else
+                      "one run against each target")),
+        Table(header, rows, [False] * len(header), styles),
+        Heading(2, f"Five headline numbers, {name}: {over_runs(n, run.uncertain)}"),
+        Table(["measure", "mean", "95% interval"] if several else ["measure", "value"], nrows,
+              [False, True, True][:3 if several else 2]),
+    ]
+    if any(_bounds(r.ci_low, r.ci_high, r.unit) != (r.ci_low, r.ci_high)
+           for r in numbers.itertuples() if r.n > 1):
+        out.append(Para(CUT_NOTE))
+    if against is not None:
+        out += _first_page_comparison(run, against, name)
+    out += [Link("Below: the targets in detail, the budget ledger, the figures, and the run's "
+                 "seeds, files and versions. How the model works is on its own page:", MODEL_PAGE,
+                 "the model description", "."),
+            PageEnd()]
+    return out
+
+
+def _labels(a: RunFolder, b: RunFolder) -> tuple[str, str]:
+    la, lb = str(a.manifest.get("scenario", "A")), str(b.manifest.get("scenario", "B"))
+    if la == lb:
+        la, lb = f"{la} (A)", f"{lb} (B)"
+    return la, lb
+
+
+def _first_page_comparison(a: RunFolder, b: RunFolder, name: str) -> list[Block]:
+    la, lb = _labels(a, b)
+    d = reading_differences(a, b)
+    n = int(d["n"].max()) if len(d) else 0
+    is_paired = bool(d["paired"].all()) if len(d) else paired(a, b)
+    how = ("paired by replication (the runs share their random numbers)" if is_paired else
+           "unpaired (the runs differ in seed, councils or replications)")
+    width = 5 if n > 1 else 4  # one run each: no interval column
+    rows = [[r.label, format_value(r.mean_a, r.unit), format_value(r.mean_b, r.unit),
+             format_difference(r.diff, r.unit),
+             _interval(r.diff_ci_low, r.diff_ci_high, r.unit, signed=True)][:width]
+            for r in d.itertuples()]
+    what = (f"paired differences over {n} replications" if is_paired and n > 1 else
+            "one run each, no interval" if n <= 1 else
+            f"differences of the means over {n} replications")
+    header = ["measure", la, lb, f"{lb} minus {la}", "95% interval of the difference"]
+    out: list[Block] = [Heading(2, f"Comparison, {name}: {lb} minus {la}, {what}"),
+                        Table(header[:width], rows, [False, True, True, True, True][:width])]
+    if n > 1:
+        cut = any(_bounds(r.diff_ci_low, r.diff_ci_high, r.unit, signed=True)
+                  != (r.diff_ci_low, r.diff_ci_high) for r in d.itertuples())
+        out.append(Para(f"The intervals are {how}." + (f" {CUT_NOTE}" if cut else "")))
+    return out
+
+
 # --------------------------------------------------------------------------- sections
 
 
-def _what_was_run(run: RunFolder, name: str) -> list[Block]:
+def _run_details(run: RunFolder, name: str, number: int) -> list[Block]:
     m = run.manifest
     env = m.get("environment", {})
     rs = run.scenario
@@ -397,11 +688,18 @@ def _what_was_run(run: RunFolder, name: str) -> list[Block]:
             ["Run started (UTC)", str(m.get("started_utc", ""))],
             ["Run finished (UTC)", str(m.get("finished_utc", ""))],
             ["Command", "`" + " ".join(m.get("command", [])) + "`"],
-            ["Run folder", f"`{run.path}`"]]
-    out: list[Block] = [Heading(2, "1. What was run"), Table(["item", "value"], rows)]
+            ["Run folder", f"`{run.path}`"],
+            ["Report written (UTC)", dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M")]]
+    out: list[Block] = [
+        Heading(2, f"{number}. Run details: scenario files, seed, hash, versions and the "
+                   "parameters that differ from the baseline"),
+        Para("The report is written by `caresim report` from the run's own tables (nothing is "
+             "recomputed). All money is GBP; shares are of eligible people; intervals are 95%."),
+        Table(["item", "value"], rows)]
     baseline = load_scenario("baseline")
     rows = diff(baseline, rs)
-    out.append(Heading(3, "Parameters that differ from the bundled baseline"))
+    out.append(Heading(3, "Parameters that differ from the bundled baseline, with this run's "
+                          "values and sources"))
     model_rows = [r for r in rows if not r["parameter"].startswith(("run.", "name", "description"))]
     run_rows = [r for r in rows if r["parameter"].startswith("run.")]
     if not model_rows:
@@ -417,6 +715,18 @@ def _what_was_run(run: RunFolder, name: str) -> list[Block]:
             f"`{r['parameter']}` {_value(r['value_a'])} -> {_value(r['value_b'])}"
             for r in run_rows) + "."))
     return out
+
+
+def _milestones(run: RunFolder) -> str:
+    """The PB share milestones of the run's targets in words: ``the 10% and 30% targets``."""
+    shares = [t for t in run.targets
+              if t.measure == "pb_share_adass" and isinstance(t.period, MonthEnd)
+              and t.threshold < 1]
+    if not shares:
+        return "the targets"
+    words = [format_value(t.threshold, "fraction", digits=0) for t in shares]
+    return ("the " + (" and ".join([", ".join(words[:-1]), words[-1]]) if len(words) > 1
+                      else words[0]) + (" targets" if len(words) > 1 else " target"))
 
 
 def _scorecard(run: RunFolder, name: str) -> list[Block]:
@@ -458,16 +768,17 @@ def _scorecard(run: RunFolder, name: str) -> list[Block]:
                       "with a 95% Wilson interval. The interval covers replications only: the "
                       "randomness of events with every parameter fixed at its value. It does "
                       "not cover uncertainty in the parameters themselves (see the assumptions "
-                      "in section 7; `caresim run --parameter-uncertainty N` does) or in the "
-                      "model's structure.")
+                      "on the model description page; `caresim run --parameter-uncertainty N` "
+                      "does) or in the model's structure.")
     return [
-        Heading(2, f"2. Target scorecard: {name}"),
-        Para("PB shares are scored on `pb_share_adass` (people with a PB or direct payment / "
-             "eligible people with ongoing community support, on the date); `pb_share_ascof` "
-             "(NI 130 / ASCOF 1C, over the financial year ending on or just before the date) is "
-             "shown beside it. **value** is the mean over replications and **met** says whether "
-             "that mean meets the target; **date first met** is the first month end the mean "
-             "trajectory reached the target."),
+        Heading(2, f"1. Targets in detail, {name}: value, verdict, date first met and chance "
+                   "of meeting each"),
+        Para("PB shares are scored on the ADASS survey definition (people with a PB or direct "
+             "payment / eligible people with ongoing community support, on the date); the "
+             "ASCOF 1C definition (NI 130, over the financial year ending on or just before the "
+             "date) is shown beside it. **value** is the mean over replications and **met** "
+             "says whether that mean meets the target; **date first met** is the first month "
+             "end the mean trajectory reached the target."),
         Table(["target", "target value", "value (mean)", "met", "date first met",
                "p_met", "p_met 95% interval", "ASCOF 1C beside it"], rows,
               [False, True, True, False, False, True, True, True], styles),
@@ -501,16 +812,17 @@ def _ledger(run: RunFolder, name: str) -> list[Block]:
         rrows.append([label, *[_money(float(real.loc[f, label]), div) for f in fys]])
         rstyles.append("total" if set(cols) & set(TOTAL_LINES) else "")
     infl = run.scenario.params.finance.inflation_per_year
-    figs = _savings_figure(led, name)
+    figs = _savings_figure(led, name, n)
     return [
-        Heading(2, f"3. Budget ledger by financial year: {name}"),
+        Heading(2, f"2. Budget ledger by financial year, {name}: {unit} cash, "
+                   f"{'one run' if n <= 1 else f'mean over {n} replications'}"),
         Para(f"{unit}, cash (nominal), mean over {n} replications; negative amounts in "
              f"brackets. Net budget of 2007-08 (the base of the CSR07 savings targets): GBP "
              f"{_money(base, div)} {unit.removeprefix('GBP ')}. The closing position is the net "
              "budget plus income and grant received, less gross spend and less the change in "
              "unspent ring-fenced grant."),
         Table(["line", *fys], rows, [False, *[True] * len(fys)], styles, wide=True),
-        Heading(3, "The same in real terms (2008-09 prices)"),
+        Heading(3, f"The ledger's totals in real terms, {name}: {unit} at 2008-09 prices"),
         Para(f"{unit} at 2008-09 prices: each year's cash amount divided by a price index "
              "compounded from this scenario's `finance.inflation_per_year`, the rates the model "
              "uses to uprate budgets and prices each April (source: "
@@ -521,15 +833,17 @@ def _ledger(run: RunFolder, name: str) -> list[Block]:
     ]
 
 
-def _savings_figure(led: pd.DataFrame, name: str) -> Figure:
+def _savings_figure(led: pd.DataFrame, name: str, n: int) -> Figure:
     from caresim import plotting
 
+    mean = "one run" if n <= 1 else f"mean over {n} replications"
     fig = plotting.savings_figure(led, title=f"{_cap(name)}: cashable savings by lever against the "
-                                             "requirement (cash, mean over replications)")
+                                             f"requirement (cash, {mean})")
     return Figure("savings", _png(fig),
-                  "Cashable savings each year by lever (stacked bars), against the savings "
-                  "requirement (black). Savings are what each lever actually changed, never "
-                  "set equal to the requirement; a gap between bar and line is a shortfall.")
+                  f"Cashable savings by lever each financial year (stacked bars) against the "
+                  f"savings requirement (black line), {name}, cash, {mean}. Savings are what "
+                  "each lever actually changed, never set equal to the requirement; a gap "
+                  "between bar and line is a shortfall.")
 
 
 def _plots(run: RunFolder, name: str) -> list[Block]:
@@ -543,20 +857,23 @@ def _plots(run: RunFolder, name: str) -> list[Block]:
     money = plotting.money_by_year_figure(
         run.fy, run.scope, deflator(run.scenario.params, fys), BASE_FY,
         title=f"{_cap(name)}: adult social care spend and income by financial year")
-    n = int(run.manifest.get("replications", 0))
+    n = run.n_runs
+    over = over_runs(n, run.uncertain)
+    band = ("" if n <= 1 else " (line: the mean; band: its 95% interval)")
+    targets_words = _milestones(run)
     return [
-        Heading(2, "4. Personal budget share"),
+        Heading(2, f"3. PB share by month against {targets_words}, {name}"),
         Figure("pb_share", _png(pb),
-               f"PB share of eligible community users, month by month (line: mean of {n} "
-               "replications; band: 95% confidence interval of that mean) and over each "
-               "financial year (ASCOF 1C, circles). Red stars: the milestones of 10% by 31 "
-               "March 2010 and 30% by 1 April 2011; hollow star: the 2013 ambition."),
-        Heading(2, "5. Spend and income"),
+               f"PB share by month against {targets_words}, {name}, {over}{band}: the share of "
+               "eligible people with ongoing community support who hold a personal budget or "
+               "direct payment (ADASS survey definition), and over each financial year (ASCOF "
+               "1C definition, circles). Red stars: the milestones of 10% by 31 March 2010 and "
+               "30% by 1 April 2011; hollow star: the 2013 ambition."),
+        Heading(2, f"4. Spend and income by financial year, {name}: cash and 2008-09 prices"),
         Figure("spend", _png(money),
-               "Gross spend, income (client charges and NHS transfers) and net spend by "
-               "financial year, in cash (left) and at 2008-09 prices deflated by the "
-               "scenario's `finance.inflation_per_year` (right); bands: 95% confidence "
-               "interval of the mean over replications."),
+               f"Gross spend, income (client charges and NHS transfers) and net spend by "
+               f"financial year, {name}, {over}{band}: in cash (left) and at 2008-09 prices "
+               "deflated by the scenario's inflation rates (right)."),
     ]
 
 
@@ -564,9 +881,7 @@ def _comparison(a: RunFolder, b: RunFolder, name: str) -> list[Block]:
     from caresim import plotting
 
     ma, mb = a.manifest, b.manifest
-    la, lb = str(ma.get("scenario", "A")), str(mb.get("scenario", "B"))
-    if la == lb:
-        la, lb = f"{la} (A)", f"{lb} (B)"
+    la, lb = _labels(a, b)
     crn = (ma.get("master_seed") == mb.get("master_seed")
            and sorted(ma.get("councils") or []) == sorted(mb.get("councils") or []))
     if crn:
@@ -580,18 +895,19 @@ def _comparison(a: RunFolder, b: RunFolder, name: str) -> list[Block]:
         how = ("The runs differ in seed or councils, so they are **unpaired**: the intervals are "
                "Welch t intervals from the two summaries, treating the runs as independent.")
     d = headline_differences(a.fy, b.fy, a.scope)
-    rows = [[f"`{r.metric}`", r.period, _by_unit(r.mean_a, r.unit), _by_unit(r.mean_b, r.unit),
+    rows = [[_cap(get_measure(r.metric).title), r.period, _by_unit(r.mean_a, r.unit),
+             _by_unit(r.mean_b, r.unit),
              _by_unit(r.diff, r.unit, signed=True),
              (f"[{_by_unit(r.diff_low, r.unit, signed=True)}, "
               f"{_by_unit(r.diff_high, r.unit, signed=True)}]"
-              if not math.isnan(r.diff_low) else "no interval (one replication)")]
+              if not math.isnan(r.diff_low) else "one run, no interval")]
             for r in d.itertuples()]
     targets = a.targets
     fig = plotting.pb_share_report_figure([(la, a.monthly, a.fy), (lb, b.monthly, b.fy)],
                                           targets, a.scope, show_ascof=False,
                                           title=f"{_cap(name)}: PB share, {la} against {lb}")
     return [
-        Heading(2, f"6. Comparison: {lb} against {la}"),
+        Heading(2, f"5. Comparison in detail, {name}: {lb} against {la} by financial year"),
         Table(["", "A (this run)", "B (compared with)"], [
             ["scenario", f"`{ma.get('scenario')}`", f"`{mb.get('scenario')}`"],
             ["description", a.scenario.params.description, b.scenario.params.description],
@@ -600,15 +916,17 @@ def _comparison(a: RunFolder, b: RunFolder, name: str) -> list[Block]:
             ["replications", str(ma.get("replications")), str(mb.get("replications"))],
             ["run folder", f"`{a.path}`", f"`{b.path}`"]]),
         Para(how),
-        Heading(3, "Headline differences (B - A)"),
+        Heading(3, f"Differences by financial year, {name}: {lb} minus {la}, as if "
+                   "unpaired (Welch interval)"),
         Para(f"Means over replications for {name}, by financial year (stocks and shares at the "
              "year end, flows over the year); money in GBP million cash, shares in percent and "
              "differences in percentage points; 95% interval of the difference."),
-        Table(["metric", "financial year", f"A: {la}", f"B: {lb}", "B - A",
+        Table(["measure", "financial year", f"A: {la}", f"B: {lb}", "B - A",
                "95% interval of B - A"], rows, [False, False, True, True, True, True]),
         Figure("compare_pb_share", _png(fig),
-               f"PB share on a date, {la} and {lb} (lines: means; bands: 95% confidence "
-               "intervals of each mean over its replications), against the targets."),
+               f"PB share by month, {la} against {lb}, {name}, against "
+               f"{_milestones(a)}: each run's {over_runs(min(a.n_runs, b.n_runs))} (lines: "
+               "means; bands: 95% intervals of each mean over its replications)."),
     ]
 
 
@@ -630,8 +948,8 @@ def _md_table(text: str) -> Table:
 
 
 def _model_description(run: RunFolder) -> list[Block]:
+    """The STRESS-DES headings, one level below the page's title."""
     from caresim import docgen
-    from caresim.results import summarise
 
     doc = docgen.doc
     scenario = run.scenario
@@ -645,18 +963,18 @@ def _model_description(run: RunFolder) -> list[Block]:
     resources = [[f"`{k}`", _value(v["value"]), v["unit"]] for k, v in flat.items()
                  if re.search(r"(^|[._])fte([._]|$)|utilisation|budget_share|places", k)]
     out: list[Block] = [
-        Heading(2, "7. Model description (STRESS-DES)"),
         Para("Under the STRESS-DES reporting headings (Monks et al. 2019). The text under each "
              "heading is the docstring of the code that implements it (the same source as "
              "`docs/model.md`), and the tables come from this run's parameters and manifest, "
-             "so the description cannot drift from the code that produced the numbers above."),
+             "so the description cannot drift from the code that produced the report's "
+             "numbers."),
         Heading(3, "1. Objectives"),
         Heading(4, "1.1 Purpose of the model"), Doc(doc("caresim")),
         Heading(4, "1.2 Model outputs"), Doc(doc("caresim.recording")),
         Doc(doc("caresim.results")), Doc(doc("caresim.scorecard")),
         Heading(4, "1.3 Experimentation aims"),
         Para(f"This run: scenario `{params.name}`: {params.description} Its differences from "
-             "the bundled baseline are listed in section 1."),
+             "the bundled baseline are listed in the report's run details."),
         Heading(3, "2. Logic"),
         Heading(4, "2.1 Base model overview"), Doc(doc("caresim.model.model")),
         Heading(4, "2.2 Base model logic"),
@@ -668,7 +986,7 @@ def _model_description(run: RunFolder) -> list[Block]:
     out += [Heading(4, "2.3 Scenario logic"),
             Para(f"Scenarios change parameters, not code: `{params.name}` is the model of 2.2 "
                  "with the parameter values of section 3.3 (differences from the baseline in "
-                 "section 1).")]
+                 "the report's run details).")]
     out.append(Heading(4, "2.4 Algorithms"))
     for module in algorithms:
         out += [Heading(5, f"`{module}`"), Doc(doc(module))]
@@ -726,32 +1044,53 @@ def _model_description(run: RunFolder) -> list[Block]:
     return out
 
 
+def _name(run: RunFolder) -> str:
+    name = scope_name(run.scope, run.councils)
+    if run.scope == ENGLAND_CODE and len(run.councils) < ALL_COUNCILS:
+        name = f"{name} run together"
+    return name
+
+
 def build_report(run: RunFolder, against: RunFolder | None = None) -> list[Block]:
-    """Every block of the report, in order.
+    """Every block of the report, in order: the first page (what was run, the verdicts, five
+    headline numbers and, with ``against``, the comparison), then the targets in detail, the
+    ledger, the figures, the comparison in detail and the run details.
 
     Raises
     ------
     caresim.errors.RunStoreError
         When ``against`` does not cover the council reported.
     """
-    name = scope_name(run.scope, run.councils)
-    if run.scope == ENGLAND_CODE and len(run.councils) < ALL_COUNCILS:
-        name = f"{name} run, together"
+    name = _name(run)
     if against is not None and run.scope not in set(against.summary["council_code"]):
         raise RunStoreError(f"--against {against.path}: expected a run that includes "
                             f"{name} ({run.scope}); found councils "
                             f"{', '.join(against.manifest.get('councils') or [])}.")
-    blocks: list[Block] = [
-        Heading(1, f"caresim run report: {run.manifest.get('scenario')}, {name}"),
-        Para(f"Report written {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')} by "
-             "`caresim report` from the run's own tables (nothing is recomputed). All money is "
-             "GBP; shares are of eligible people; intervals are 95%."),
-    ]
-    blocks += _what_was_run(run, name)
+    blocks: list[Block] = _first_page(run, name, against)
     blocks += _scorecard(run, name)
     blocks += _ledger(run, name)
     blocks += _plots(run, name)
+    number = 5
     if against is not None:
         blocks += _comparison(run, against, name)
-    blocks += _model_description(run)
+        number += 1
+    blocks += _run_details(run, name, number)
+    blocks += [Heading(2, f"{number + 1}. Model description: how the model works, on its own "
+                          "page"),
+               Link("The model description under the STRESS-DES headings, taken from the "
+                    "code's own docstrings with this run's parameters, is on its own page:",
+                    MODEL_PAGE, "the model description", ".")]
     return blocks
+
+
+def build_model_page(run: RunFolder) -> list[Block]:
+    """The model description's own page: the STRESS-DES headings for this run, with a link
+    back to the report."""
+    out: list[Block] = [
+        Heading(1, f"How the model works: caresim's description under the STRESS-DES "
+                   f"headings, for scenario {run.manifest.get('scenario')}, {_name(run)}"),
+        Link("The results of this run are in", REPORT_HTML.removesuffix(".html"), "the report",
+             ".")]
+    for b in _model_description(run):
+        out.append(Heading(b.level - 1, b.text) if isinstance(b, Heading) else b)
+    return out

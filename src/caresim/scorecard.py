@@ -32,7 +32,13 @@ import numpy as np
 import pandas as pd
 
 from caresim.councils import ENGLAND_CODE
-from caresim.measures import RunTables, measure_values, reading_values, scope_label
+from caresim.measures import (
+    RunTables,
+    get_measure,
+    measure_values,
+    reading_values,
+    scope_label,
+)
 from caresim.measures.targets import (
     NOT_SCORED,
     TargetReading,
@@ -158,7 +164,9 @@ def _unscored_rows(reading: TargetReading, why: str, codes: list[str],
     out["n"] = 0
     out["covers"] = covers
     out["label"] = [scope_label(str(c), codes) for c in out["scope"]]
-    out["verdict"] = f"{reading.name}: {NOT_SCORED}: {why}"
+    # in words, as a scored target's verdict (the report's first page shows no internal name)
+    out["verdict"] = f"{get_measure(reading.measure).title} {reading.period.words}: " \
+                     f"{NOT_SCORED}: {why}"
     return out[list(COLUMNS)]
 
 

@@ -7,6 +7,10 @@ headline metrics), **Parameters** (every parameter with value, unit, source and 
 assumptions marked) and **About** (what was run and what each sheet is). The selected scope
 (the council of a one-council run, else England) comes first on every sheet. Values are
 written as numbers with Excel number formats, so they can be summed and charted.
+
+Every field is filled: where a number cannot be (an interval from one run, a target not
+scored, a date never reached) the cell says why in words. Totals, under England's code, are
+labelled by the selection run (``3 councils``; England only when all were run).
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from caresim.measures import (
     metric_rows,
     yearly_rows,
 )
-from caresim.measures.targets import TargetReading, met_word, target_readings
+from caresim.measures.targets import NOT_SCORED, TargetReading, met_word, target_readings
 from caresim.params.schema import Scenario
 from caresim.params.values import ASSUMPTION_PREFIX
 from caresim.scenario import ResolvedScenario, flatten_parameters
@@ -59,10 +63,18 @@ SHEETS = {
                         "replications (stocks and shares at the year end, flows over the year; "
                         "definitions in docs/outputs.md).",
     "Parameters": "Every parameter of the run: dotted path, value, unit, source and "
-                  "sensitivity range (for dated values a pair of multipliers). Rows whose "
-                  "source starts 'assumption:' have no published source and are highlighted.",
+                  "sensitivity range (for dated values a pair of multipliers). The last column "
+                  "says 'assumption' (no published source: highlighted), 'sourced' or 'run "
+                  "setting' (the scenario's name, description and run settings).",
     "About": "This sheet: what was run and what each sheet holds.",
 }
+
+NO_INTERVAL = "one run, no interval"
+"""What an interval cell holds for a value from one run (every field of the workbook is filled)."""
+NEVER_MET = "never (the mean did not reach it)"
+"""The 'date first met' of a target the mean trajectory never reached."""
+SETTING_SOURCE = "run setting of the scenario file (not a measured value)"
+"""The source of a scenario's own name, description and run settings."""
 
 MONEY = "#,##0;-#,##0"
 PERCENT = "0.0%"
@@ -159,15 +171,28 @@ def _scorecard_sheet(wb: Workbook, card: pd.DataFrame, scope: str,
     for code in _scope_order(list(card["scope"].unique()), scope, names):
         for _, r in card[card["scope"] == code].iterrows():
             f = excel_format(units[str(r["target"])])
+            n = int(r["n"])
             first = r["date_first_met"] if isinstance(r["date_first_met"], str) else ""
+            if not first:
+                first = NOT_SCORED if n == 0 else NEVER_MET
+            low, high = (_or(r["p_met_low"], NO_INTERVAL if n else NOT_SCORED),
+                         _or(r["p_met_high"], NO_INTERVAL if n else NOT_SCORED))
             sheet.row([code, names.get(code, code), r["target"], r["verdict"],
-                       float(r["threshold"]), float(r["value"]),
-                       met_word(r["met"], r["n"]), first or None,
-                       float(r["p_met"]), float(r["p_met_low"]), float(r["p_met_high"]),
-                       int(r["n"]), float(r["gap"]), r["covers"]],
+                       float(r["threshold"]), _or(r["value"], NOT_SCORED),
+                       met_word(r["met"], r["n"]), first,
+                       _or(r["p_met"], NOT_SCORED), low, high,
+                       n, _or(r["gap"], NOT_SCORED), r["covers"]],
                       [None, None, None, None, f, f, None, None, "0.00", "0.00", "0.00", "0",
                        f, None], SCOPE_FILL if code == scope else None)
     sheet.finish()
+
+
+def _or(value: Any, text: str) -> Any:
+    """``value`` as a float, or ``text`` for a missing one (NaN, None or empty)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return text
+    v = float(value)
+    return text if pd.isna(v) else v
 
 
 def _ledger_sheet(wb: Workbook, ledger: pd.DataFrame, scope: str,
@@ -215,7 +240,8 @@ def _headline_sheet(wb: Workbook, summary: pd.DataFrame, scope: str,
             f = _unit_format(r.unit)
             definition = get_measure(metric).label
             sheet.row([code, names.get(code, code), metric, definition, r.unit, r.period,
-                       int(r.n), float(r.mean), float(r.ci_low), float(r.ci_high)],
+                       int(r.n), float(r.mean), _or(r.ci_low, NO_INTERVAL),
+                       _or(r.ci_high, NO_INTERVAL)],
                       [None, None, None, None, None, None, "0", f, f, f],
                       SCOPE_FILL if code == scope else None)
     sheet.finish()
@@ -237,14 +263,29 @@ def _parameters_sheet(wb: Workbook, params: Scenario) -> None:
     sheet = _Sheet(wb, "Parameters", header, [44, 40, 16, 90, 22, 12])
     for path, leaf in flatten_parameters(params).items():
         rng = getattr(scenario.get(path), "range", None)
-        assumption = str(leaf["source"]).strip().lower().startswith(ASSUMPTION_PREFIX)
+        source = str(leaf["source"] or "").strip()
+        assumption = source.lower().startswith(ASSUMPTION_PREFIX)
         value = _cell_value(leaf["value"])
-        sheet.row([path, value, leaf["unit"], leaf["source"],
-                   "" if rng is None else f"[{rng[0]:g}, {rng[1]:g}]",
-                   "assumption" if assumption else ""],
+        if value in ("", None):
+            value = ("every council (152)" if path == "run.councils"
+                     else "not set (the default applies)")
+        sheet.row([path, value, leaf["unit"] or _no_unit(value), source or SETTING_SOURCE,
+                   "none (not varied)" if rng is None else f"[{rng[0]:g}, {rng[1]:g}]",
+                   "assumption" if assumption else "sourced" if source else "run setting"],
                   [None, "General" if isinstance(value, int | float) else None, None, None,
                    None, None], ASSUMPTION_FILL if assumption else None)
     sheet.finish()
+
+
+def _no_unit(value: Any) -> str:
+    """What stands in the unit column of a parameter without a unit."""
+    if isinstance(value, int | float):
+        return "none (a number)"
+    try:
+        dt.date.fromisoformat(value if isinstance(value, str) and "-" in value else "")
+    except ValueError:
+        return "none (text)"
+    return "date"
 
 
 def _about_sheet(wb: Workbook, manifest: dict[str, Any], params: Scenario, scope: str,
@@ -263,6 +304,9 @@ def _about_sheet(wb: Workbook, manifest: dict[str, Any], params: Scenario, scope
         ("Councils run", f"{len(councils)}: " + ", ".join(names.get(c, c)
                                                           for c in councils[:20])
          + (f" and {len(councils) - 20} more" if len(councils) > 20 else "")),
+        ("Totals (code E92000001) are of", f"{names[ENGLAND_CODE]}: the sum of the councils "
+         "run" + ("" if names[ENGLAND_CODE] == "England" else
+                  " (England's code, not England's total)")),
         ("Shown first on every sheet", f"{names.get(scope, scope)} ({scope})"),
         ("caresim version", manifest.get("caresim_version")),
         ("git commit", env.get("git_commit") or "unknown"),
@@ -273,8 +317,7 @@ def _about_sheet(wb: Workbook, manifest: dict[str, Any], params: Scenario, scope
         ("Intervals", _intervals(manifest)),
     ]
     for key, value in rows:
-        sheet.row([key, "" if value is None else value])
-    sheet.row(["", ""])
+        sheet.row([key, "not recorded" if value in (None, "") else value])
     sheet.row(["Sheet", "What it holds"], bold=True)
     for name, text in SHEETS.items():
         sheet.row([name, text])

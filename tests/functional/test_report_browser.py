@@ -1,5 +1,7 @@
 """The HTML report in a real browser: headless Chromium renders it with no console errors,
-its figures and tables are in the DOM, and a screenshot is taken (slow tier).
+its first page, figures and tables are in the DOM, and the first viewport is saved as a
+screenshot (slow tier): to the path in the environment variable ``CARESIM_SCREENSHOT`` when
+set, else into the test's temporary folder, so a person can look at what a reader sees first.
 
 Needs Debian's ``chromium`` (``.ci/install-browser.sh``). Without it the test is skipped,
 except under CI (environment variable ``CI`` set), where a missing browser is a failure.
@@ -80,22 +82,54 @@ def test_report_renders_without_console_errors(chromium: Path, report_html: Path
                          dom)
     assert {"pb_share", "spend", "savings", "compare_pb_share"} <= set(figures)
     assert dom.count("<table>") >= 5
-    for text in ("Target scorecard: Rutland", "Budget ledger by financial year: Rutland",
-                 "Total gross spend", "Model description (STRESS-DES)"):
+    for text in ("Targets in detail, Rutland", "Budget ledger by financial year, Rutland",
+                 "Total gross spend", "Model description: how the model works"):
         assert text in dom, text
 
 
-def test_report_screenshot(chromium: Path, report_html: Path, tmp_path: Path) -> None:
-    shot = tmp_path / "report.png"
-    out = _run_chromium(chromium, tmp_path / "profile", f"--screenshot={shot}",
-                        "--window-size=1280,2400", report_html.as_uri())
+def test_first_page_renders_without_console_errors(chromium: Path, report_html: Path,
+                                                   tmp_path: Path) -> None:
+    """The first page, as the browser built it: the four parts, in order, before the
+    contents; and the model page it links to renders cleanly too."""
+    out = _run_chromium(chromium, tmp_path / "profile", "--dump-dom", report_html.as_uri())
     assert out.returncode == 0, out.stderr[-2000:]
+    assert _console_errors(out.stderr) == []
+    first = re.search(r'<section class="first-page">(.*?)</section>\s*<nav>', out.stdout, re.S)
+    assert first, "no first page before the contents"
+    parts = ["Scenario <strong>baseline</strong>", "Verdicts on the targets, Rutland",
+             "Five headline numbers, Rutland", "Comparison, Rutland: no_grant minus baseline"]
+    where = [first.group(1).find(p) for p in parts]
+    assert -1 not in where and where == sorted(where), where
+    assert first.group(1).count("<table>") == 3
+    model = report_html.with_name("model.html")
+    out = _run_chromium(chromium, tmp_path / "profile_model", "--dump-dom", model.as_uri())
+    assert out.returncode == 0 and _console_errors(out.stderr) == []
+    assert "2.2 Base model logic" in out.stdout
+
+
+VIEWPORT = (1280, 900)
+"""The first viewport of a laptop screen: what a reader sees before scrolling."""
+
+
+def test_first_viewport_screenshot(chromium: Path, report_html: Path, tmp_path: Path) -> None:
+    shot = Path(os.environ.get("CARESIM_SCREENSHOT") or tmp_path / "report_first_page.png")
+    shot.parent.mkdir(parents=True, exist_ok=True)
+    shot.unlink(missing_ok=True)
+    out = _run_chromium(chromium, tmp_path / "profile", f"--screenshot={shot}",
+                        f"--window-size={VIEWPORT[0]},{VIEWPORT[1]}", report_html.as_uri())
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert _console_errors(out.stderr) == []
     assert shot.stat().st_size > 10_000
     data = shot.read_bytes()
     assert data.startswith(PNG_MAGIC)
     from PIL import Image
 
     with Image.open(shot) as im:
-        assert im.size == (1280, 2400)
-        colours = im.convert("RGB").resize((160, 300)).getcolors(maxcolors=100_000)
-    assert colours is not None and len(colours) > 50  # a rendered page, not a blank one
+        assert im.size == VIEWPORT
+        rgb = im.convert("RGB")
+        colours = rgb.resize((160, 112)).getcolors(maxcolors=100_000)
+        # the page's blue title rule (#1f4e79) is drawn near the top: the report, not a
+        # blank or error page
+        top = rgb.crop((0, 0, VIEWPORT[0], 200)).getcolors(maxcolors=1_000_000) or []
+    assert colours is not None and len(colours) > 20  # a rendered page, not a blank one
+    assert any(c == (0x1f, 0x4e, 0x79) and n > 200 for n, c in top)

@@ -14,13 +14,26 @@ from pathlib import Path
 from caresim.errors import RunStoreError
 from caresim.io import atomic_folder, check_output_file, check_output_root, write_text
 from caresim.report_render import FILES_DIR, Figure, render_html, render_markdown
-from caresim.reporting import REPORT_HTML, REPORT_MD, build_report, load_run
+from caresim.reporting import (
+    MODEL_HTML,
+    MODEL_MD,
+    REPORT_HTML,
+    REPORT_MD,
+    build_model_page,
+    build_report,
+    load_run,
+)
 
-__all__ = ["REPORT_HTML", "REPORT_MD", "write_report"]
+__all__ = ["MODEL_HTML", "MODEL_MD", "REPORT_HTML", "REPORT_MD", "REPORT_PAGES", "write_report"]
+
+REPORT_PAGES = (REPORT_HTML, REPORT_MD, MODEL_HTML, MODEL_MD)
+"""The files ``caresim report`` writes into a run folder (beside the figures folder)."""
 
 
 def write_report(run_dir: Path, against: Path | None = None) -> tuple[Path, Path]:
-    """Write ``report.html`` and ``report.md`` (with ``report_files/``) into a run folder.
+    """Write ``report.html`` and ``report.md`` (with ``report_files/``) into a run folder, and
+    the model description's own page beside them (``model.html``, ``model.md``), which the
+    report links to.
 
     Parameters
     ----------
@@ -43,8 +56,8 @@ def write_report(run_dir: Path, against: Path | None = None) -> tuple[Path, Path
     run_dir = Path(run_dir)
     check_output_root(run_dir, "RUN_DIR")
     html_path, md_path, files = run_dir / REPORT_HTML, run_dir / REPORT_MD, run_dir / FILES_DIR
-    for path in (html_path, md_path):
-        check_output_file(path, "report")
+    for name in REPORT_PAGES:
+        check_output_file(run_dir / name, "report")
     if files.exists() and not files.is_dir():
         raise RunStoreError(f"report {files}: expected a folder for the report's figures; "
                             "found a file.")
@@ -52,6 +65,8 @@ def write_report(run_dir: Path, against: Path | None = None) -> tuple[Path, Path
     other = load_run(Path(against)) if against is not None else None
     blocks = build_report(run, other)
     html, markdown = render_html(blocks), render_markdown(blocks)
+    model = build_model_page(run)
+    model_html, model_md = render_html(model), render_markdown(model)
     # the figures go into a fresh folder first, so a failure leaves any earlier report whole
     new_files = files.with_name(files.name + ".new")
     shutil.rmtree(new_files, ignore_errors=True)
@@ -61,6 +76,9 @@ def write_report(run_dir: Path, against: Path | None = None) -> tuple[Path, Path
                 (tmp / f"{b.name}.png").write_bytes(b.png)
     shutil.rmtree(files, ignore_errors=True)
     os.replace(new_files, files)
+    # the model page first: a report never links to a page that is not there
+    write_text(run_dir / MODEL_HTML, model_html)
+    write_text(run_dir / MODEL_MD, model_md)
     write_text(html_path, html)
     write_text(md_path, markdown)
     return html_path, md_path

@@ -75,6 +75,17 @@ COMPARE_EXTRAS: tuple[Reading, ...] = (
 """What ``compare`` reports beside the headlines: the money a finance director answers for
 (the savings shortfall against the requirement, the closing position) and the people served."""
 
+REPORT_FIRST_PAGE: tuple[Reading, ...] = (
+    _r("PB share on 1 April 2011", "pb_share_adass", "2011-03-31"),
+    _r("cumulative savings share to 2010-11", "cumulative_savings_share", "to 2010-11"),
+    _r("gross spend 2011-12", "spend_gbp", "2011-12"),
+    _r("people served 2011-12", "users_served_in_fy", "2011-12"),
+    _r("unmet need 2011-12", "unmet_need", "2011-12"),
+)
+"""The five numbers on the first page of ``caresim report``: the PB share at the 30% milestone,
+the savings against the CSR07 target at its last year, and gross spend, people served and
+unmet need in 2011-12, the year the baseline is calibrated to."""
+
 SENSITIVITY_OUTPUTS: tuple[Reading, ...] = (
     _r("pb_share_adass 2011-04-01", "pb_share_adass", "2011-03-31"),
     _r("cumulative savings share to 2010-11", "cumulative_savings_share", "to 2010-11"),
@@ -83,6 +94,17 @@ SENSITIVITY_OUTPUTS: tuple[Reading, ...] = (
 )
 """The sensitivity outputs read from one run. The fifth output, the grant's effect on
 ``pb_share_adass 2011-04-01``, is a paired difference of two runs, not a measure of one."""
+
+def reading_label(reading: Reading) -> str:
+    """A reading in plain words, from its measure's own words and its period's
+    (``Cumulative savings to 2010-11, as a share of the 2007-08 net budget``)."""
+    m = get_measure(reading.measure)
+    title = m.title
+    text = f"{title}{', ' if ',' in title else ' '}{reading.period.words}"
+    if m.share_of:
+        text += f", as a share {m.share_of}"
+    return text[:1].upper() + text[1:]
+
 
 def reading_values(reading: Reading, tables: RunTables, scope: str = AGGREGATE
                    ) -> pd.DataFrame:
