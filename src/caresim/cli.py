@@ -59,6 +59,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             args.precision,
             args.parameter_uncertainty,
             args.max_replications,
+            args.csv == "all",
         )
     import json
 
@@ -350,6 +351,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --replications auto: add replications until the 95%% interval "
         "of the headline indicators has relative half-width <= X (default: the scenario's "
         "run.precision, 0.05 in the bundled scenarios)",
+    )
+    r.add_argument(
+        "--csv",
+        choices=("people", "all"),
+        default="people",
+        help="people (default): CSVs of the financial years, the summary by financial year, the "
+        "scorecard and the ledger beside the Parquet tables; all: also the monthly "
+        "per-council timeseries.csv and the monthly summary rows (hundreds of MB for England)",
     )
     r.add_argument(
         "--max-replications",
