@@ -35,7 +35,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 "run --resume RUN_DIR: expected no SCENARIO (the run folder holds "
                 f"it); found '{args.scenario}'."
             )
-        folder, tables = resume_run(Path(args.resume), spec(args, None), progress(args.quiet))
+        folder, tables = resume_run(Path(args.resume), spec(args, None), progress(args))
     else:
         if not args.scenario:
             raise InputError(
@@ -55,7 +55,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             args.council,
             spec(args, n_tasks),
             args.command,
-            progress(args.quiet),
+            progress(args),
             args.precision,
             args.parameter_uncertainty,
             args.max_replications,
@@ -123,7 +123,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         reps,
         args.council,
         spec(args, reps or 5),
-        progress(args.quiet),
+        progress(args),
         args.command,
         announce,
     )
@@ -195,7 +195,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         reps,
         args.seed,
         spec(args, reps or 1),
-        progress(args.quiet),
+        progress(args),
         args.command,
         args.council,
     )
