@@ -35,7 +35,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 "run --resume RUN_DIR: expected no SCENARIO (the run folder holds "
                 f"it); found '{args.scenario}'."
             )
-        folder, tables = resume_run(Path(args.resume), spec(args, None), progress(args.quiet))
+        folder, tables = resume_run(Path(args.resume), spec(args, None), progress(args))
     else:
         if not args.scenario:
             raise InputError(
@@ -55,10 +55,11 @@ def cmd_run(args: argparse.Namespace) -> int:
             args.council,
             spec(args, n_tasks),
             args.command,
-            progress(args.quiet),
+            progress(args),
             args.precision,
             args.parameter_uncertainty,
             args.max_replications,
+            args.csv == "all",
         )
     import json
 
@@ -122,7 +123,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         reps,
         args.council,
         spec(args, reps or 5),
-        progress(args.quiet),
+        progress(args),
         args.command,
         announce,
     )
@@ -194,7 +195,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         reps,
         args.seed,
         spec(args, reps or 1),
-        progress(args.quiet),
+        progress(args),
         args.command,
         args.council,
     )
@@ -350,6 +351,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --replications auto: add replications until the 95%% interval "
         "of the headline indicators has relative half-width <= X (default: the scenario's "
         "run.precision, 0.05 in the bundled scenarios)",
+    )
+    r.add_argument(
+        "--csv",
+        choices=("people", "all"),
+        default="people",
+        help="people (default): CSVs of the financial years, the summary by financial year, the "
+        "scorecard and the ledger beside the Parquet tables; all: also the monthly "
+        "per-council timeseries.csv and the monthly summary rows (hundreds of MB for England)",
     )
     r.add_argument(
         "--max-replications",

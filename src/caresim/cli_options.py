@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+import time
 from urllib.parse import urlsplit
 
 from caresim.errors import InputError
@@ -18,15 +19,49 @@ class Parser(argparse.ArgumentParser):
         raise InputError(f"{self.prog}: {message}. See '{self.prog} --help'.")
 
 
-def progress(quiet: bool):
-    if quiet or not sys.stderr.isatty():
+PROGRESS_MODES = ("auto", "bar", "log", "none")
+
+LOG_EVERY_SECONDS = 10.0
+"""The most often ``--progress log`` prints a line (the last task always gets one)."""
+
+
+def progress(args: argparse.Namespace):
+    """How a command shows its tasks done: ``--progress`` (``auto``: a bar on a terminal, else a
+    line now and then with the time left); nothing with ``--quiet`` or ``none``."""
+    mode = "none" if getattr(args, "quiet", False) else getattr(args, "progress", None) or "auto"
+    if mode == "auto":
+        mode = "bar" if sys.stderr.isatty() else "log"
+    if mode == "none":
         return None
+    if mode == "log":
+        return log_progress
     from tqdm import tqdm
 
     def wrap(futures, total):
         return tqdm(futures, total=total, desc="replications", unit="rep", file=sys.stderr)
 
     return wrap
+
+
+def log_progress(futures, total: int, clock=time.monotonic, every: float = LOG_EVERY_SECONDS):
+    """Yield ``futures`` and, on stderr, a line such as ``caresim: 3 of 20 tasks done, 12 s so
+    far, about 68 s left`` at most every ``every`` seconds and after the last; then say that the
+    tables are being written (the time left is the mean time per task so far, times the tasks
+    left)."""
+    start = last = clock()
+    done = 0
+    for fut in futures:
+        yield fut
+        done += 1
+        now = clock()
+        if now - last >= every or done == total:
+            last = now
+            spent = now - start
+            left = spent / done * (total - done)
+            print(f"caresim: {done} of {total} tasks done, {spent:.0f} s so far"
+                  + (f", about {left:.0f} s left" if done < total else ""),
+                  file=sys.stderr, flush=True)
+    print("caresim: building and writing the tables", file=sys.stderr, flush=True)
 
 
 def spec(args: argparse.Namespace, n_tasks: int | None):
@@ -97,6 +132,13 @@ def run_options(r: argparse.ArgumentParser, replications_help: str | None = None
         type=int,
         metavar="N",
         help="start a local Dask cluster of N worker processes",
+    )
+    r.add_argument(
+        "--progress",
+        choices=PROGRESS_MODES,
+        default="auto",
+        help="auto (default): a bar on a terminal, otherwise a line on stderr now and then "
+        "with the time left; none with --quiet",
     )
     r.add_argument(
         "--quiet", action="store_true", help="no progress bar and nothing printed on success"

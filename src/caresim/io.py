@@ -33,7 +33,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,7 @@ import pandas as pd
 
 from caresim import __version__
 from caresim.errors import RunStoreError
+from caresim.measures import yearly_rows
 from caresim.scenario import json_default
 
 try:
@@ -205,13 +206,34 @@ def save_figure(fig: Any, path: Path, dpi: int = 120) -> None:
     plt.close(fig)
 
 
-def _write_table(frame: pd.DataFrame, folder: Path, stem: str) -> None:
+def _write_table(frame: pd.DataFrame, folder: Path, stem: str,
+                 csv: Callable[[pd.DataFrame], pd.DataFrame] | None) -> None:
+    """``stem.parquet``, whole, and ``stem.csv`` of the rows and columns ``csv`` keeps (none
+    when ``csv`` is ``None``)."""
     out = frame.copy()
     for col in ("date",):
         if col in out.columns:
             out[col] = pd.to_datetime(out[col]).dt.date.astype(str)
     out.to_parquet(folder / f"{stem}.parquet", index=False)
-    out.to_csv(folder / f"{stem}.csv", index=False)
+    if csv is not None:
+        csv(out).to_csv(folder / f"{stem}.csv", index=False)
+
+
+SAME_ON_EVERY_ROW = ("scenario", "covers")
+"""Summary columns with one value for the whole run, kept in the manifest, not on every row
+of ``summary.csv``."""
+
+
+def _summary_csv(every_period: bool) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    def rows(summary: pd.DataFrame) -> pd.DataFrame:
+        kept = summary if every_period else yearly_rows(summary)
+        return kept.drop(columns=[c for c in SAME_ON_EVERY_ROW
+                                  if c in summary.columns and summary[c].nunique() == 1])
+    return rows
+
+
+def _whole(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame
 
 
 PARTIAL_SUFFIX = ".partial"
@@ -297,11 +319,19 @@ def remove_lock_file(folder: Path) -> None:
 
 
 def write_outputs(folder: Path, tables: dict[str, pd.DataFrame], manifest: dict[str, Any],
-                  figures: dict[str, Any]) -> None:
-    """Write every output file into ``folder`` (the partial folder)."""
-    _write_table(tables["timeseries"], folder, "timeseries")
-    _write_table(tables["financial_years"], folder, "financial_years")
-    _write_table(tables["summary"], folder, "summary")
+                  figures: dict[str, Any], all_csv: bool = False) -> None:
+    """Write every output file into ``folder`` (the partial folder): every table as Parquet;
+    as CSV the tables people open by hand (financial years, the summary by financial year, the
+    scorecard, the ledger) and, with ``all_csv``, the monthly ``timeseries.csv`` and the
+    summary's monthly rows too."""
+    _write_table(tables["timeseries"], folder, "timeseries", _whole if all_csv else None)
+    _write_table(tables["financial_years"], folder, "financial_years", _whole)
+    _write_table(tables["summary"], folder, "summary", _summary_csv(all_csv))
+    summary = tables["summary"]
+    manifest = {**manifest, "summary_csv": {
+        "rows": "every period" if all_csv else "financial years",
+        **{c: str(summary[c].iloc[0]) for c in SAME_ON_EVERY_ROW
+           if c in summary.columns and len(summary) and summary[c].nunique() == 1}}}
     tables["scorecard"].to_csv(folder / "scorecard.csv", index=False)
     tables["ledger"].to_csv(folder / "ledger.csv", index=False)
     if "measures" in tables:

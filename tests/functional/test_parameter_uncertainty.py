@@ -66,8 +66,10 @@ def test_scorecard_and_summary_say_what_their_intervals_cover(uncertain_run: Pat
     assert len(scored) > len(card) / 2 and (scored["n"] == SETS * REPS).all()
     assert scored["p_met"].between(scored["p_met_low"], scored["p_met_high"]).all()
     assert card.loc[card["n"] == 0, "verdict"].str.contains("after the run's end").all()
-    summary = pd.read_csv(uncertain_run / "summary.csv")
+    summary = pd.read_parquet(uncertain_run / "summary.parquet")
     assert (summary["covers"] == SUMMARY_COVERS).all()
+    manifest = json.loads((uncertain_run / "manifest.json").read_text())
+    assert manifest["summary_csv"]["covers"] == SUMMARY_COVERS  # said once, not on every row
 
 
 def test_same_seed_same_parameter_sets(uncertain_run: Path, short_baseline: Path,

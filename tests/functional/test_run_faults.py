@@ -226,7 +226,7 @@ def test_full_disk(short: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                    capsys: pytest.CaptureFixture[str]) -> None:
     import caresim.io as outputs
 
-    def no_space(frame, folder, stem):
+    def no_space(frame, folder, stem, csv):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(folder / f"{stem}.parquet"))
 
     monkeypatch.setattr(outputs, "_write_table", no_space)

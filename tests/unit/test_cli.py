@@ -166,3 +166,61 @@ def test_help_prints_percent_signs_once(command: str, capsys: pytest.CaptureFixt
         main([command, "--help"])
     out = capsys.readouterr().out
     assert "%%" not in out and "%(" not in out
+
+
+class _Clock:
+    """A clock the test moves: each task takes ``step`` seconds."""
+
+    def __init__(self, step: float) -> None:
+        self.t, self.step = 0.0, step
+
+    def __call__(self) -> float:
+        return self.t
+
+    def tick(self) -> None:
+        self.t += self.step
+
+
+def test_log_progress_prints_now_and_then_with_the_time_left(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """--progress log (issue 18, point 4): off a terminal, a line at most every 10 s and after
+    the last task, each with the time left, then that the tables are being written."""
+    from caresim.cli_options import log_progress
+
+    clock = _Clock(4.0)
+
+    def tasks():
+        for i in range(6):
+            clock.tick()
+            yield i
+
+    assert list(log_progress(tasks(), 6, clock=clock, every=10.0)) == list(range(6))
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert lines == ["caresim: 3 of 6 tasks done, 12 s so far, about 12 s left",
+                     "caresim: 6 of 6 tasks done, 24 s so far",
+                     "caresim: building and writing the tables"]
+
+
+@pytest.mark.parametrize(("options", "tty", "shown"), [
+    ([], False, "log"), ([], True, "bar"), (["--progress", "log"], True, "log"),
+    (["--progress", "bar"], False, "bar"), (["--progress", "none"], True, None),
+    (["--quiet"], True, None), (["--quiet", "--progress", "log"], False, None),
+])
+def test_progress_mode_follows_the_option_and_the_terminal(
+        options: list[str], tty: bool, shown: str | None,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import argparse
+    import sys
+
+    from caresim.cli_options import log_progress, progress, run_options
+
+    parser = argparse.ArgumentParser()
+    run_options(parser)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: tty)
+    chosen = progress(parser.parse_args(options))
+    if shown is None:
+        assert chosen is None
+    elif shown == "log":
+        assert chosen is log_progress
+    else:
+        assert chosen is not None and chosen is not log_progress

@@ -110,14 +110,17 @@ def run_scenario(path: str, out: Path, seed: int | None = None,
                  spec: ExecutorSpec | None = None, command: list[str] | None = None,
                  progress: Progress | None = None, precision: float | None = None,
                  parameter_uncertainty: int | None = None,
-                 max_replications: int | None = None) -> tuple[Path, RunOutputs]:
+                 max_replications: int | None = None,
+                 all_csv: bool = False) -> tuple[Path, RunOutputs]:
     """Load, run and write a scenario; returns the run folder and the tables.
 
     ``replications="auto"`` adds replications until the 95% interval of the headline indicators
     is within ``precision`` (relative half-width; default the scenario's ``run.precision``), at
     most ``max_replications`` (default ``run.max_replications``). Without ``replications``, a
     run of all England takes the scenario's ``run.replications`` and a run of selected councils
-    its ``run.council_replications``. ``parameter_uncertainty=N`` draws N
+    its ``run.council_replications``. ``all_csv`` adds the monthly per-council
+    ``timeseries.csv`` to the CSVs written beside the Parquet tables (see
+    :func:`caresim.io.write_outputs`). ``parameter_uncertainty=N`` draws N
     parameter sets (scrambled Sobol over every assumption's range and distribution, calibrated
     parameters over their calibration range; seeded by the master seed) and runs each with the
     same replications (common random numbers across sets).
@@ -157,6 +160,7 @@ def run_scenario(path: str, out: Path, seed: int | None = None,
     info = {"scenario": scenario.name, "scenario_files": list(scenario.files),
             "scenario_hash": scenario.hash, "codes": codes, "replications": reps,
             "auto_precision": precision if auto else None, "command": command or [],
+            "all_csv": all_csv,
             "parameter_sets": _parameter_sets(params, parameter_uncertainty),
             "started_utc": started.isoformat(), "parameters": params.model_dump(mode="json")}
     n_sets = max(1, len(info["parameter_sets"]))
@@ -267,7 +271,7 @@ def _complete(store: RunStore, spec: ExecutorSpec, progress: Progress | None,
         "timeseries": tables.timeseries, "financial_years": tables.financial_years,
         "summary": tables.summary, "scorecard": tables.scorecard, "ledger": tables.ledger,
         "measures": measures,
-    }, manifest, figures)
+    }, manifest, figures, bool(info.get("all_csv")))
     from caresim.workbook import write_workbook
 
     write_workbook(store.folder / "workbook.xlsx", manifest, tables.summary, tables.scorecard,
