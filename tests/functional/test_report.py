@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from caresim.analysis.replications import describe
 from caresim.councils import ENGLAND_CODE
 from caresim.errors import RunStoreError
 from tests.conftest import scenario_until
@@ -460,8 +461,10 @@ def test_first_page_holds_its_four_parts_in_order(runs, html: str) -> None:
     assert html.index('<section class="first-page">') < html.index("<nav>") \
         < html.index("Run details")
     text = _text(page)
-    assert "run for Rutland from 1 April 2008 to 31 March 2012; replications: 2;" in text
     manifest = json.loads((runs[0] / "manifest.json").read_text())
+    assert ("run for Rutland from 1 April 2008 to 31 March 2012; replications: "
+            f"{describe(manifest)};") in text
+    assert describe(manifest).startswith("2 (the 95% intervals")
     for lower in (manifest["scenario_hash"], str(manifest["master_seed"]), "Master seed",
                   "git commit", str(runs[0])):
         assert lower not in text, lower
