@@ -38,15 +38,18 @@ def params_with(scenario: str, **changes) -> Scenario:
 
 
 def scenario_until(folder: Path, end_date: str, extends: str = "baseline",
-                   name: str | None = None) -> Path:
+                   name: str | None = None, **run: object) -> Path:
     """A scenario file ``folder/<name>.yaml``: the bundled scenario ``extends`` (named ``name``,
     by default the same name) run only to ``end_date``, for tests whose claim does not concern
-    the years after it. The model is causal (``test_sensitivity`` checks that nothing before a
-    date depends on where the run ends), so its history to ``end_date`` is the full run's."""
+    the years after it, with any other run settings given (e.g. ``councils=["Rutland"]``).
+    The model is causal (``test_sensitivity`` checks that nothing before a date depends on
+    where the run ends), so its history to ``end_date`` is the full run's."""
     name = name or extends
     path = Path(folder) / f"{name}.yaml"
+    settings = "".join(f", {k}: [{', '.join(map(str, v))}]" if isinstance(v, list | tuple)
+                       else f", {k}: {v}" for k, v in run.items())
     path.write_text(f"extends: {bundled_dir() / (extends + '.yaml')}\nname: {name}\n"
-                    f"run: {{end_date: {end_date}}}\n", encoding="utf-8")
+                    f"run: {{end_date: {end_date}{settings}}}\n", encoding="utf-8")
     return path
 
 

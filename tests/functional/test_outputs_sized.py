@@ -4,7 +4,6 @@ ones people open by hand, and the monthly per-council CSV is written only with `
 from __future__ import annotations
 
 import json
-import textwrap
 from pathlib import Path
 
 import pandas as pd
@@ -12,20 +11,14 @@ import pytest
 
 from caresim.cli import main
 from caresim.period import FinancialYear, parse_period
-
-BASELINE = Path(__file__).resolve().parents[2] / "src" / "caresim" / "scenarios" / "baseline.yaml"
+from tests.conftest import scenario_until
 
 
 @pytest.fixture(scope="module")
 def folders(tmp_path_factory) -> dict[str, Path]:
     """Two replications of Rutland to March 2010, with the default CSVs and with --csv all."""
     root = tmp_path_factory.mktemp("sized")
-    scenario = root / "rutland.yaml"
-    scenario.write_text(textwrap.dedent(f"""\
-        extends: {BASELINE}
-        name: rutland
-        run: {{end_date: 2010-03-31, councils: [Rutland]}}
-        """), encoding="utf-8")
+    scenario = scenario_until(root, "2010-03-31", name="rutland", councils=["Rutland"])
     out = {}
     for choice in ("people", "all"):
         assert main(["run", str(scenario), "--replications", "2", "--workers", "1", "--quiet",

@@ -6,7 +6,6 @@ console, the manifest and the workbook say so, with the precision asked for and 
 from __future__ import annotations
 
 import json
-import textwrap
 from pathlib import Path
 
 import openpyxl
@@ -14,21 +13,15 @@ import pandas as pd
 import pytest
 
 from caresim.cli import main
-
-BASELINE = Path(__file__).resolve().parents[2] / "src" / "caresim" / "scenarios" / "baseline.yaml"
+from tests.conftest import scenario_until
 
 
 @pytest.fixture(scope="module")
 def rutland(tmp_path_factory) -> Path:
     """Baseline for Rutland to June 2011: far enough for every headline that ``auto`` narrows
     (PB shares at March 2010 and April 2011, net spend 2010-11)."""
-    path = tmp_path_factory.mktemp("scenario") / "rutland.yaml"
-    path.write_text(textwrap.dedent(f"""\
-        extends: {BASELINE}
-        name: rutland
-        run: {{end_date: 2011-06-30, councils: [Rutland]}}
-        """), encoding="utf-8")
-    return path
+    return scenario_until(tmp_path_factory.mktemp("scenario"), "2011-06-30", name="rutland",
+                          councils=["Rutland"])
 
 
 def auto_run(scenario: Path, out: Path, options: list[str],

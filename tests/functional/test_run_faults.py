@@ -10,7 +10,6 @@ import contextlib
 import errno
 import json
 import os
-import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +19,7 @@ import caresim.app.run as app_run
 import caresim.runner as runner
 from caresim.cli import main
 from caresim.io import locked
-from tests.conftest import fail_task
+from tests.conftest import fail_task, scenario_until
 
 BASELINE = Path(__file__).resolve().parents[2] / "src" / "caresim" / "scenarios" / "baseline.yaml"
 SERIAL = ["--workers", "1"]
@@ -31,13 +30,8 @@ SERIAL = ["--workers", "1"]
 def short(tmp_path_factory) -> Path:
     """Baseline for Rutland over one financial year, one replication: a run of a few
     seconds."""
-    path = tmp_path_factory.mktemp("scenario") / "short.yaml"
-    path.write_text(textwrap.dedent(f"""\
-        extends: {BASELINE}
-        name: short
-        run: {{end_date: 2009-03-31, councils: [Rutland], council_replications: 1}}
-        """), encoding="utf-8")
-    return path
+    return scenario_until(tmp_path_factory.mktemp("scenario"), "2009-03-31", name="short",
+                          councils=["Rutland"], council_replications=1)
 
 
 def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import pytest
 import caresim.app.compare as app_compare
 import caresim.app.run as app_run
 from caresim.cli import main
+from tests.conftest import scenario_until
 
 BASELINE = Path(__file__).resolve().parents[2] / "src" / "caresim" / "scenarios" / "baseline.yaml"
 
@@ -135,14 +135,10 @@ def test_calibrate_write_scenario_onto_a_folder(tmp_path: Path,
 
 @pytest.fixture(scope="module")
 def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A finished run of Rutland over one financial year (a few seconds)."""
+    """A finished run of Rutland over one financial year, one replication (a few seconds)."""
     where = tmp_path_factory.mktemp("report_run")
-    scenario = where / "short.yaml"
-    scenario.write_text(textwrap.dedent(f"""\
-        extends: {BASELINE}
-        name: short
-        run: {{end_date: 2009-03-31, councils: [Rutland]}}
-        """), encoding="utf-8")
+    scenario = scenario_until(where, "2009-03-31", name="short", councils=["Rutland"],
+                              council_replications=1)
     assert main(["run", str(scenario), "--quiet", "--out", str(where / "out")]) == 0
     (folder,) = (where / "out" / "short").iterdir()
     return folder
