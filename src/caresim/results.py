@@ -120,7 +120,8 @@ def financial_year_values(res: ReplicationResult) -> tuple[list[str], np.ndarray
         if rec["fy"] != labels[i]:
             raise ValueError(f"financial-year records out of step with the calendar: record "
                              f"{i} is {rec['fy']}, expected {labels[i]}")
-        for name in ("users_served_in_fy", "pb_share_ascof_num", "pb_share_ascof_den"):
+        for name in ("users_served_in_fy", "pb_share_ascof_num", "pb_share_ascof_den",
+                     "dp_users_in_fy"):
             arr = np.asarray(rec[name])
             out[i, :, INDEX[name]] = np.append(arr, arr.sum())
     return labels, out

@@ -17,8 +17,8 @@ from caresim.cli import main
 from caresim.errors import ScenarioError
 from caresim.params.schema import Scenario
 
-BUNDLED = ["baseline", "deep_austerity", "grant_extended", "no_grant", "prevention_first",
-           "prior"]
+BUNDLED = ["baseline", "deep_austerity", "grant_extended", "no_grant", "pb_acceptance",
+           "prevention_first", "prior"]
 BASELINE = sc.bundled_dir() / "baseline.yaml"
 ROOT = sc.bundled_dir() / "prior.yaml"  # the root of every bundled chain (no extends)
 

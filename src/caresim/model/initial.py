@@ -5,7 +5,8 @@ council's community users and care-home residents (``inputs.py``) are created at
 with an age band (65+ with the council's share), a need band from
 ``population.need_mix_in_service``, a package cost (``costs.py``), and, for community users, a
 PB with probability equal to the council's starting PB share (a direct payment with probability
-``dp_share_of_pb_start``). To start as if the system had been running: each person's next review
+``dp_share_of_pb_start``; a direct payment holder is 65+ with probability
+``personal_budgets.dp_share_65plus_start``). To start as if the system had been running: each person's next review
 is uniform over the coming review interval (the stationary residual of a yearly cycle), and
 their exit time is drawn from the exit hazard from day 0 (memoryless, so the same as for a
 person who has already been in service for some time).
@@ -55,12 +56,15 @@ def build_population(s: ModelState) -> None:
     u = s.draw("initial.person", council, lambda g, m: g.random((m, 5)))
     share65 = np.where(setting == COMMUNITY, s.inp.share_65_community[council],
                        s.inp.share_65_residential[council])
-    age = (u[:, 0] < share65).astype(np.int8)
     need = np.searchsorted(np.cumsum(p.need_mix_in_service.vector()), u[:, 1],
                            side="right").clip(0, 3).astype(np.int8)
     has_pb = (setting == COMMUNITY) & (u[:, 2] < s.inp.pb_share_start[council])
     mode = np.where(has_pb, np.where(u[:, 3] < p.dp_share_of_pb_start.value, DIRECT_PAYMENT,
                                      MANAGED_PB), ARRANGED).astype(np.int8)
+    # direct payment holders have their own age mix (personal_budgets.dp_share_65plus_start)
+    share65 = np.where(mode == DIRECT_PAYMENT,
+                       s.p.personal_budgets.dp_share_65plus_start.value, share65)
+    age = (u[:, 0] < share65).astype(np.int8)
     t0 = np.zeros(k)
     review = u[:, 4] * s.p.reviews.interval_days.value
     cost = draw_cost(s, "initial.cost", council, age, need, setting)

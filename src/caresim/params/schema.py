@@ -20,6 +20,7 @@ from caresim.model.exits import Exits
 from caresim.model.finance import Finance
 from caresim.model.grant import Grant
 from caresim.model.initial import Population
+from caresim.model.personal_budgets import PersonalBudgets
 from caresim.model.prevention import Reablement
 from caresim.model.reviews import Reviews
 from caresim.model.services import Services
@@ -116,6 +117,7 @@ class Scenario(Section):
     assessment: Assessment
     reablement: Reablement
     services: Services
+    personal_budgets: PersonalBudgets
     reviews: Reviews
     exits: Exits
     transformation: Transformation
