@@ -32,7 +32,12 @@ HEADLINES: tuple[Indicator, ...] = (
     Indicator("cumulative cashable savings to 2010-11", "ledger", "savings_total_gbp",
               "to 2010-11", "GBP"),
     Indicator("net_spend_gbp 2010-11", "fy", "net_spend_gbp", "2010-11", "GBP"),
+    Indicator("net_spend_gbp 2011-12", "fy", "net_spend_gbp", "2011-12", "GBP"),
     Indicator("net_spend_gbp 2014-15", "fy", "net_spend_gbp", "2014-15", "GBP"),
+    Indicator("spend_prevention_gbp 2011-12", "fy", "spend_prevention_gbp", "2011-12", "GBP"),
+    Indicator("users_served_in_fy 2011-12", "fy", "users_served_in_fy", "2011-12", "people"),
+    Indicator("dp_users_in_fy 2011-12", "fy", "dp_users_in_fy", "2011-12", "people"),
+    Indicator("unmet_need 2012-04-01", "fy", "unmet_need", "2011-12", "people"),
     Indicator("unmet_need 2015-04-01", "fy", "unmet_need", "2014-15", "people"),
     Indicator("users_community 2015-04-01", "fy", "users_community", "2014-15", "people"),
 )

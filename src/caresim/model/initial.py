@@ -6,10 +6,10 @@ with an age band (65+ with the council's share), a need band from
 ``population.need_mix_in_service``, a package cost (``costs.py``), and, for community users, a
 PB with probability equal to the council's starting PB share (a direct payment with probability
 ``dp_share_of_pb_start``; a direct payment holder is 65+ with probability
-``personal_budgets.dp_share_65plus_start``). To start as if the system had been running: each person's next review
-is uniform over the coming review interval (the stationary residual of a yearly cycle), and
-their exit time is drawn from the exit hazard from day 0 (memoryless, so the same as for a
-person who has already been in service for some time).
+``personal_budgets.dp_share_65plus_start``). To start as if the system had been running: each
+person's next review is uniform over the coming review interval (the stationary residual of a
+yearly cycle), and their exit time is drawn from the exit hazard from day 0 (memoryless, so the
+same as for a person who has already been in service for some time).
 
 Staff: assessment FTE is set so that the expected assessment demand of April 2008 (new requests
 and, as a geometric series, people returning from unmet need) uses

@@ -26,15 +26,18 @@ These process costs net of clawback are the ledger line ``spend_pb_process_gbp``
 **Effects and their evidence** (values, ranges and full sources in the parameter table; the
 research notes are ``research/pb_dp_reablement/NOTES.md``):
 
-| effect | central | range | evidence |
-|---|---|---|---|
-| DP package cost / arranged | 0.933 | 0.90-1.05 | IBSEN randomised trial, -6.7% ("no important difference"); Demos -8.3% and SCIE -10% before set-up costs (uncontrolled, In Control data); NLGN 2011 more spend per extra DP (observational) |
-| managed PB cost / arranged | 1.0 | 0.933-1.0 | assumption: the same services with a budget label (NLGN 2011, In Control 2010); IBSEN as the low end |
-| support planning per new PB | GBP 250 | 0-600 | assumption: not found |
-| DP support per DP a year | GBP 300 | 100-600 | assumption: not found (support schemes near universal by 2007, PSSRU) |
-| DP money returned unspent | 3% | 0-8% | assumption: not found for adults |
-| care-home moves while on a PB | x 1.0 | 0.8-1.1 | assumption: no hazard ratio found |
-| rollout | conversion | scenario `pb_acceptance` | TLAP March 2011, ADASS 2012, NLGN 2011: growth was managed PBs while DP numbers stalled |
+* DP package cost relative to arranged care: 0.933 (0.90-1.05). IBSEN, the one randomised
+  trial: -6.7%, "no important difference"; Demos -8.3% and SCIE -10% before set-up costs
+  (uncontrolled, In Control data); NLGN 2011: more spend per extra DP (observational).
+* Managed PB cost relative to arranged care: 1.0 (0.933-1.0). Assumption: the same services
+  with a budget label (NLGN 2011, In Control 2010); IBSEN as the low end.
+* Support planning per new PB or DP: GBP 250 (0-600). Assumption: no figure found.
+* DP support services per DP a year: GBP 300 (100-600). Assumption: no figure found (support
+  schemes near universal by 2007, PSSRU).
+* DP money returned unspent: 3% (0-8%). Assumption: no adult figure found.
+* Care-home moves while on a PB: x 1.0 (0.8-1.1). Assumption: no hazard ratio found.
+* Rollout: conversion; acceptance is scenario ``pb_acceptance``. TLAP March 2011, ADASS 2012,
+  NLGN 2011: growth was managed PBs while DP numbers stalled.
 """
 
 from __future__ import annotations

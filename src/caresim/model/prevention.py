@@ -119,6 +119,15 @@ EPISODES: tuple[Metric, ...] = (
         "flow",
         "package cost avoided in the twelve months from each episode's start, booked at its end",
     ),
+    Metric(
+        "reablement_year_one_ratio",
+        "ratio",
+        "ratio",
+        "year-one package cost avoided per GBP spent on reablement (Glendinning et al. 2010: "
+        "about 1, the saving almost entirely offset by the episode's cost)",
+        "reablement_year_one_avoided_gbp",
+        "spend_prevention_gbp",
+    ),
 )
 """Reablement episodes."""
 
