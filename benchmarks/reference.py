@@ -56,7 +56,7 @@ import numpy as np
 import simpy
 
 from caresim.calendar import DAYS_PER_YEAR
-from caresim.model import finance, prevention, services, transformation
+from caresim.model import finance, personal_budgets, prevention, services, transformation
 from caresim.model.assessment import servers_for
 from caresim.model.costs import SPEND_LINES, mean_cost
 from caresim.model.demand import growth_index
@@ -206,18 +206,30 @@ class Reference:
                                    np.array([self.rng.standard_exponential()]))[0])
 
     def choose_mode(self, p: Person) -> int:
-        """PB offer, acceptance and DP for a community user without a PB."""
-        s, sv, c = self.s, self.s.p.services, p.council
+        """PB offer and mode for a community user without a PB (either rollout mode of
+        :mod:`caresim.model.personal_budgets`); a PB taken changes the package cost."""
+        s, sv, pb, c = self.s, self.s.p.services, self.s.p.personal_budgets, p.council
         self.count("pb_offer_opportunities", c)
         offer = services.offer_probability(s, np.array([c]), np.array([self.env.now]))[0]
-        if self.rng.random() >= offer:
-            return ARRANGED
-        self.count("pb_offers", c)
-        if self.rng.random() >= sv.p_accept_pb.value:
-            return ARRANGED
+        offered = self.rng.random() < offer
+        if offered:
+            self.count("pb_offers", c)
+        if pb.rollout_mode.value == "acceptance":
+            if not offered or self.rng.random() >= sv.p_accept_pb.value:
+                return ARRANGED
+            p_dp = sv.p_dp_18_64.value if p.age == 0 else sv.p_dp_65plus.value
+            mode = DIRECT_PAYMENT if self.rng.random() < p_dp else MANAGED_PB
+        else:
+            p_dp = pb.dp_request_18_64.value if p.age == 0 else pb.dp_request_65plus.value
+            if self.rng.random() < p_dp:
+                mode = DIRECT_PAYMENT
+            elif offered and self.rng.random() < sv.p_accept_pb.value:
+                mode = MANAGED_PB
+            else:
+                return ARRANGED
         self.count("pb_take_ups", c)
-        p_dp = sv.p_dp_18_64.value if p.age == 0 else sv.p_dp_65plus.value
-        return DIRECT_PAYMENT if self.rng.random() < p_dp else MANAGED_PB
+        p.cost *= personal_budgets.take_up(s, np.array([c]), np.array([mode], np.int8))[0]
+        return mode
 
     # ---- the processes of one person --------------------------------------------------------
 
@@ -251,12 +263,16 @@ class Reference:
                 return
             self.count("eligible", c)
             setting = RESIDENTIAL if self.rng.random() < self.p_home[p.need] else COMMUNITY
-            if setting == COMMUNITY and s.prevention.places_left[c] >= 1:
-                s.prevention.places_left[c] -= 1
+            # each episode for an eligible person comes with s / (1 - s) episodes for people
+            # who would not have had a package (s = share_episodes_not_eligible)
+            per = 1.0 / (1.0 - r.share_episodes_not_eligible.value)
+            if setting == COMMUNITY and s.prevention.places_left[c] / per >= 1:
+                s.prevention.places_left[c] -= per
                 assessed = self.draw_cost(p, COMMUNITY)
-                self.count("reablement_episodes", c)
-                self.count("spend_prevention_gbp", c, r.cost_gbp_per_episode.value)
-                self.count("prevention_avoided_gbp", c, -r.cost_gbp_per_episode.value)
+                self.count("reablement_episodes", c, per)
+                self.count("reablement_episodes_not_eligible", c, per - 1.0)
+                self.count("spend_prevention_gbp", c, r.cost_gbp_per_episode.value * per)
+                self.count("prevention_avoided_gbp", c, -r.cost_gbp_per_episode.value * per)
                 yield env.timeout(r.dur_episode_days.value)
                 if self.rng.random() < r.p_no_package_after.value:
                     self.count("reablement_no_package", c)
@@ -266,7 +282,8 @@ class Reference:
                                         else np.inf)
                     p.setting = COMMUNITY               # the counterfactual: in the community
                     t_cf = self.exit_time(p)
-                    self.shadow.append((min(t_cf, t_back), env.now, c, assessed))
+                    effect = 1 - r.p_no_package_comparison.value / r.p_no_package_after.value
+                    self.shadow.append((min(t_cf, t_back), env.now, c, assessed * effect))
                     if not np.isfinite(t_back):
                         return
                     yield env.timeout(t_back - env.now)  # relapse: back to the queue
@@ -346,8 +363,9 @@ class Reference:
             old = self.mean_cost(p, p.setting)
             p.need += 1
             p.cost *= self.mean_cost(p, p.setting) / old
-            if (p.need == 3 and p.setting == COMMUNITY
-                    and self.rng.random() < rv.p_move_residential_when_critical.value):
+            move = rv.p_move_residential_when_critical.value * personal_budgets.move_ratio(
+                s, np.array([p.mode]))[0]
+            if p.need == 3 and p.setting == COMMUNITY and self.rng.random() < move:
                 p.setting, p.mode = RESIDENTIAL, ARRANGED
                 p.cost = self.draw_cost(p, RESIDENTIAL)
                 p.t_exit = self.exit_time(p)
@@ -407,11 +425,14 @@ class Reference:
                     (COMMUNITY, s.inp.users_community[c], s.inp.share_65_community[c]),
                     (RESIDENTIAL, s.inp.users_residential[c], s.inp.share_65_residential[c])):
                 for _ in range(int(np.rint(k))):
-                    p = Person(c, int(rng.random() < share65),
+                    u_age = rng.random()
+                    p = Person(c, int(u_age < share65),
                                min(bisect.bisect_right(mix, rng.random()), 3), setting)
                     if setting == COMMUNITY and rng.random() < s.inp.pb_share_start[c]:
                         p.mode = (DIRECT_PAYMENT if rng.random() < pp.dp_share_of_pb_start.value
                                   else MANAGED_PB)
+                    if p.mode == DIRECT_PAYMENT:  # DP holders' own age mix
+                        p.age = int(u_age < s.p.personal_budgets.dp_share_65plus_start.value)
                     p.t_review = rng.random() * s.p.reviews.interval_days.value
                     p.cost = self.draw_cost(p, setting)
                     p.t_exit = self.exit_time(p)

@@ -170,6 +170,12 @@ def take_up(s: ModelState, council: np.ndarray, mode: np.ndarray) -> np.ndarray:
         s.rec.add_at("spend_pb_process_gbp", c, cost)
         s.personal_budgets.dp_in_fy += np.bincount(council[mode == DIRECT_PAYMENT],
                                                    minlength=s.n)
+    return cost_ratio(s, mode)
+
+
+def cost_ratio(s: ModelState, mode: np.ndarray) -> np.ndarray:
+    """Package cost multiplier of each support mode (1 for council-arranged support)."""
+    pb = s.p.personal_budgets
     return np.select([mode == MANAGED_PB, mode == DIRECT_PAYMENT],
                      [pb.cost_ratio_managed_pb.value, pb.cost_ratio_dp.value], 1.0)
 

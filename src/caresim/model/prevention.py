@@ -46,7 +46,7 @@ import numpy as np
 from pydantic import model_validator
 
 from caresim.calendar import DAYS_PER_YEAR
-from caresim.model import exits, services
+from caresim.model import exits, personal_budgets, services
 from caresim.model.buffers import EventBuffer, RecordBuffer
 from caresim.model.costs import draw_cost
 from caresim.model.kernels import shadow_savings
@@ -268,7 +268,8 @@ def complete(s: ModelState, t1: float) -> None:
         idx = services.start(s, t[pk], council[pk], done["age"][pk], done["need"][pk],
                              np.ones(len(pk), bool), np.full(len(pk), COMMUNITY, np.int8))
         assessed = done["assessed_cost"][pk]
-        s.pop.cost[idx] = assessed * (1.0 - r.hours_reduction.value)
+        s.pop.cost[idx] = (assessed * (1.0 - r.hours_reduction.value)
+                           * personal_budgets.cost_ratio(s, s.pop.mode[idx]))
         # avoided spend lasts while they are in service (their own exit time)
         s.prevention.shadow.push(t=s.pop.t_exit[idx], t_from=t[pk], council=council[pk],
                                  avoided_gbp_per_year=assessed * r.hours_reduction.value)
