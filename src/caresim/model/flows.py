@@ -280,7 +280,11 @@ def steady_state(p: Scenario, inp: CouncilInputs, date,
         starts[:, :, COMMUNITY] = comm_bound * (1 - rho[:, None, None] * p_no)
         in_service = np.empty_like(starts)
         for age in (0, 1):
-            flat = starts[:, age].reshape(inp.n, 2 * N_NEED) @ occ[age]
+            # an explicit sum, not a matrix product: BLAS may block the rows differently for
+            # different numbers of councils, and a council's state must not depend on the
+            # others run, to the last bit
+            rows = starts[:, age].reshape(inp.n, 2 * N_NEED)
+            flat = (rows[:, :, None] * occ[age][None, :, :]).sum(axis=1)
             in_service[:, age] = flat.reshape(inp.n, 2, N_NEED)
         assessments = (assessed + relapse).sum(axis=(1, 2))
         staff = (np.zeros(inp.n) if staff_gbp_per_year is None
