@@ -158,8 +158,8 @@ def reablement_markdown(check: pd.DataFrame) -> list[str]:
         ci = (f" ({r['ratio_ci_low']:.2f} to {r['ratio_ci_high']:.2f})"
               if np.isfinite(r["ratio_ci_low"]) else "")
         lines.append(f"| {r['year']} | {_fmt(r['episodes'], 'episodes')} | "
-                     f"{_fmt(r['spend_per_episode_gbp'], 'GBP')} | "
-                     f"{_fmt(r['avoided_per_episode_gbp'], 'GBP')} | {r['ratio']:.2f}{ci} | "
+                     f"£{r['spend_per_episode_gbp']:,.0f} | "
+                     f"£{r['avoided_per_episode_gbp']:,.0f} | {r['ratio']:.2f}{ci} | "
                      f"{'holds' if r['holds'] else 'fails'} |")
     return lines
 
