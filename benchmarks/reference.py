@@ -56,13 +56,14 @@ import numpy as np
 import simpy
 
 from caresim.calendar import DAYS_PER_YEAR
-from caresim.model import finance, prevention, services, transformation
+from caresim.model import finance, personal_budgets, prevention, services, transformation
 from caresim.model.assessment import servers_for
 from caresim.model.costs import SPEND_LINES, mean_cost
 from caresim.model.demand import growth_index
 from caresim.model.demography import contact_mix
 from caresim.model.demography import index as demography_index
 from caresim.model.flows import relapse_hazard_per_year, whole_counts
+from caresim.model.initial import starting_modes
 from caresim.model.kernels import MonthEnd
 from caresim.model.levers import LEVER_METRICS
 from caresim.model.model import (
@@ -209,18 +210,30 @@ class Reference:
                                    np.array([self.rng.standard_exponential()]))[0])
 
     def choose_mode(self, p: Person) -> int:
-        """PB offer, acceptance and DP for a community user without a PB."""
-        s, sv, c = self.s, self.s.p.services, p.council
+        """PB offer and mode for a community user without a PB (either rollout mode of
+        :mod:`caresim.model.personal_budgets`); a PB taken changes the package cost."""
+        s, sv, pb, c = self.s, self.s.p.services, self.s.p.personal_budgets, p.council
         self.count("pb_offer_opportunities", c)
         offer = services.offer_probability(s, np.array([c]), np.array([self.env.now]))[0]
-        if self.rng.random() >= offer:
-            return ARRANGED
-        self.count("pb_offers", c)
-        if self.rng.random() >= sv.p_accept_pb.value:
-            return ARRANGED
+        offered = self.rng.random() < offer
+        if offered:
+            self.count("pb_offers", c)
+        if pb.rollout_mode.value == "acceptance":
+            if not offered or self.rng.random() >= sv.p_accept_pb.value:
+                return ARRANGED
+            p_dp = sv.p_dp_18_64.value if p.age == 0 else sv.p_dp_65plus.value
+            mode = DIRECT_PAYMENT if self.rng.random() < p_dp else MANAGED_PB
+        else:
+            p_dp = pb.dp_request_18_64.value if p.age == 0 else pb.dp_request_65plus.value
+            if self.rng.random() < p_dp:
+                mode = DIRECT_PAYMENT
+            elif offered and self.rng.random() < sv.p_accept_pb.value:
+                mode = MANAGED_PB
+            else:
+                return ARRANGED
         self.count("pb_take_ups", c)
-        p_dp = sv.p_dp_18_64.value if p.age == 0 else sv.p_dp_65plus.value
-        return DIRECT_PAYMENT if self.rng.random() < p_dp else MANAGED_PB
+        p.cost *= personal_budgets.take_up(s, np.array([c]), np.array([mode], np.int8))[0]
+        return mode
 
     # ---- the processes of one person --------------------------------------------------------
 
@@ -269,15 +282,19 @@ class Reference:
                 self.count("eligible", c)
                 setting = (RESIDENTIAL if self.rng.random() < self.p_home[p.age][p.need]
                            else COMMUNITY)
-                if not (setting == COMMUNITY and s.prevention.places_left[c] >= 1):
+                # each episode for an eligible person comes with s / (1 - s) episodes for people
+                # who would not have had a package (s = share_episodes_not_eligible)
+                per = 1.0 / (1.0 - r.share_episodes_not_eligible.value)
+                if not (setting == COMMUNITY and s.prevention.places_left[c] / per >= 1):
                     self.start_service(p, setting)
                     yield from self.in_service(p)
                     return
-                s.prevention.places_left[c] -= 1
+                s.prevention.places_left[c] -= per
                 assessed = self.draw_cost(p, COMMUNITY)
-                self.count("reablement_episodes", c)
-                self.count("spend_prevention_gbp", c, r.cost_gbp_per_episode.value)
-                self.count("prevention_avoided_gbp", c, -r.cost_gbp_per_episode.value)
+                self.count("reablement_episodes", c, per)
+                self.count("reablement_episodes_not_eligible", c, per - 1.0)
+                self.count("spend_prevention_gbp", c, r.cost_gbp_per_episode.value * per)
+                self.count("prevention_avoided_gbp", c, -r.cost_gbp_per_episode.value * per)
                 yield env.timeout(r.dur_episode_days.value)
             else:                                           # in reablement on day 0
                 yield env.timeout(reabled[0] - env.now)
@@ -291,7 +308,8 @@ class Reference:
                                     else np.inf)
                 p.setting = COMMUNITY               # the counterfactual: in the community
                 t_cf = self.exit_time(p)
-                self.shadow.append((min(t_cf, t_back), env.now, c, assessed))
+                effect = 1 - r.p_no_package_comparison.value / r.p_no_package_after.value
+                self.shadow.append((min(t_cf, t_back), env.now, c, assessed * effect))
                 if not np.isfinite(t_back):
                     return
                 yield env.timeout(t_back - env.now)  # relapse: back to the queue
@@ -371,8 +389,9 @@ class Reference:
             old = self.mean_cost(p, p.setting)
             p.need += 1
             p.cost *= self.mean_cost(p, p.setting) / old
-            if (p.need == 3 and p.setting == COMMUNITY
-                    and self.rng.random() < rv.p_move_residential_when_critical.value):
+            move = rv.p_move_residential_when_critical.value * personal_budgets.move_ratio(
+                s, np.array([p.mode]))[0]
+            if p.need == 3 and p.setting == COMMUNITY and self.rng.random() < move:
                 p.setting, p.mode = RESIDENTIAL, ARRANGED
                 p.cost = self.draw_cost(p, RESIDENTIAL)
                 p.t_exit = self.exit_time(p)
@@ -429,15 +448,19 @@ class Reference:
         """The April 2008 people, by the rule of :mod:`caresim.model.initial`: whole people per
         council, age band, setting and need band from the flows' steady state, and the people
         outside services in it (unmet need, independent after reablement)."""
-        s, pp, rng = self.s, self.s.p.population, self.rng
+        s, rng = self.s, self.rng
         counts = whole_counts(s.flows.in_service)
         for c, age, setting, need in itertools.product(range(s.n), (0, 1),
                                                        (COMMUNITY, RESIDENTIAL), range(4)):
             for _ in range(int(counts[c, age, setting, need])):
                 p = Person(c, age, need, setting)
-                if setting == COMMUNITY and rng.random() < s.inp.pb_share_start[c]:
-                    p.mode = (DIRECT_PAYMENT if rng.random() < pp.dp_share_of_pb_start.value
-                              else MANAGED_PB)
+                if setting == COMMUNITY:  # the direct payment holders' own age mix
+                    p_dp, p_managed = starting_modes(
+                        s.p, s.inp.pb_share_start[c:c + 1], s.inp.share_65_community[c:c + 1],
+                        np.array([age]))
+                    u = rng.random()
+                    p.mode = (DIRECT_PAYMENT if u < p_dp[0] else
+                              MANAGED_PB if u < p_dp[0] + p_managed[0] else ARRANGED)
                 p.t_review = rng.random() * s.p.reviews.interval_days.value
                 p.cost = self.draw_cost(p, setting)
                 p.t_exit = self.exit_time(p)

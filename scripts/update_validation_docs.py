@@ -20,6 +20,9 @@ ROOT = Path(__file__).resolve().parents[1]
 GOAL_SHARE_PP = 3.0
 GOAL_RELATIVE = 0.05
 REASONS = {
+    "pb_share_adass": "the calibrated values in baseline.yaml predate the conversion rollout, "
+                      "the grant's uses and the national starting readiness of issue 16; "
+                      "recalibration (caresim calibrate prior) is due",
     "pb_share_ascof": "the numerator follows the community stock, which runs high after 2010 "
                       "(below)",
     "people with PBs": "follows the community stock, which runs high after 2010 (below)",
@@ -40,9 +43,16 @@ REASONS = {
                                         "new clients only",
     "assessments": "the model does not ration assessment volume under austerity beyond staff "
                    "cuts and people giving up waiting",
-    "direct payments expenditure": "the model prices a direct payment like any community "
-                                   "package; DPs went mostly to younger adults with larger "
-                                   "packages (about 1/3 of PBs but 1/2 of PB money, TLAP 2011)",
+    "direct payments expenditure": "DPs went mostly to younger adults with larger packages "
+                                   "(learning disability packages above the model's 18-64 "
+                                   "multiplier); the model's DP holders on 1 April 2008 take an "
+                                   "assumed age mix",
+    "people with DPs": "DP requests are assumed constant from 2008; the record's growth slowed "
+                       "after 2010 (ADASS 2012: DP numbers stable two years running), and 2010-11 "
+                       "RAP DP data had quality problems (HSCIC)",
+    "DP share of PB money": "the model's managed PBs are whole packages relabelled; many real "
+                            "managed PBs were small (a fifth under GBP 1k a year, TLAP 2011), so "
+                            "DPs held half the money with a third of the holders",
     "contacts from new clients": "contacts grow with the assumed demand growth; RAP shows them "
                                  "flat from 2009-10",
     "residential share of gross spend": "the published share is on the GCE-consistent basis "

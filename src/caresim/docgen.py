@@ -26,6 +26,7 @@ PROCESS_MODULES = (
     ("3. Reablement (prevention)", "caresim.model.prevention"),
     ("4. Service start", "caresim.model.services"),
     ("   Package costs", "caresim.model.costs"),
+    ("11. Personal budgets and direct payments", "caresim.model.personal_budgets"),
     ("5. Reviews", "caresim.model.reviews"),
     ("6. Exits", "caresim.model.exits"),
     ("   Time-varying hazards", "caresim.model.hazards"),
@@ -65,8 +66,9 @@ def parameter_table(params: Scenario) -> str:
     """Markdown table of every parameter with value, unit, source and range."""
     data = params.model_dump(mode="json")
     lines = ["| parameter | value | unit | source | range |", "|---|---|---|---|---|"]
-    for section in ("population", "demand", "assessment", "reablement", "services", "reviews",
-                    "exits", "transformation", "finance", "grant", "targets"):
+    for section in ("population", "demand", "assessment", "reablement", "services",
+                    "personal_budgets", "reviews", "exits", "transformation", "finance", "grant",
+                    "targets"):
         for path, node in walk(data[section], section):
             if not is_leaf(node):
                 continue

@@ -20,6 +20,7 @@ from caresim.model import (
     flows,
     grant,
     levers,
+    personal_budgets,
     prevention,
     reviews,
     services,
@@ -51,8 +52,10 @@ METRICS: tuple[Metric, ...] = (
     *prevention.AVOIDED,
     *levers.SAVINGS,
     *grant.DIVERTED,
+    *personal_budgets.FLOWS,
     # financial-year only
     *services.YEAR,
+    *personal_budgets.YEAR,
 )
 """Every metric, assembled from the processes' own declarations in the order the tables list
 them."""

@@ -68,7 +68,8 @@ def test_ledger_balances_to_the_penny(ledger) -> None:
         spend = sum(row[k] for k in ("spend_residential_gbp", "spend_arranged_gbp",
                                      "spend_pb_managed_gbp", "spend_dp_gbp",
                                      "spend_assessment_staff_gbp", "spend_review_staff_gbp",
-                                     "spend_transformation_gbp", "spend_prevention_gbp"))
+                                     "spend_transformation_gbp", "spend_prevention_gbp",
+                                     "spend_pb_process_gbp"))
         np.testing.assert_allclose(spend, row["spend_total_gbp"], rtol=0, atol=0.01)
         closing = (row["opening_budget_gbp"] + row["income_charges_gbp"] + row["income_nhs_gbp"]
                    + row["grant_received_gbp"] - row["spend_total_gbp"]

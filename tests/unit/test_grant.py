@@ -28,8 +28,11 @@ TRANCHES = {dt.date(2008, 4, 1): 84.0e6, dt.date(2009, 4, 1): 194.0e6,
 
 
 def section(until: dt.date | None = dt.date(2011, 4, 1), spend: float = 0.25,
-            diverted: float = 0.5, tranches: dict | None = None) -> Grant:
-    """A grant section as a scenario file would give it."""
+            diverted: float = 0.5, tranches: dict | None = None,
+            uses: tuple[float, float, float] = (0.0, 0.0, 0.0)) -> Grant:
+    """A grant section as a scenario file would give it (``uses``: the prevention,
+    information-and-advice and workforce-and-commissioning shares)."""
+    prev, info, work = uses
     return Grant.model_validate({
         "tranches_gbp": {"values": tranches or TRANCHES, "unit": "GBP/year", "source": "test"},
         "ring_fenced_until": {"value": until, "source": "test"},
@@ -38,7 +41,11 @@ def section(until: dt.date | None = dt.date(2011, 4, 1), spend: float = 0.25,
                                 "source": "test"},
         "spend_per_month": {"value": spend, "unit": "fraction", "source": "test"},
         "diverted_share_when_not_ring_fenced": {"value": diverted, "unit": "fraction",
-                                                "source": "test"}})
+                                                "source": "test"},
+        "use_prevention_share": {"value": prev, "unit": "fraction", "source": "test"},
+        "use_information_advice_share": {"value": info, "unit": "fraction", "source": "test"},
+        "use_workforce_commissioning_share": {"value": work, "unit": "fraction",
+                                              "source": "test"}})
 
 
 def world(g: Grant, months: int = 48) -> SimpleNamespace:
@@ -186,3 +193,32 @@ def test_the_allocation_rules_share_out_the_whole_national_tranche() -> None:
                             grant=grant.init_state(len(codes)))
         grant.start_year(s, dt.date(2009, 4, 1), {"ring_fenced_opening_gbp": np.zeros(len(codes))})
         assert s.grant.tranche_gbp.sum() == pytest.approx(194.0e6, rel=1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(prev=st.floats(0.0, 0.5), info=st.floats(0.0, 0.25), work=st.floats(0.0, 0.25),
+       months=st.integers(1, 40))
+def test_the_uses_share_out_what_is_spent(prev: float, info: float, work: float,
+                                          months: int) -> None:
+    # every pound spent goes to exactly one use; prevention money leaves transformation (it
+    # buys reablement places) and the information and workforce uses do not build readiness
+    s = world(section(uses=(prev, info, work)))
+    run(s, months)
+    uses = sum(recorded(s, name).sum(axis=0) for name in (
+        "grant_pb_systems_gbp", "grant_prevention_gbp", "grant_information_advice_gbp",
+        "grant_workforce_commissioning_gbp"))
+    np.testing.assert_allclose(uses, recorded(s, "grant_spent_gbp").sum(axis=0), rtol=1e-12)
+    date = add_months(START, months)
+    s.rec.month = months
+    transformation = grant.month(s, date)
+    spent = recorded(s, "grant_spent_gbp")[months]
+    np.testing.assert_allclose(s.grant.prevention_gbp, spent * prev, rtol=1e-12)
+    np.testing.assert_allclose(transformation, spent * (1 - prev), rtol=1e-12)
+    np.testing.assert_allclose(s.grant.other_gbp, spent * (info + work), rtol=1e-12)
+    np.testing.assert_allclose(recorded(s, "grant_pb_systems_gbp")[months],
+                               spent * (1 - prev - info - work), rtol=1e-9, atol=1e-6)
+
+
+def test_uses_above_the_whole_grant_are_refused() -> None:
+    with pytest.raises(ValueError, match="use_workforce_commissioning_share <= 1"):
+        section(uses=(0.5, 0.3, 0.3))

@@ -247,13 +247,23 @@ def test_the_measures_table_labels_a_selection_never_as_england() -> None:
 
 def test_missing_state_is_a_clear_error_naming_the_nearest_measure() -> None:
     t = _shares()
-    for name, nearest in (("dp_users_in_year_rap", "users_dp"),
-                          ("first_assessments_new_clients", "assessments")):
+    for name, nearest in (("first_assessments_new_clients", "assessments"),):
         with pytest.raises(MissingStateError) as info:
             measure_values(name, t)
         assert isinstance(info.value, InputError)
         assert f"measure '{name}'" in str(info.value) and nearest in str(info.value)
         assert "does not keep" in str(info.value)
+
+
+def test_dp_users_in_the_year_is_the_models_count_over_the_year() -> None:
+    """RAP P2f's DP users in the year is computed (issue 16) from the count of people holding
+    a direct payment at any time in the year, not from the year-end stock."""
+    t = RunTables(financial_years=long_table({(0, "2010-11", "dp_users_in_fy"): {A: 7, B: 40},
+                                                  (0, "2010-11", "users_dp"): {A: 5, B: 30}},
+                                                 "fy"))
+    v = measure_values("dp_users_in_year_rap", t, "2010-11", "all").set_index("council_code")
+    assert v.loc[A, "value"] == 7 and v.loc[B, "value"] == 40 and v.loc[E, "value"] == 47
+    assert not MEASURES["dp_users_in_year_rap"].missing
 
 
 def test_unknown_names_get_the_nearest_suggestion() -> None:

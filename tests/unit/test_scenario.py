@@ -19,8 +19,8 @@ from caresim.errors import InputError, ScenarioError
 from caresim.params.schema import Scenario
 from caresim.scenario import load_scenario
 
-BUNDLED = ["baseline", "deep_austerity", "grant_extended", "no_grant", "prevention_first",
-           "prior", "steady"]
+BUNDLED = ["baseline", "deep_austerity", "grant_extended", "no_grant", "pb_acceptance",
+           "prevention_first", "prior", "steady"]
 BASELINE = sc.bundled_dir() / "baseline.yaml"
 ROOT = sc.bundled_dir() / "prior.yaml"  # the root of every bundled chain (no extends)
 

@@ -394,7 +394,8 @@ def test_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert err.startswith(f"caresim: error: {path}: ")
     assert "expected an existing scenario file or bundled name; found no such file" in err
     # no close name: lists the bundled scenarios instead
-    assert "Bundled: baseline, deep_austerity, grant_extended, no_grant, prevention_first" in err
+    assert ("Bundled: baseline, deep_austerity, grant_extended, no_grant, pb_acceptance, "
+            "prevention_first") in err
 
 
 @pytest.mark.parametrize(

@@ -37,7 +37,12 @@ def validate(path: str, out: Path, replications: int | None = None, seed: int | 
     ``council_spread.csv`` and one plot per series in ``plots/``.
     """
     from caresim import __version__, plotting
-    from caresim.analysis.validation import council_spread, validation_markdown, validation_table
+    from caresim.analysis.validation import (
+        council_spread,
+        reablement_check,
+        validation_markdown,
+        validation_table,
+    )
 
     scenario, codes = resolve_councils(
         load_scenario(path).with_run(seed=seed, replications=replications), councils or [])
@@ -54,7 +59,8 @@ def validate(path: str, out: Path, replications: int | None = None, seed: int | 
             "councils": len(codes), "seed": params.run.seed, "version": __version__,
             "command": " ".join(["caresim", *(command or [])[1:]]) if command
             else "caresim validate"}
-    markdown = validation_markdown(table, spread_summary, meta)
+    reablement = reablement_check(run)
+    markdown = validation_markdown(table, spread_summary, meta, reablement)
     started = dt.datetime.now(dt.UTC)
     figures = {}
     for series, rows in table.groupby("series", sort=False):
@@ -62,7 +68,8 @@ def validate(path: str, out: Path, replications: int | None = None, seed: int | 
             series, rows.reset_index(drop=True), _path(run, rows["model_measure"].iloc[0],
                                                        rows["period"].iloc[0]))
     folder = write_folder(out / "validation" / run_id(started, scenario.hash[:8]),
-                          csv={"validation.csv": table, "council_spread.csv": spread},
+                          csv={"validation.csv": table, "council_spread.csv": spread,
+                               "reablement_check.csv": reablement},
                           text={"validation.md": markdown}, figures=figures, dpi=110)
     return Validation(table, spread, spread_summary, markdown, folder)
 

@@ -124,14 +124,14 @@ OFFICIAL: tuple[Measure, ...] = (
         "review; a person who leaves and starts again in the year is counted twice."),
     Measure(
         "dp_users_in_year_rap", "service users receiving a direct payment at any time in the "
-        "year (RAP P2f)", "people", FY, None, group="official",
+        "year (RAP P2f)", "people", FY, Metric("dp_users_in_fy"), group="official",
         official=f"{_RAP} table P2f: adults receiving a direct payment at any time in the year "
         "(from 2009-10 including personal budgets taken as direct payments).",
-        missing="a count of the people who held a direct payment at any time in the year (a "
-        "per-person flag set when a direct payment is held in the year, counted at its end); "
-        "the model records direct payment holders only on a date (users_dp).",
-        nearest="users_dp at the year end (a stock on 31 March, below any count over the "
-        "year)."),
+        differs="counts people with ongoing community support who held a direct payment on 1 "
+        "April plus every direct payment taken up in the year (at a service start or a "
+        "review); a person who leaves and takes a direct payment again in the same year is "
+        "counted twice. RAP also counts carers' direct payments apart and one-off direct "
+        "payments, which the model does not hold."),
     Measure(
         "requests_new_clients", "contacts from new clients (RAP)", "contacts", FY,
         Metric("new_requests"), group="official",

@@ -70,10 +70,18 @@ COMPARE_EXTRAS: tuple[Reading, ...] = (
     _r("closing position 2010-11", "closing_position_gbp", "2010-11"),
     _r("closing position 2014-15", "closing_position_gbp", "2014-15"),
     _r("people served 2010-11", "users_served_in_fy", "2010-11"),
+    _r("people served 2011-12", "users_served_in_fy", "2011-12"),
     _r("people served 2014-15", "users_served_in_fy", "2014-15"),
+    _r("net_spend_gbp 2011-12", "net_spend_gbp", "2011-12"),
+    _r("reablement spend 2011-12", "spend_prevention_gbp", "2011-12"),
+    _r("PB process costs 2011-12", "spend_pb_process_gbp", "2011-12"),
+    _r("DP users in the year 2011-12", "dp_users_in_year_rap", "2011-12"),
+    _r("unmet_need 2012-04-01", "unmet_need", "2011-12"),
 )
 """What ``compare`` reports beside the headlines: the money a finance director answers for
-(the savings shortfall against the requirement, the closing position) and the people served."""
+(the savings shortfall against the requirement, the closing position, net spend, reablement
+spend and the process costs of personal budgets), the people served, direct payment users and
+unmet need after the grant's last year (what the grant bought, issue 16)."""
 
 REPORT_FIRST_PAGE: tuple[Reading, ...] = (
     _r("PB share on 1 April 2011", "pb_share_adass", "2011-03-31"),

@@ -52,6 +52,7 @@ UNITS: dict[str, Unit] = {u.name: u for u in (
     Unit("days", "quantity", "days", 1, " days"),
     Unit("FTE", "quantity", "full-time equivalent staff", 1, " FTE"),
     Unit("index", "quantity", "index (0 to 1)", 3),
+    Unit("ratio", "quantity", "ratio (GBP per GBP)", 2),
 )}
 """Every unit a measure may have, by name."""
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from caresim.calendar import fy_of
-from caresim.model import grant, levers
+from caresim.model import grant, levers, personal_budgets
 from caresim.model.budget_rule import opening_budget_gbp, staff_gbp_per_year
 from caresim.model.costs import SPEND_LINES
 from caresim.model.kernels import MonthEnd, month_end_pass
@@ -115,6 +115,7 @@ LEDGER: tuple[LedgerLine, ...] = (
                "transformation, grant-funded and core", _SPEND),
     LedgerLine("spend_prevention_gbp", "Prevention (reablement)", "reablement episodes",
                _SPEND),
+    *personal_budgets.LEDGER_LINES,
     LedgerLine("spend_total_gbp", "Total gross spend", "gross spend, all lines", _SPEND,
                total=True, summary="Total gross spend"),
     LedgerLine("savings_requirement_gbp", "Savings requirement",
@@ -327,8 +328,9 @@ def month_end(s: ModelState, date: dt.date, t1: float,
     s.rec.add("income_charges_gbp", charges)
     s.rec.add("income_nhs_gbp", nhs)
     s.rec.add("income_gbp", charges + nhs)
+    process = personal_budgets.month_end(s, tally.users[:, 3], v[:, index["spend_dp_gbp"]])
     gross = (packages + assess_staff + review_staff + transformation
-             + v[:, index["spend_prevention_gbp"]])
+             + v[:, index["spend_prevention_gbp"]] + process)
     s.rec.set("spend_gbp", gross)
     s.rec.set("net_spend_gbp", gross - charges - nhs)
     cut = st.procurement_cut
@@ -382,7 +384,7 @@ def close_year(s: ModelState) -> None:
     acc = st.ledger_acc
     for name in ("income_charges_gbp", "income_nhs_gbp", *SPEND_LINES,
                  "spend_assessment_staff_gbp", "spend_review_staff_gbp",
-                 "spend_transformation_gbp", "spend_prevention_gbp"):
+                 "spend_transformation_gbp", "spend_prevention_gbp", "spend_pb_process_gbp"):
         acc[name] += f(name)
     acc["spend_total_gbp"] += f("spend_gbp")
     for metric in LEVER_METRICS.values():

@@ -22,13 +22,17 @@ The steady state per council, age band ``a`` and need band ``n`` (rates per year
   assessments, ``m`` the need mix assessed and ``R`` the relapses after reablement (same need);
 * the ineligible (``n < threshold``) stay ``dur_unmet_return_days`` on average in unmet need;
 * the eligible go to a care home with probability ``p_res[n]``; the others are community-bound
-  ``B[n]``, of whom a share ``rho = min(1, places / sum B)`` take a reablement place, and of
-  those ``p_no_package_after`` leave for independence, from which they relapse at the hazard
-  ``lambda`` (so ``R[n] = rho p_no B[n]`` and ``rho p_no B[n] / lambda`` are independent);
+  ``B[n]``, of whom a share ``rho = min(1, (1 - s) places / sum B)`` take a reablement place
+  (``s`` is ``reablement.share_episodes_not_eligible``, the places taken by people who would
+  not have had a package anyway), and of those ``p_no_package_after`` leave for independence,
+  from which they relapse at the hazard ``lambda`` (so ``R[n] = rho p_no B[n]`` and
+  ``rho p_no B[n] / lambda`` are independent);
 * in service, a person is reviewed every ``interval_days + dur_review_days``; at a review needs
   rise one band with probability ``p_need_rise`` and a community user newly critical moves
-  into a care home with probability ``p_move_residential_when_critical``; they leave at the
-  hazard of their age band and setting. The expected time spent in each (setting, need band)
+  into a care home with probability ``p_move_residential_when_critical``, times
+  ``1 + b (personal_budgets.hazard_ratio_residential - 1)`` for the share ``b`` of community
+  users holding a PB on the date (``population.pb_share_start``); they leave at the hazard of
+  their age band and setting. The expected time spent in each (setting, need band)
   from each entry state is the fundamental matrix of that chain over review epochs.
 
 **Client groups.** Flows are by age band only. The published record gives the people aged 18-64
@@ -42,7 +46,9 @@ multiplier.
 Reablement places follow the net budget, which follows the packages in place (the opening
 budget rule of :mod:`caresim.model.finance`: packages net of charges plus staff, over one less
 the reablement and core transformation shares), so places and stocks are solved together by
-fixed-point iteration.
+fixed-point iteration. The Social Care Reform Grant (whose prevention share buys reablement
+places, :mod:`caresim.model.grant`) is new on the start date and is not part of the flows that
+kept the stocks before it, so ``baseline`` and ``no_grant`` start from the same state.
 """
 
 from __future__ import annotations
@@ -115,7 +121,8 @@ class SteadyState:
     assessments_per_year : numpy.ndarray
         ``[council]`` assessments a year (new, back from unmet need, relapsed).
     reablement_per_year : numpy.ndarray
-        ``[council]`` reablement episodes a year.
+        ``[council]`` reablement episodes a year (with those of people who would not have had
+        a package).
     """
 
     in_service: np.ndarray
@@ -146,6 +153,15 @@ def residential_by_need(p: Scenario) -> np.ndarray:
                       by_need))
 
 
+def move_probability(p: Scenario) -> float:
+    """Chance that a community user newly critical at review moves into a care home, over the
+    community users on the start date: ``p_move_residential_when_critical`` times ``1 + b
+    (hazard_ratio_residential - 1)``, ``b`` the starting PB share (at most 1)."""
+    b = p.population.pb_share_start.value
+    ratio = p.personal_budgets.hazard_ratio_residential.value
+    return min(1.0, p.reviews.p_move_residential_when_critical.value * (1.0 + b * (ratio - 1.0)))
+
+
 def occupancy(p: Scenario, date, age: int) -> np.ndarray:
     """Expected years spent in each (setting, need) state from each entry state.
 
@@ -163,7 +179,7 @@ def occupancy(p: Scenario, date, age: int) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         tau = np.where(h > 0, (1 - survive) / h, period)
     move = np.zeros((k, k))
-    rise, to_home = rv.p_need_rise.value, rv.p_move_residential_when_critical.value
+    rise, to_home = rv.p_need_rise.value, move_probability(p)
     for st in (COMMUNITY, RESIDENTIAL):
         for n in range(N_NEED):
             i = st * N_NEED + n
@@ -220,14 +236,16 @@ def _mean_cost(p: Scenario) -> np.ndarray:
 
 def _places_per_year(p: Scenario, inp: CouncilInputs, date, in_service: np.ndarray,
                      staff_gbp: np.ndarray) -> np.ndarray:
-    """Reablement places a year from the opening budget the stocks imply (finance's rule),
-    in whole places a month as the model takes them."""
+    """Reablement places a year for people eligible for a package, from the opening budget the
+    stocks imply (finance's rule), less the share of episodes taken by people who would not
+    have had a package, in whole places a month as the model takes them."""
     r = p.reablement
     packages = (in_service * _mean_cost(p)[None]).sum(axis=(1, 2, 3))
     budget = opening_budget_gbp(p, inp, date, packages, staff_gbp)
     money = (r.budget_share.at(date) * budget
              + r.nhs_funding_gbp_per_year.at(date) * inp.demand_share) / 12.0
-    return 12.0 * np.floor(money / r.cost_gbp_per_episode.value)
+    return 12.0 * np.floor(money / r.cost_gbp_per_episode.value
+                           * (1.0 - r.share_episodes_not_eligible.value))
 
 
 def steady_state(p: Scenario, inp: CouncilInputs, date,
@@ -262,7 +280,11 @@ def steady_state(p: Scenario, inp: CouncilInputs, date,
         starts[:, :, COMMUNITY] = comm_bound * (1 - rho[:, None, None] * p_no)
         in_service = np.empty_like(starts)
         for age in (0, 1):
-            flat = starts[:, age].reshape(inp.n, 2 * N_NEED) @ occ[age]
+            # an explicit sum, not a matrix product: BLAS may block the rows differently for
+            # different numbers of councils, and a council's state must not depend on the
+            # others run, to the last bit
+            rows = starts[:, age].reshape(inp.n, 2 * N_NEED)
+            flat = (rows[:, :, None] * occ[age][None, :, :]).sum(axis=1)
             in_service[:, age] = flat.reshape(inp.n, 2, N_NEED)
         assessments = (assessed + relapse).sum(axis=(1, 2))
         staff = (np.zeros(inp.n) if staff_gbp_per_year is None
@@ -284,7 +306,8 @@ def steady_state(p: Scenario, inp: CouncilInputs, date,
         assessing=(assessed + relapse) * p.assessment.dur_assessment_days.value * years,
         reabling=rho[:, None, None] * comm_bound * p.reablement.dur_episode_days.value * years,
         starts=starts, assessments_per_year=assessments,
-        reablement_per_year=rho * total_bound)
+        reablement_per_year=rho * total_bound
+        / (1.0 - p.reablement.share_episodes_not_eligible.value))
 
 
 def whole_counts(expected: np.ndarray) -> np.ndarray:

@@ -11,6 +11,15 @@ share
 core budgets. Without the ring-fence the rest of each instalment is spent on transformation in
 the month it arrives.
 
+**Uses** (LAC(DH)(2009)1 paragraph 15). Each month's grant spent is shared between four uses:
+prevention and early intervention (``use_prevention_share``), information and advice
+(``use_information_advice_share``), workforce and commissioning
+(``use_workforce_commissioning_share``) and, the rest, PB systems. Only PB systems build
+readiness (:mod:`caresim.model.transformation`); the prevention share buys reablement places
+in the month (:mod:`caresim.model.prevention`; money of places left unused lapses); information
+and advice and workforce and commissioning are spent as transformation with no modelled effect
+on people (no evidence of an effect size was found).
+
 The grant's lines of the budget ledger (received, spent, diverted, the ring-fenced balance at
 the start and end of the year) are booked here; to the year's closing position the grant adds
 what was received less the rise in the unspent balance."""
@@ -22,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from pydantic import field_validator
+from pydantic import field_validator, model_validator
 
 from caresim.model.parts import LedgerLine, Metric
 from caresim.model.state import ModelState
@@ -39,6 +48,25 @@ class Grant(Section):
     needs_proxy_weights: categorical("population", "clients")  # type: ignore[valid-type]
     spend_per_month: Fraction  # type: ignore[valid-type]
     diverted_share_when_not_ring_fenced: Fraction  # type: ignore[valid-type]
+    use_prevention_share: Fraction  # type: ignore[valid-type]
+    use_information_advice_share: Fraction  # type: ignore[valid-type]
+    use_workforce_commissioning_share: Fraction  # type: ignore[valid-type]
+
+    @model_validator(mode="after")
+    def _uses(self) -> Grant:
+        total = sum(self.use_shares()[1:])
+        if total > 1.0:
+            raise ValueError("expected use_prevention_share + use_information_advice_share + "
+                             f"use_workforce_commissioning_share <= 1; found {total:g}")
+        return self
+
+    def use_shares(self) -> tuple[float, float, float, float]:
+        """Shares of grant spent on PB systems (the rest), prevention, information and advice,
+        and workforce and commissioning."""
+        prev = self.use_prevention_share.value
+        info = self.use_information_advice_share.value
+        work = self.use_workforce_commissioning_share.value
+        return (1.0 - prev - info - work, prev, info, work)
 
     @field_validator("allocation_rule")
     @classmethod
@@ -57,6 +85,12 @@ STOCKS: tuple[Metric, ...] = (
 FLOWS: tuple[Metric, ...] = (
     Metric("grant_received_gbp", "GBP", "flow", "Social Care Reform Grant received"),
     Metric("grant_spent_gbp", "GBP", "flow", "Social Care Reform Grant spent"),
+    Metric("grant_pb_systems_gbp", "GBP", "flow", "grant spent on PB systems"),
+    Metric("grant_prevention_gbp", "GBP", "flow",
+           "grant given to prevention and early intervention (reablement places)"),
+    Metric("grant_information_advice_gbp", "GBP", "flow", "grant spent on information and advice"),
+    Metric("grant_workforce_commissioning_gbp", "GBP", "flow",
+           "grant spent on workforce and commissioning"),
 )
 """Grant received and spent."""
 
@@ -100,15 +134,23 @@ class GrantState:
         Unspent ring-fenced grant.
     tranche_gbp : numpy.ndarray
         This financial year's share of the national tranche (paid in twelve instalments).
+    prevention_gbp : numpy.ndarray
+        This month's grant for prevention (reablement places).
+    other_gbp : numpy.ndarray
+        This month's grant spent on information and advice and on workforce and commissioning
+        (transformation spend that does not build readiness).
     """
 
     balance_gbp: np.ndarray
     tranche_gbp: np.ndarray
+    prevention_gbp: np.ndarray
+    other_gbp: np.ndarray
 
 
 def init_state(n: int) -> GrantState:
     """No grant received and none held before the first financial year."""
-    return GrantState(balance_gbp=np.zeros(n), tranche_gbp=np.zeros(n))
+    return GrantState(balance_gbp=np.zeros(n), tranche_gbp=np.zeros(n),
+                      prevention_gbp=np.zeros(n), other_gbp=np.zeros(n))
 
 
 def start_year(s: ModelState, date: dt.date, ledger: dict[str, np.ndarray]) -> None:
@@ -118,7 +160,10 @@ def start_year(s: ModelState, date: dt.date, ledger: dict[str, np.ndarray]) -> N
 
 
 def month(s: ModelState, date: dt.date) -> np.ndarray:
-    """Receive this month's instalment and spend from the balance. Returns grant spent (GBP)."""
+    """Receive this month's instalment, spend from the balance and share it between the uses.
+
+    Returns the grant spent on transformation (GBP): every use but prevention, whose money
+    (``prevention_gbp``) buys reablement places."""
     g, st = s.p.grant, s.grant
     received = st.tranche_gbp / 12.0
     s.rec.add("grant_received_gbp", received)
@@ -134,7 +179,14 @@ def month(s: ModelState, date: dt.date) -> np.ndarray:
         s.rec.add("grant_diverted_gbp", diverted + released)
         spent = received - diverted
     s.rec.add("grant_spent_gbp", spent)
-    return spent
+    systems, prevention, info, workforce = g.use_shares()
+    st.prevention_gbp = spent * prevention
+    st.other_gbp = spent * (info + workforce)
+    s.rec.add("grant_pb_systems_gbp", spent * systems)
+    s.rec.add("grant_prevention_gbp", st.prevention_gbp)
+    s.rec.add("grant_information_advice_gbp", spent * info)
+    s.rec.add("grant_workforce_commissioning_gbp", spent * workforce)
+    return spent - st.prevention_gbp
 
 
 def record_stocks(s: ModelState) -> None:

@@ -4,12 +4,14 @@ The counts of people in service are published on one date only, so the starting 
 flows' own steady state (:mod:`caresim.model.flows`, the rule in ``docs/data.md``): each
 council's expected people in service by age band, setting and need band, with every parameter
 at its April 2008 value, rounded to whole people, are created at clock day 0 with a package
-cost (``costs.py``) and, for community users, a PB with probability equal to the council's
-starting PB share (a direct payment with probability ``dp_share_of_pb_start``). The unmet-need
-pool and the people independent after reablement start at their steady state too
-(:func:`caresim.model.flows.seed_pools`). The published counts on a date
-(``population.users_community``, ``users_residential`` and the 65+ shares) are what the exit
-hazards are derived to reproduce (``scripts/derive_flows.py``), not inputs to the run.
+cost (``costs.py``) and, for community users, a support mode: a PB with probability equal to the
+council's starting PB share, a direct payment for a share ``dp_share_of_pb_start`` of those PBs,
+and direct payment holders aged 65+ in the share ``personal_budgets.dp_share_65plus_start``
+(:func:`starting_modes`: the age bands come from the flows, so the chance of a direct payment
+differs by age band instead). The unmet-need pool and the people independent after reablement
+start at their steady state too (:func:`caresim.model.flows.seed_pools`). The published counts
+on a date (``population.users_community``, ``users_residential`` and the 65+ shares) are what
+the exit hazards are derived to reproduce (``scripts/derive_flows.py``), not inputs to the run.
 To start as if the system had been running: each person's next review is uniform over the
 coming review interval (the stationary residual of a yearly cycle), and their exit time is
 drawn from the exit hazard from day 0 (memoryless, so the same as for a person who has already
@@ -103,18 +105,55 @@ def steady_start(p: Scenario, inp: CouncilInputs, date: dt.date
                                share_65_residential=share65[:, RESIDENTIAL]), steady
 
 
+def starting_modes(p: Scenario, pb_share: np.ndarray, share_65: np.ndarray, age: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Chance that a community user on 1 April 2008 holds a direct payment, and a managed PB.
+
+    A share ``pb_share`` of the council's community users hold a PB, ``dp_share_of_pb_start`` of
+    those as a direct payment; of the direct payment holders a share
+    ``personal_budgets.dp_share_65plus_start`` are 65+; managed PBs follow the age mix.
+
+    Parameters
+    ----------
+    p : Scenario
+    pb_share : numpy.ndarray
+        Starting PB share of each person's council (fraction).
+    share_65 : numpy.ndarray
+        Share of each person's council's community users aged 65+ (fraction).
+    age : numpy.ndarray
+        Age band of each person (0: 18-64, 1: 65+).
+
+    Returns
+    -------
+    p_dp, p_managed : numpy.ndarray
+        Probabilities per person (their sum is at most 1 while ``pb_share`` x the direct
+        payment share of an age band stays below that band's share of users).
+    """
+    d = p.population.dp_share_of_pb_start.value
+    q = p.personal_budgets.dp_share_65plus_start.value
+    band_share = np.where(age == 1, share_65, 1.0 - share_65)
+    dp_of_band = np.where(age == 1, q, 1.0 - q)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p_dp = np.where(band_share > 0, pb_share * d * dp_of_band / band_share, 0.0)
+    p_dp = np.minimum(p_dp, 1.0)
+    p_managed = np.minimum(pb_share * (1.0 - d), 1.0 - p_dp)
+    return p_dp, p_managed
+
+
 def build_population(s: ModelState) -> None:
     """Create the people in service on day 0: whole people per (council, age band, setting,
     need band) from the steady state."""
-    p = s.p.population
     c, age, setting, need = flows.cells(flows.whole_counts(s.flows.in_service))
     council = c.astype(np.int32)
     age, setting, need = age.astype(np.int8), setting.astype(np.int8), need.astype(np.int8)
     k = len(council)
     u = s.draw("initial.person", council, lambda g, m: g.random((m, 3)))
-    has_pb = (setting == COMMUNITY) & (u[:, 0] < s.inp.pb_share_start[council])
-    mode = np.where(has_pb, np.where(u[:, 1] < p.dp_share_of_pb_start.value, DIRECT_PAYMENT,
-                                     MANAGED_PB), ARRANGED).astype(np.int8)
+    p_dp, p_managed = starting_modes(s.p, s.inp.pb_share_start[council],
+                                     s.inp.share_65_community[council], age)
+    community = setting == COMMUNITY
+    mode = np.where(community & (u[:, 0] < p_dp), DIRECT_PAYMENT,
+                    np.where(community & (u[:, 0] < p_dp + p_managed), MANAGED_PB,
+                             ARRANGED)).astype(np.int8)
     t0 = np.zeros(k)
     review = u[:, 2] * s.p.reviews.interval_days.value
     cost = draw_cost(s, "initial.cost", council, age, need, setting)

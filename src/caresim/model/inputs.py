@@ -12,9 +12,11 @@ marked as an assumption here and in ``docs/data.md``:
 * **Care-home residents at the start**: England's total split by residents 65+ (B1) plus 18-64
   (B2-B4) at 31 March 2010, imputed from population where missing.
 * **65+ shares**: the council's own ratios where reported, else the England default.
-* **Readiness evidence** ``e``: direct payments and PBs per community client at 31 March 2010
-  (A4.20 / (A4.17 + A4.20)) relative to England's; 1 where missing. Councils start with
-  readiness and PB share ``mean x (1 - w + w e)``, ``w`` the evidence weight.
+* **Starting readiness and PB share**: every council starts at the national means
+  (``transformation.readiness_start_mean``, ``population.pb_share_start``). Council-level
+  evidence from before April 2008 (DP counts per council for 2007/08) was not found; the
+  31 March 2010 DP/PB counts (A4.20) are an outcome of the period modelled and are never used
+  as an input. Councils differ from the start only through their transformation speeds.
 * **FACS threshold in April 2008**: the CQC 2008-09 mix (3 low, 39 moderate, 103 substantial,
   3 critical of 148) given out by a fixed rule: councils ranked by a stable hash of their GSS
   code take thresholds in that order in proportion to the mix. The council data has no
@@ -57,7 +59,6 @@ class CouncilInputs:
     users_residential: np.ndarray
     share_65_community: np.ndarray
     share_65_residential: np.ndarray
-    evidence: np.ndarray
     threshold: np.ndarray  # need band index: eligible if need >= threshold
     grant_share: np.ndarray
     pb_share_start: np.ndarray
@@ -120,16 +121,6 @@ def derive_inputs(params: Scenario, selected: list[str]) -> CouncilInputs:
         )
     ).fillna(p.share_65plus_residential_default.value)
 
-    dp_rate = df["clients_direct_payments_all_ages_31mar2010"] / (
-        df["clients_home_care_all_ages_31mar2010"]
-        + df["clients_direct_payments_all_ages_31mar2010"]
-    )
-    national_rate = df["clients_direct_payments_all_ages_31mar2010"].sum() / (
-        df["clients_home_care_all_ages_31mar2010"].sum()
-        + df["clients_direct_payments_all_ages_31mar2010"].sum()
-    )
-    evidence = (dp_rate / national_rate).fillna(1.0)
-
     codes_all = df["code"].tolist()
     mix = params.assessment.threshold_mix_2008.vector()
     threshold = pd.Series(threshold_rule(codes_all, mix), index=df.index)
@@ -141,10 +132,8 @@ def derive_inputs(params: Scenario, selected: list[str]) -> CouncilInputs:
         w_pop, w_clients = params.grant.needs_proxy_weights.vector()
         grant_share = w_pop * pop_share + w_clients * client_share
 
-    w = params.transformation.readiness_evidence_weight.value
-    rel = (1.0 - w) + w * evidence
-    pb0 = np.clip(p.pb_share_start.value * rel, 0.0, 1.0)
-    r0 = np.clip(params.transformation.readiness_start_mean.value * rel, 0.0, 1.0)
+    pb0 = pd.Series(p.pb_share_start.value, index=df.index)
+    r0 = pd.Series(params.transformation.readiness_start_mean.value, index=df.index)
 
     idx = df.index[df["code"].isin(selected)]
     sub = df.loc[idx]
@@ -158,11 +147,10 @@ def derive_inputs(params: Scenario, selected: list[str]) -> CouncilInputs:
         "users_residential": arr(_share(residential)) * p.users_residential.value,
         "share_65_community": arr(share65_c),
         "share_65_residential": arr(share65_r),
-        "evidence": arr(evidence),
         "threshold": threshold.loc[idx].to_numpy(dtype=np.int8).copy(),
         "grant_share": arr(grant_share),
-        "pb_share_start": arr(pd.Series(pb0)),
-        "readiness_start": arr(pd.Series(r0)),
+        "pb_share_start": arr(pb0),
+        "readiness_start": arr(r0),
         "opening_budget_gbp": np.full(len(idx), np.nan),
         "assessment_fte": np.full(len(idx), np.nan),
         "review_fte": np.full(len(idx), np.nan),

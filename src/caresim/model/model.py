@@ -53,6 +53,7 @@ from caresim.model import (
     flows,
     grant,
     initial,
+    personal_budgets,
     prevention,
     reviews,
     services,
@@ -131,6 +132,7 @@ def build_state(
     s.grant = grant.init_state(n)
     s.prevention = prevention.init_state(n, edges)
     s.services = services.init_state(n, params)
+    s.personal_budgets = personal_budgets.init_state(n)
     a_fte, r_fte, assessments_per_year = initial.initial_staff(s)
     s.finance = finance.init_state(n, assessments_per_year)
     s.assessment = assessment.init_state(s, edges, a_fte, assessments_per_year)
@@ -179,12 +181,14 @@ def open_year(s: ModelState, date: dt.date) -> None:
     levers, the ledger), the grant's tranche, the year's counts of people served."""
     finance.start_year(s, date)
     services.start_year(s)
+    personal_budgets.start_year(s)
 
 
 def close_year(s: ModelState) -> None:
     """Close the financial year just ended: the ledger row and the year's counts."""
     finance.close_year(s)
     services.close_year(s)
+    personal_budgets.close_year(s, s.services.fy_records[-1])
 
 
 def begin_month(s: ModelState, m: int, d0: dt.date,

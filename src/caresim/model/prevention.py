@@ -1,26 +1,41 @@
-"""Reablement (process 3): prevention for people who would start home care.
+"""Reablement (process 3): up to six weeks of free reablement before a long-term package.
 
-Each month a council can fund ``places = (reablement.budget_share x net budget + its share of
-NHS reablement money) / 12 / cost_gbp_per_episode`` episodes. Eligible people bound for
-community support take places in order of assessment completion while places last; the others
-start services directly. An episode lasts ``dur_episode_days`` and costs ``cost_gbp_per_episode``
-(spent at its start). At its end, with probability ``p_no_package_after`` the person needs no
-package; they may relapse later at a constant hazard chosen so that a share
-``p_no_package_2yr / p_no_package_after`` is still independent two years on; a relapse brings
-them back to the assessment queue. The others start a community package with hours (cost)
-reduced by ``hours_reduction``.
+Reablement is offered before eligibility is settled: at the front door (new requests) and after
+hospital discharge, free of charge for up to ``dur_episode_days`` (six weeks). Each month a
+council can fund ``places = (reablement.budget_share x net budget + its share of NHS reablement
+money) / 12 / cost_gbp_per_episode`` episodes. A share ``share_episodes_not_eligible`` of the
+episodes goes to people who would not have had a long-term package anyway (found ineligible,
+or recovering after discharge): they cost an episode each and change nothing else, so every
+episode given to a person eligible for community support comes with ``s / (1 - s)`` such
+episodes (``s`` that share). Eligible people bound for community support take the remaining
+places in order of assessment completion while places last; the others start services directly.
+An episode costs ``cost_gbp_per_episode`` (spent at its start). At its end, with probability
+``p_no_package_after`` the person needs no package; they may relapse later at a constant hazard
+chosen so that a share ``p_no_package_2yr / p_no_package_after`` is still independent two years
+on; a relapse brings them back to the assessment queue. The others start a community package
+with hours (cost) reduced by ``hours_reduction``.
 
-Inputs are the published ranges; outputs to check (not inputs) are the 12-month cost of
-reabled people relative to conventional home care (published: about 60% lower) and
-cost-neutrality within the first year. Setting is decided here, before reablement, by the rule
-of :mod:`caresim.model.services`.
+**Effect against a comparison group.** Without reablement a share ``p_no_package_comparison``
+of the same people would have needed no package either (deadweight); reablement's effect on
+the chance of needing no package is ``p_no_package_after - p_no_package_comparison``, so the
+package avoided by a person leaving with no package counts ``1 - p_no_package_comparison /
+p_no_package_after`` of its cost.
+
+Inputs are the published ranges; outputs to check (not inputs) are year-one cost per episode
+against the cost it avoids in its first twelve months (Glendinning et al. 2010: social care
+costs about 60% lower over 12 months, almost entirely offset in year one by the episode's cost):
+``reablement_year_one_avoided_gbp`` books, at each episode's end, the package cost it avoids in
+the twelve months from the episode's start as scheduled then (the relapse or counterfactual
+exit, or the reduced package's exit time). Setting is decided here, before reablement, by the
+rule of :mod:`caresim.model.services`.
 
 Prevention savings (docs/design.md): for each reabled person, the package they were assessed for
-minus what they then cost, accrued while they would have been in service (a counterfactual
-exit time from the community exit hazard, ended early by a relapse), less the reablement spend:
-``prevention_avoided_gbp``. That is cost avoidance; it is *cashable* only when spend actually
-falls, so the finance year books as ``savings_prevention_gbp`` the part of a year's avoided
-cost up to the fall in package spend on the year before (:mod:`caresim.model.finance`).
+minus what they then cost (for those with no package, net of deadweight), accrued while they
+would have been in service (a counterfactual exit time from the community exit hazard, ended
+early by a relapse), less the reablement spend: ``prevention_avoided_gbp``. That is cost
+avoidance; it is *cashable* only when spend actually falls, so the finance year books as
+``savings_prevention_gbp`` the part of a year's avoided cost up to the fall in package spend on
+the year before (:mod:`caresim.model.finance`).
 """
 
 from __future__ import annotations
@@ -31,7 +46,7 @@ import numpy as np
 from pydantic import model_validator
 
 from caresim.calendar import DAYS_PER_YEAR
-from caresim.model import exits, services
+from caresim.model import exits, personal_budgets, services
 from caresim.model.buffers import EventBuffer, RecordBuffer
 from caresim.model.costs import draw_cost
 from caresim.model.kernels import shadow_savings
@@ -60,6 +75,8 @@ class Reablement(Section):
     hours_reduction: Fraction  # type: ignore[valid-type]
     budget_share: DatedFraction  # type: ignore[valid-type]
     nhs_funding_gbp_per_year: DatedGBPPerYear  # type: ignore[valid-type]
+    share_episodes_not_eligible: Fraction  # type: ignore[valid-type]
+    p_no_package_comparison: Probability  # type: ignore[valid-type]
 
     @model_validator(mode="after")
     def _two_year(self) -> Reablement:
@@ -69,6 +86,15 @@ class Reablement(Section):
                 f"independence later); found {self.p_no_package_2yr.value:g} > "
                 f"{self.p_no_package_after.value:g}"
             )
+        if self.p_no_package_comparison.value > self.p_no_package_after.value:
+            raise ValueError(
+                "expected p_no_package_comparison <= p_no_package_after (reablement cannot "
+                f"make more people need a package); found {self.p_no_package_comparison.value:g}"
+                f" > {self.p_no_package_after.value:g}"
+            )
+        if self.share_episodes_not_eligible.value >= 1.0:
+            raise ValueError("expected share_episodes_not_eligible below 1 (someone eligible "
+                             "must be reabled); found 1")
         return self
 
 
@@ -79,6 +105,28 @@ EPISODES: tuple[Metric, ...] = (
         "people",
         "flow",
         "reablement episodes ending with no package needed",
+    ),
+    Metric(
+        "reablement_episodes_not_eligible",
+        "episodes",
+        "flow",
+        "reablement episodes for people who would not have had a package anyway (in "
+        "reablement_episodes)",
+    ),
+    Metric(
+        "reablement_year_one_avoided_gbp",
+        "GBP",
+        "flow",
+        "package cost avoided in the twelve months from each episode's start, booked at its end",
+    ),
+    Metric(
+        "reablement_year_one_ratio",
+        "ratio",
+        "ratio",
+        "year-one package cost avoided per GBP spent on reablement (Glendinning et al. 2010: "
+        "about 1, the saving almost entirely offset by the episode's cost)",
+        "reablement_year_one_avoided_gbp",
+        "spend_prevention_gbp",
     ),
 )
 """Reablement episodes."""
@@ -130,10 +178,11 @@ def init_state(n: int, edges: np.ndarray) -> PreventionState:
 
 
 def monthly_places(s: ModelState, date, nhs_share: np.ndarray) -> np.ndarray:
-    """Reablement episodes each council can fund this month."""
+    """Reablement episodes each council can fund this month (with the grant's prevention
+    money, :mod:`caresim.model.grant`)."""
     r = s.p.reablement
     money = (r.budget_share.at(date) * s.finance.budget_gbp +
-             r.nhs_funding_gbp_per_year.at(date) * nhs_share) / 12.0
+             r.nhs_funding_gbp_per_year.at(date) * nhs_share) / 12.0 + s.grant.prevention_gbp
     return money / r.cost_gbp_per_episode.value
 
 
@@ -155,19 +204,20 @@ def route(s: ModelState, people: dict[str, np.ndarray]) -> None:
     before_block = np.where(starts > 0, cum[np.maximum(starts - 1, 0)], 0)
     rank_in_council = cum - before_block[c_sorted]  # 1-based among community-bound
     inv_rank[order] = rank_in_council
-    places = np.floor(s.prevention.places_left).astype(np.int64)
+    r = s.p.reablement
+    eligible_share = 1.0 - r.share_episodes_not_eligible.value
+    places = np.floor(s.prevention.places_left * eligible_share).astype(np.int64)
     is_reabled = community & (inv_rank <= places[council])
     # index arrays rather than boolean masks: the same rows, much faster
     reable = np.flatnonzero(is_reabled)
     direct = np.flatnonzero(~is_reabled)
     taken = np.bincount(council[reable], minlength=s.n)
-    s.prevention.places_left -= taken
+    s.prevention.places_left -= taken / eligible_share
     services.start(s, t[direct], council[direct], age[direct], need[direct],
                    np.zeros(len(direct), bool),
                    np.where(community[direct], COMMUNITY, RESIDENTIAL).astype(np.int8))
     if len(reable):
         c = council[reable]
-        r = s.p.reablement
         age_r, need_r = age[reable], need[reable]
         assessed = draw_cost(s, "prevention.assessed_cost", c, age_r, need_r,
                              np.full(len(c), COMMUNITY, dtype=np.int8))
@@ -177,6 +227,11 @@ def route(s: ModelState, people: dict[str, np.ndarray]) -> None:
         s.rec.add_at("reablement_episodes", c)
         s.rec.add_at("spend_prevention_gbp", c, spend)
         s.rec.add_at("prevention_avoided_gbp", c, -spend)
+        others = taken * (r.share_episodes_not_eligible.value / eligible_share)
+        s.rec.add("reablement_episodes", others)
+        s.rec.add("reablement_episodes_not_eligible", others)
+        s.rec.add("spend_prevention_gbp", others * r.cost_gbp_per_episode.value)
+        s.rec.add("prevention_avoided_gbp", -others * r.cost_gbp_per_episode.value)
 
 
 def complete(s: ModelState, t1: float) -> None:
@@ -202,19 +257,34 @@ def complete(s: ModelState, t1: float) -> None:
                                     done["age"], np.full(len(t), COMMUNITY, dtype=np.int8), t)
     s.prevention.relapse_pending.push(t=t_relapse, council=c_free, age=done["age"][free],
                            need=done["need"][free])
-    s.prevention.shadow.push(t=np.minimum(cf_exit[free], t_relapse), t_from=t_free,
-                             council=c_free,
-                             avoided_gbp_per_year=done["assessed_cost"][free])
+    effect = 1.0 - r.p_no_package_comparison.value / r.p_no_package_after.value
+    avoided_free = done["assessed_cost"][free] * effect
+    t_end_free = np.minimum(cf_exit[free], t_relapse)
+    s.prevention.shadow.push(t=t_end_free, t_from=t_free, council=c_free,
+                             avoided_gbp_per_year=avoided_free)
+    _year_one(s, c_free, t_free - r.dur_episode_days.value, t_free, t_end_free, avoided_free)
     # the rest start a package with fewer hours, from the assessed cost
     pk = np.flatnonzero(~is_free)
     if len(pk):
         idx = services.start(s, t[pk], council[pk], done["age"][pk], done["need"][pk],
                              np.ones(len(pk), bool), np.full(len(pk), COMMUNITY, np.int8))
         assessed = done["assessed_cost"][pk]
-        s.pop.cost[idx] = assessed * (1.0 - r.hours_reduction.value)
+        s.pop.cost[idx] = (assessed * (1.0 - r.hours_reduction.value)
+                           * personal_budgets.cost_ratio(s, s.pop.mode[idx]))
         # avoided spend lasts while they are in service (their own exit time)
         s.prevention.shadow.push(t=s.pop.t_exit[idx], t_from=t[pk], council=council[pk],
                                  avoided_gbp_per_year=assessed * r.hours_reduction.value)
+        _year_one(s, council[pk], t[pk] - r.dur_episode_days.value, t[pk], s.pop.t_exit[idx],
+                  assessed * r.hours_reduction.value)
+
+
+def _year_one(s: ModelState, council: np.ndarray, t_start: np.ndarray, t_from: np.ndarray,
+              t_end: np.ndarray, avoided_gbp_per_year: np.ndarray) -> None:
+    """Book the package cost avoided from ``t_from`` to ``t_end`` within twelve months of the
+    episode's start ``t_start`` (days; GBP/year rates)."""
+    days = np.clip(np.minimum(t_end, t_start + DAYS_PER_YEAR) - t_from, 0.0, None)
+    s.rec.add_at("reablement_year_one_avoided_gbp", council,
+                 avoided_gbp_per_year * days / DAYS_PER_YEAR)
 
 
 def relapses(s: ModelState, t1: float) -> dict[str, np.ndarray]:

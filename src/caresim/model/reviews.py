@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from caresim.calendar import DAYS_PER_YEAR
-from caresim.model import exits
+from caresim.model import exits, personal_budgets
 from caresim.model.costs import accrue, draw_cost, mean_cost
 from caresim.model.kernels import reviews_due
 from caresim.model.parts import Metric, StaffTeam
@@ -134,7 +134,9 @@ def review(s: ModelState, idx: np.ndarray) -> None:
         j_move = np.flatnonzero((need_r == 3) & (set_r == COMMUNITY))
         if len(j_move):
             um = s.draw("reviews.move", c_r[j_move], lambda g, k: g.random(k))
-            j_move = j_move[np.flatnonzero(um < rv.p_move_residential_when_critical.value)]
+            p_move = rv.p_move_residential_when_critical.value * personal_budgets.move_ratio(
+                s, pop.mode[r[j_move]])
+            j_move = j_move[np.flatnonzero(um < p_move)]
         if len(j_move):
             move = r[j_move]
             c_m, age_m = c_r[j_move], age_r[j_move]
@@ -154,6 +156,7 @@ def review(s: ModelState, idx: np.ndarray) -> None:
         c_o = council[j_offer]
         _, mode = choose_mode(s, "reviews.mode", c_o, pop.age[offer], t[j_offer])
         pop.mode[offer] = mode
+        pop.cost[offer] *= personal_budgets.take_up(s, c_o, mode)
         s.services.ascof_num += np.bincount(c_o[np.flatnonzero(mode != ARRANGED)], minlength=s.n)
     # 3. package cut under budget pressure
     j_cut = np.flatnonzero((u[:, 1] < s.finance.package_cut_p[council]) & (setting == COMMUNITY))

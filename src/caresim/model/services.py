@@ -6,9 +6,10 @@ assessment or reablement end time. Setting: a care home with probability
 ``flows.residential_ratio_18_64`` for people aged 18-64), else community. Cost:
 :mod:`caresim.model.costs`. Support mode, for community users only: a PB is offered with
 probability ``min(1, offer_scale x R)`` where R is the council's readiness (or 1 from
-``reviews.offer_all_from`` where R >= ``reviews.readiness_ready``), taken with probability
-``p_accept_pb``, and taken as a direct payment with probability ``p_dp_18_64`` or
-``p_dp_65plus``, else as a council-managed budget. Each new user gets a review due
+``reviews.offer_all_from`` where R >= ``reviews.readiness_ready``); whether it is taken, and as
+a direct payment or a council-managed budget, follows the rollout mode of
+:mod:`caresim.model.personal_budgets` (``p_accept_pb``, ``p_dp_18_64`` and ``p_dp_65plus`` are
+the acceptance mode's), which also applies a PB's cost effect. Each new user gets a review due
 ``reviews.interval_days`` after the start and an exit time from :mod:`caresim.model.exits`.
 """
 
@@ -19,11 +20,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from caresim.model import exits
+from caresim.model import exits, personal_budgets
 from caresim.model.costs import draw_cost
 from caresim.model.flows import residential_by_need
 from caresim.model.parts import Metric
-from caresim.model.population import ARRANGED, COMMUNITY, DIRECT_PAYMENT, MANAGED_PB, RESIDENTIAL
+from caresim.model.population import ARRANGED, COMMUNITY, RESIDENTIAL
 from caresim.model.state import ModelState
 from caresim.params.section import GBPPerYear, Probability, Section
 from caresim.params.values import positive
@@ -291,15 +292,12 @@ def choose_mode(s: ModelState, stream: str, council: np.ndarray, age: np.ndarray
     mode : numpy.ndarray of int8 (ARRANGED, MANAGED_PB or DIRECT_PAYMENT)
     """
     u = s.draw(stream, council, lambda g, k: g.random((k, 3)))
-    sv = s.p.services
     offered = u[:, 0] < offer_probability(s, council, t)
-    takes = offered & (u[:, 1] < sv.p_accept_pb.value)
-    p_dp = np.where(age == 0, sv.p_dp_18_64.value, sv.p_dp_65plus.value)
-    mode = np.where(takes, np.where(u[:, 2] < p_dp, DIRECT_PAYMENT, MANAGED_PB), ARRANGED)
+    takes, mode = personal_budgets.decide(s, u, offered, age)
     s.rec.add_at("pb_offer_opportunities", council)
     s.rec.add_at("pb_offers", council[np.flatnonzero(offered)])
     s.rec.add_at("pb_take_ups", council[np.flatnonzero(takes)])
-    return offered, mode.astype(np.int8)
+    return offered, mode
 
 
 def residential_probability(s: ModelState, need: np.ndarray, age: np.ndarray) -> np.ndarray:
@@ -325,6 +323,7 @@ def start(s: ModelState, t: np.ndarray, council: np.ndarray, age: np.ndarray,
     if len(comm):
         _, m = choose_mode(s, "services.mode", c_comm, age[comm], t[comm])
         mode[comm] = m
+        cost[comm] *= personal_budgets.take_up(s, c_comm, m)
     t_exit = exits.draw_exit_times(s, "services.exit", council, age, setting, t)
     idx = s.pop.append(
         council=council, age=age, need=need, setting=setting, mode=mode, cost=cost,

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from caresim.model.finance import FinanceState
     from caresim.model.flows import SteadyState
     from caresim.model.grant import GrantState
+    from caresim.model.personal_budgets import PersonalBudgetsState
     from caresim.model.prevention import PreventionState
     from caresim.model.reviews import ReviewsState
     from caresim.model.services import ServicesState
@@ -87,6 +88,7 @@ class ModelState:
     transformation: TransformationState = field(init=False)
     finance: FinanceState = field(init=False)
     grant: GrantState = field(init=False)
+    personal_budgets: PersonalBudgetsState = field(init=False)
 
     def draw(self, name: str, council: np.ndarray, fn) -> np.ndarray:
         """One draw per element from its council's stream ``name`` (see StreamSet)."""

@@ -11,8 +11,8 @@ Diminishing returns come from ``x / (x + x_half)``, ``x_half =
 spend_half_effect_gbp_per_user_year``; below the maintenance spend ``x_maint`` R decays at up to
 ``decay_per_year``. Councils move at different speeds: ``speed_c = speed_per_year x exp(sd z_c -
 sd^2 / 2)``, ``z_c`` standard normal from the council's own stream ``transformation.speed``.
-Councils start at ``readiness_start_mean x (1 - w + w e_c)`` with ``e_c`` the council's DP/PB
-evidence (``inputs.py``).
+Every council starts at ``readiness_start_mean``: no council-level evidence from before April
+2008 was found, and later outcomes are never used as inputs (``inputs.py``).
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ class Transformation(Section):
     """Transformation readiness R in [0, 1] (process 7)."""
 
     readiness_start_mean: Fraction  # type: ignore[valid-type]
-    readiness_evidence_weight: Fraction  # type: ignore[valid-type]
     speed_per_year: PerYear  # type: ignore[valid-type]
     speed_heterogeneity_sd: positive("log-ratio")  # type: ignore[valid-type]
     spend_half_effect_gbp_per_user_year: GBPPerYear  # type: ignore[valid-type]
@@ -103,8 +102,10 @@ def council_speeds(p, streams, n: int) -> np.ndarray:
 
 
 def update(s: ModelState, spend_gbp: np.ndarray, community_users: np.ndarray, days: float) -> None:
-    """Advance readiness by ``days`` given this period's transformation spend (GBP)."""
+    """Advance readiness by ``days`` given this period's transformation spend (GBP); the
+    grant's information-and-advice and workforce uses (``grant.other_gbp``) do not build it."""
     t, st = s.p.transformation, s.transformation
+    spend_gbp = spend_gbp - s.grant.other_gbp
     per_user_year = spend_gbp * (DAYS_PER_YEAR / days) / np.maximum(community_users, 1.0)
     a = 1.0 - np.exp(-days / t.lag_days.value)
     st.spend_signal_gbp_per_user_year += a * (per_user_year - st.spend_signal_gbp_per_user_year)

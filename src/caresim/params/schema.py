@@ -23,6 +23,7 @@ from caresim.model.finance import Finance
 from caresim.model.flows import Flows
 from caresim.model.grant import Grant
 from caresim.model.initial import Population
+from caresim.model.personal_budgets import PersonalBudgets
 from caresim.model.prevention import Reablement
 from caresim.model.reviews import Reviews
 from caresim.model.services import Services
@@ -176,6 +177,7 @@ class Scenario(Section):
     reablement: Reablement
     services: Services
     flows: Flows
+    personal_budgets: PersonalBudgets
     reviews: Reviews
     exits: Exits
     transformation: Transformation
