@@ -23,8 +23,7 @@ council ``dp_support_gbp_per_dp_year`` a year in DP support services, and a shar
 a care home when found critical at review is multiplied by ``hazard_ratio_residential``.
 These process costs net of clawback are the ledger line ``spend_pb_process_gbp``.
 
-**Effects and their evidence** (values, ranges and full sources in the parameter table; the
-research notes are ``research/pb_dp_reablement/NOTES.md``):
+**Effects and their evidence** (values, ranges and full sources in the parameter table):
 
 * DP package cost relative to arranged care: 0.933 (0.90-1.05). IBSEN, the one randomised
   trial: -6.7%, "no important difference"; Demos -8.3% and SCIE -10% before set-up costs
