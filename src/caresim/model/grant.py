@@ -36,7 +36,7 @@ from pydantic import field_validator, model_validator
 from caresim.model.parts import LedgerLine, Metric
 from caresim.model.state import ModelState
 from caresim.params.section import DatedGBPPerYear, Fraction, Section
-from caresim.params.values import DateSetting, Setting, categorical
+from caresim.params.values import DateSetting, Setting, categorical, one_of
 
 
 class Grant(Section):
@@ -71,9 +71,7 @@ class Grant(Section):
     @field_validator("allocation_rule")
     @classmethod
     def _rule(cls, v: Setting) -> Setting:
-        if v.value not in ("needs_proxy", "population"):
-            raise ValueError(f"expected 'needs_proxy' or 'population'; found {v.value!r}")
-        return v
+        return one_of(v, ("needs_proxy", "population"))
 
 
 STOCKS: tuple[Metric, ...] = (

@@ -26,7 +26,7 @@ from caresim.model.population import COMMUNITY
 from caresim.model.reviews import review_servers
 from caresim.model.state import ModelState
 from caresim.params.section import Fraction, Section
-from caresim.params.values import Setting
+from caresim.params.values import Setting, one_of
 from caresim.params.vocabulary import LEVERS, NEED_BANDS
 
 
@@ -55,9 +55,7 @@ class Levers(Section):
     @field_validator("eligibility_max_threshold")
     @classmethod
     def _threshold(cls, v: Setting) -> Setting:
-        if v.value not in NEED_BANDS:
-            raise ValueError(f"expected one of {', '.join(NEED_BANDS)}; found {v.value!r}")
-        return v
+        return one_of(v, NEED_BANDS)
 
 
 MEAN_YEAR_REMAINING = 0.5

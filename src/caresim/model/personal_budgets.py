@@ -50,7 +50,7 @@ from caresim.model.parts import LedgerLine, Metric
 from caresim.model.population import ARRANGED, DIRECT_PAYMENT, MANAGED_PB
 from caresim.model.state import ModelState
 from caresim.params.section import GBP, Fraction, GBPPerYear, Probability, Section
-from caresim.params.values import Setting, positive
+from caresim.params.values import Setting, one_of, positive
 
 ROLLOUT_MODES = ("acceptance", "conversion")
 """How PBs spread: individual acceptance of an offer, or administrative conversion at review."""
@@ -73,9 +73,7 @@ class PersonalBudgets(Section):
     @field_validator("rollout_mode")
     @classmethod
     def _mode(cls, v: Setting) -> Setting:
-        if v.value not in ROLLOUT_MODES:
-            raise ValueError(f"expected one of {', '.join(ROLLOUT_MODES)}; found {v.value!r}")
-        return v
+        return one_of(v, ROLLOUT_MODES)
 
 
 FLOWS: tuple[Metric, ...] = (

@@ -29,7 +29,8 @@ from caresim.model.reviews import Reviews
 from caresim.model.services import Services
 from caresim.model.transformation import Transformation
 from caresim.params.section import DatedFraction, Fraction, GBPPerYear, Section
-from caresim.params.values import FolderName, FrozenDict, Quantity, Setting, positive
+from caresim.params.values import FolderName, FrozenDict, Quantity, Setting, one_of, positive
+from caresim.params.vocabulary import NEED_BANDS
 from caresim.period import PeriodError, parse_period
 
 
@@ -157,11 +158,7 @@ class CouncilOverride(Section):
     @field_validator("facs_threshold")
     @classmethod
     def _threshold(cls, v: Setting | None) -> Setting | None:
-        if v is not None and v.value not in ("low", "moderate", "substantial", "critical"):
-            raise ValueError(
-                f"expected one of low, moderate, substantial, critical; found {v.value!r}"
-            )
-        return v
+        return one_of(v, NEED_BANDS)
 
 
 class Scenario(Section):

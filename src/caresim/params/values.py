@@ -322,6 +322,14 @@ class Setting(BaseModel):
         return freeze(v)
 
 
+def one_of(v: Setting | None, choices: tuple[str, ...]) -> Setting | None:
+    """``v`` when its value is one of ``choices`` (or ``v`` is absent), else a ValueError
+    naming the choices and what was found: the check of every named-choice setting."""
+    if v is not None and v.value not in choices:
+        raise ValueError(f"expected one of {', '.join(choices)}; found {v.value!r}")
+    return v
+
+
 class DateSetting(BaseModel):
     """A date with its source (e.g. when a policy starts), or null for never."""
 
