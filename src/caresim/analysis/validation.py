@@ -8,6 +8,9 @@ PSS EX1 count of direct payments and personal budgets (A4.20) on that date.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -155,13 +158,17 @@ def reablement_markdown(check: pd.DataFrame) -> list[str]:
              "| year | episodes | spend per episode | year-one avoided cost per episode | "
              "avoided per GBP spent (95% interval) | check |", "|---|---|---|---|---|---|"]
     for _, r in check.iterrows():
-        ci = (f" ({r['ratio_ci_low']:.2f} to {r['ratio_ci_high']:.2f})"
-              if np.isfinite(r["ratio_ci_low"]) else "")
+        ci = _interval(r["ratio_ci_low"], r["ratio_ci_high"], lambda v: f"{v:.2f}")
         lines.append(f"| {r['year']} | {_fmt(r['episodes'], 'episodes')} | "
                      f"£{r['spend_per_episode_gbp']:,.0f} | "
                      f"£{r['avoided_per_episode_gbp']:,.0f} | {r['ratio']:.2f}{ci} | "
                      f"{'holds' if r['holds'] else 'fails'} |")
     return lines
+
+
+def _interval(low: float, high: float, fmt: Callable[[float], str]) -> str:
+    """`` (low to high)`` for a table cell, or nothing when there is no interval."""
+    return f" ({fmt(low)} to {fmt(high)})" if np.isfinite(low) else ""
 
 
 def _fmt(value: float, unit: str) -> str:
@@ -190,8 +197,7 @@ def validation_markdown(table: pd.DataFrame, spread: dict[str, float], meta: dic
              "| series | measure | period | role | published | model (95% interval) | error | "
              "status | alignment |", "|---|---|---|---|---|---|---|---|---|"]
     for _, r in table.iterrows():
-        ci = (f" ({_fmt(r['model_ci_low'], r['unit'])} to {_fmt(r['model_ci_high'], r['unit'])})"
-              if np.isfinite(r["model_ci_low"]) else "")
+        ci = _interval(r["model_ci_low"], r["model_ci_high"], partial(_fmt, unit=r["unit"]))
         if r["unit"] == "fraction":
             err = format_difference(r["error"], r["unit"])
         else:
