@@ -75,6 +75,11 @@ CASES: dict[str, list[str]] = {
         "expected dates in increasing order",
         "found 2009-04-01 after 2010-04-01",
     ],
+    "zero_exit_hazard.yaml": [
+        "key 'exits.hazard_community_18_64.values'",
+        "expected a positive hazard per year",
+        "found 0",
+    ],
     "council_replications_words.yaml": [
         "key 'run.council_replications'",
         "expected a whole number from 1 to 10000 or 'auto'",

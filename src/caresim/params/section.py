@@ -23,7 +23,8 @@ PerYear = positive("1/year")
 DatedGBPPerYear = dated("GBP/year", 0.0, None, "a non-negative number")
 DatedFraction = dated("fraction", 0.0, 1.0, "a fraction")
 DatedRate = dated("1/year", -1.0, 1.0, "a rate per year above -1", lower_open=True)
-DatedHazard = dated("1/year", 0.0, None, "a non-negative hazard per year")
+DatedHazard = dated("1/year", 0.0, None, "a positive hazard per year (with none, people never "
+                    "leave and the flows have no steady state to start from)", lower_open=True)
 
 
 class Section(BaseModel):
