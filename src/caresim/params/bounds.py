@@ -106,6 +106,12 @@ PARAMETER_LIMITS: dict[str, Limit] = {
         "more than ten times the staff its demand needs"),
     "reviews.interval_days": Limit(28.0, None, "reviews more often than every four weeks "
                                    "multiply a run's review events beyond what it can process"),
+    **{f"exits.hazard_{group}": Limit(
+        0.01, None, "the starting state is the flows' steady state, whose stocks are inflows "
+        "divided by exit hazards: below 0.01 a year (a mean stay over 100 years, longer than "
+        "any life in care) that division is near zero or singular")
+       for group in ("community_18_64", "community_65plus", "residential_18_64",
+                     "residential_65plus")},
 }
 """Limits of single parameters, by dotted path (a dated parameter: each of its values)."""
 
