@@ -125,7 +125,31 @@ def _rows(
     out["label"] = [scope_label(str(c), codes) for c in out["scope"]]
     base = base.reindex(out["scope"]).to_numpy() if base is not None else [None] * len(out)
     out["verdict"] = [verdict(reading, v, b) for v, b in zip(out["value"], base, strict=True)]
+    _name_councils_short(out, codes)
     return out[list(COLUMNS)]
+
+
+COUNCILS_NAMED = 10
+"""The most councils the aggregate's verdict names as short (a layout choice, not a model
+number); the rest are counted."""
+
+
+def _name_councils_short(out: pd.DataFrame, codes: list[str]) -> None:
+    """Add to the aggregate's verdict the councils whose mean misses the target: an aggregate
+    can meet a target that some of its councils miss (one council's savings beyond its target
+    do not cover another's shortfall), or miss it through a few."""
+    if len(codes) < 2:
+        return
+    england = out["scope"] == ENGLAND_CODE
+    short = out.loc[~england & ~out["met"].astype(bool), "label"].tolist()
+    if not england.any() or not len(out.loc[~england]):
+        return
+    named = ", ".join(short[:COUNCILS_NAMED])
+    if len(short) > COUNCILS_NAMED:
+        named += f" and {len(short) - COUNCILS_NAMED} more (scorecard.csv has each council)"
+    words = (f"councils short: {len(short)} of {len(codes)} ({named})" if short
+             else f"no council short (of {len(codes)})")
+    out.loc[england, "verdict"] = out.loc[england, "verdict"] + "; " + words
 
 
 ONE_RUN = "one run: no interval"

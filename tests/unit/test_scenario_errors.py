@@ -285,6 +285,17 @@ CASES: dict[str, list[str]] = {
         "found nothing",
         "more problem(s)",
     ],
+    "old_efficiency_requirement.yaml": [
+        "key 'finance.efficiency_requirement_per_year'",
+        "expected a known key",
+        "found the unknown key 'efficiency_requirement_per_year'",
+    ],
+    "savings_target_other_measure.yaml": [
+        "key 'targets.cumulative_savings_share.measure'",
+        "expected 'cumulative_savings_share': finance reads this target as the CSR07 savings "
+        "requirement",
+        "found 'offer_share'",
+    ],
     "dated_after_start.yaml": [
         "key 'grant.tranches_gbp.values'",
         "expected a value in force on the run's start, 2008-04-01 (a dated value is not "

@@ -6,6 +6,8 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from caresim.measures.targets import TargetReading, target_readings, verdict
 from caresim.period import FinancialYear, MonthEnd, MonthSpan, YearSpan, parse_period
@@ -37,8 +39,31 @@ def test_a_verdict_gives_enough_digits_and_the_shortfall_in_money() -> None:
     assert r.money_base == "baseline_budget_gbp"
     text = verdict(r, 0.0929, base=200e6)  # short by 0.01% of GBP 200m = GBP 20k
     assert text == ("cumulative savings to 2010-11: 9.29% of the 2007-08 net budget "
-                    "(target 9.3%), short by £20k")
+                    "(target 9.3%), short by £20k (0.01 pp)")
     assert verdict(r, 0.0931, base=200e6).endswith("(target 9.3%), met")
+
+
+def test_the_issue_s_near_miss_reads_as_a_miss_in_money_and_points() -> None:
+    # issue 19: a true 2.968% was shown as "3.0% (target >= 3%) NOT met"
+    r = _reading("savings_2008-09", "cumulative_savings_share", "to 2008-09", 0.03)
+    text = verdict(r, 0.0297, base=106.7e6)  # 0.03 pp of GBP 106.7m = GBP 32k
+    assert text == ("cumulative savings to 2008-09: 2.97% of the 2007-08 net budget "
+                    "(target 3%), short by £32k (0.03 pp)")
+
+
+@settings(max_examples=200, deadline=None)
+@given(threshold=st.floats(0.001, 0.5), miss=st.floats(2e-12, 0.2),
+       base=st.floats(1e5, 5e9))
+def test_a_miss_never_rounds_to_the_target(threshold: float, miss: float, base: float) -> None:
+    r = _reading("savings_2010-11", "cumulative_savings_share", "to 2010-11", threshold)
+    value = threshold - miss * threshold
+    assume(not r.meets(value))
+    text = verdict(r, value, base=base)
+    head, tail = text.split(" (target ")
+    shown = float(head.rsplit(": ", 1)[1].split("%")[0])
+    assert shown != float(tail.split("%")[0])  # the value is not written as the target
+    points = float(text.rsplit("(", 1)[1].split(" pp")[0])
+    assert points > 0  # nor the gap as zero
 
 
 def test_a_verdict_on_a_share_gives_the_gap_in_points() -> None:
@@ -84,8 +109,17 @@ def test_the_scorecard_reads_each_target_through_its_measure() -> None:
     # A saves 10 + 20 + 30 = 60 of a budget of 1000 = 6.0% against 9.3%: short by GBP 33
     assert savings.loc[A, "value"] == pytest.approx(0.06)
     assert savings.loc[A, "verdict"] == ("cumulative savings to 2010-11: 6.0% of the 2007-08 "
-                                         "net budget (target 9.3%), short by £33")
+                                         "net budget (target 9.3%), short by £33 (3.3 pp)")
     assert "England" not in set(card["label"])
+    # the aggregate names the councils that miss it (B's savings are not A's)
+    agg = savings.loc[E, "verdict"]
+    short = [c for c in (A, B) if not bool(savings.loc[c, "met"])]
+    names = {A: "Rutland", B: "Hartlepool"}
+    assert f"councils short: {len(short)} of 2" in agg
+    assert all(names[c] in agg for c in short) and short
+    met = march[march.index != E]
+    words = march.loc[E, "verdict"]
+    assert all((names[c] in words) == (not bool(met.loc[c, "met"])) for c in met.index)
 
 
 def test_one_run_has_no_pseudo_interval() -> None:

@@ -31,8 +31,10 @@ from caresim.measures.units import (
 NOT_AVAILABLE = "n/a"
 """What any non-finite value is shown as."""
 
-MAX_DIGITS = 6
-"""The most decimals :func:`format_against` adds to tell a value from its target."""
+MAX_DIGITS = 12
+"""The most decimals :func:`format_against` adds to tell a value from its target: a value
+that misses a share target misses it by more than 1e-12 (the targets' tolerance), 1e-10 in
+percent, so 12 decimals always tell a miss from the target."""
 
 _SCALES = {"": UNIT_SCALE, "unit": UNIT_SCALE, "k": THOUSAND, "thousand": THOUSAND,
            "m": MILLION, "million": MILLION, "bn": BILLION, "billion": BILLION}
@@ -181,16 +183,18 @@ def format_against(value: Any, target: Any, unit: str) -> tuple[str, str]:
         scale = money_scale(max(abs(v or 0.0), abs(t or 0.0)))
         factor = 1.0 / scale.divisor
     base = (scale.digits if scale else u.digits)
+    t_digits = 0 if t is None else _shortest_digits(t * factor, 0)
     target_text = (NOT_AVAILABLE if t is None else
-                   format_value(t, unit, digits=_shortest_digits(t * factor, 0),
+                   format_value(t, unit, digits=t_digits,
                                 scale=UNIT_SCALE if t == 0 and scale else scale))
     if v is None or t is None:
         return format_value(v, unit, scale=scale), target_text
+    written = round(t * factor, t_digits)  # the target as its text shows it
     d = base
     while d < MAX_DIGITS:
         shown = round(v * factor, d)
         side = (shown > t * factor) - (shown < t * factor)
-        if side == (v > t) - (v < t):
+        if side == (v > t) - (v < t) and (v == t or shown != written):
             break
         d += 1
     return format_value(v, unit, digits=d, scale=scale), target_text

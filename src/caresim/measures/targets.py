@@ -17,18 +17,20 @@ from caresim.measures.expressions import Metric, Ratio
 from caresim.measures.formatting import (
     NOT_AVAILABLE,
     format_against,
-    format_difference,
     format_value,
 )
 from caresim.measures.readings import Reading
+from caresim.measures.units import get_unit
+from caresim.model.finance import TARGET_TOLERANCE
 from caresim.period import FinancialYear, MonthEnd, MonthSpan, Period, YearSpan, parse_period
 
 if TYPE_CHECKING:
     from caresim.params.schema import Targets
     from caresim.scenario import ResolvedScenario
 
-TOLERANCE = 1e-12
-"""How far below an ``at least`` threshold a value may fall and still meet it (float rounding)."""
+TOLERANCE = TARGET_TOLERANCE
+"""How far below an ``at least`` threshold a value may fall and still meet it (float rounding);
+the ledger's CSR07 shortfall (:mod:`caresim.model.finance`) uses the same rule."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,12 @@ def target_readings(targets: Targets) -> tuple[TargetReading, ...]:
     return tuple(out)
 
 
+SAVINGS_TARGET = "cumulative_savings_share"
+"""The target (and its measure) that finance also reads as the CSR07 savings requirement
+(:func:`caresim.model.finance.savings_target_share`): one definition for the ledger and the
+scorecard."""
+
+
 def _given_at(period: Period, kinds: tuple[str, ...]) -> bool:
     """Whether a measure given at ``kinds`` can be read at ``period``: a span of months is
     read from monthly values (flows summed, ratios recomputed from their summed parts)."""
@@ -105,6 +113,10 @@ def check_targets(scenario: ResolvedScenario) -> None:
         file = scenario.provenance.get(f"{path}.measure",
                                        scenario.provenance.get(path, scenario.files[-1]))
         check_measure_names([t.measure], file, f"{path}.measure")
+        if key == SAVINGS_TARGET and t.measure != SAVINGS_TARGET:
+            raise ScenarioError(file, f"{path}.measure", f"'{SAVINGS_TARGET}': finance reads "
+                                "this target as the CSR07 savings requirement, a share of the "
+                                "2007-08 net budget", f"'{t.measure}'")
         m = get_measure(t.measure)
         if t.unit != m.unit:
             raise ScenarioError(file, f"{path}.unit", f"the unit of measure '{m.name}' "
@@ -178,11 +190,22 @@ def target_warnings(targets: Targets, start: dt.date, end: dt.date,
             if (why := unscored_reason(r, start, end, defined_from)) is not None]
 
 
+def _points(gap: float) -> str:
+    """A positive gap between two fractions in percentage points, in the fraction unit's
+    decimals or more while it would round to zero: a miss never reads as ``0.0 pp``."""
+    d = get_unit("fraction").digits
+    while d < 12 and round(100 * gap, d) == 0:  # a miss is above TOLERANCE: 1e-10 pp
+        d += 1
+    return f"{100 * gap:.{d}f}"
+
+
 def verdict(reading: TargetReading, value: float, base: float | None = None) -> str:
     """A target's outcome in words, with enough precision to explain it.
 
     ``cumulative savings to 2010-11: 9.29% of the 2007-08 net budget (target 9.3%), short by
-    £0.2m``.
+    £0.2m (0.01 pp)``: the value, the target, and for a miss the gap in GBP (for a share of
+    money) and in percentage points (for a fraction), each with enough digits that a miss never
+    rounds to the target.
 
     Parameters
     ----------
@@ -204,10 +227,13 @@ def verdict(reading: TargetReading, value: float, base: float | None = None) -> 
     if reading.meets(value):
         return f"{head}, met"
     gap = reading.threshold - value
+    if not gap > 0:  # only 'more than' a threshold the value equals
+        return f"{head}, not met"
+    if m.unit == "fraction":
+        points = f"{_points(gap)} pp"
+        if base is not None and base == base:
+            return f"{head}, short by {format_value(gap * base, 'GBP')} ({points})"
+        return f"{head}, short by {points}"
     if base is not None and base == base:
         return f"{head}, short by {format_value(gap * base, 'GBP')}"
-    if m.unit == "fraction":
-        return f"{head}, short by {format_difference(gap, m.unit).lstrip('+')}"
-    if gap == 0:
-        return f"{head}, not met"
     return f"{head}, short by {format_value(gap, m.unit)}"

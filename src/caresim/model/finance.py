@@ -9,10 +9,16 @@ inflation applies from the second year.
 
 **Requirement.** Projected net spend = packages in place x (1 + inflation) x (1 + demand growth)
 x (1 - client charges share) + staff x (1 + inflation) + reablement and core transformation (their
-budget shares) - NHS transfers. The savings requirement is the excess of projected net spend over
-the budget, and at least the CSR07 efficiency requirement (``efficiency_requirement_per_year``
-of last year's budget: cashable savings councils had to find to fund pressures); it and its
-shortfall are ledger lines of their own. The levers that cover it are planned by
+budget shares) - NHS transfers; the *budget gap* is its excess over the budget (negative:
+headroom). The *CSR07 requirement* is read from the scenario's savings target
+(``targets.cumulative_savings_share``, the one definition the scorecard also reads): in a year
+with a target, the target's cumulative share of the 2007-08 net budget
+(``baseline_budget_gbp``) less the savings delivered in the years run before, never negative;
+in a year without one, nothing. The savings requirement is the larger of the two (never
+negative). The *CSR07 shortfall* is what the cumulative savings to the year's end fall short of
+the target to date, by the same rule as the scorecard's verdict (a share within
+:data:`TARGET_TOLERANCE` of the target meets it), so a target is met if and only if the
+shortfall is 0. The levers that cover the requirement are planned by
 :mod:`caresim.model.levers`.
 
 **Spend and income.** Packages accrue exactly from each person's cost and times; staff, core
@@ -25,6 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -37,9 +44,12 @@ from caresim.model.levers import LEVER_METRICS, Levers
 from caresim.model.parts import LedgerLine, Metric
 from caresim.model.population import COMMUNITY
 from caresim.model.state import ModelState
-from caresim.params.section import DatedFraction, DatedGBPPerYear, DatedRate, Fraction, Section
+from caresim.params.section import DatedGBPPerYear, DatedRate, Fraction, Section
 from caresim.params.values import DateSetting, positive
 from caresim.params.vocabulary import NEED_BANDS
+
+if TYPE_CHECKING:
+    from caresim.params.schema import Scenario
 
 
 class Finance(Section):
@@ -47,7 +57,6 @@ class Finance(Section):
 
     inflation_per_year: DatedRate  # type: ignore[valid-type]
     demography_allowance_per_year: DatedRate  # type: ignore[valid-type]
-    efficiency_requirement_per_year: DatedFraction  # type: ignore[valid-type]
     lg_funding_real_change_per_year: DatedRate  # type: ignore[valid-type]
     pass_through: Fraction  # type: ignore[valid-type]
     austerity_multiplier: positive("ratio")  # type: ignore[valid-type]
@@ -55,6 +64,34 @@ class Finance(Section):
     nhs_transfers_gbp_per_year: DatedGBPPerYear  # type: ignore[valid-type]
     client_charges_share_of_gross: Fraction  # type: ignore[valid-type]
     levers: Levers
+
+
+TARGET_TOLERANCE = 1e-12
+"""How far below a share target (a fraction) a value may fall and still meet it: float rounding
+of a value computed as exactly the target. The scorecard's verdicts
+(:mod:`caresim.measures.targets`) and the ledger's CSR07 shortfall use this one rule."""
+
+
+def savings_target_share(p: Scenario, fy: str) -> float:
+    """The cumulative savings target for the span of years run up to the end of ``fy``, as a
+    share of the 2007-08 net budget (``targets.cumulative_savings_share``; a date keys the year
+    it falls in); 0 for a year without a target."""
+    for day, share in p.targets.cumulative_savings_share.values.items():
+        if fy_of(day) == fy:
+            return float(share)
+    return 0.0
+
+
+def csr07_shortfall(target_share: float, savings_to_date: np.ndarray,
+                    base: np.ndarray) -> np.ndarray:
+    """What cumulative savings (GBP) fall short of a cumulative share ``target_share`` of the
+    budget ``base`` (GBP), 0 where the share meets it within :data:`TARGET_TOLERANCE` (the
+    scorecard's rule: a share ``v`` meets a target ``t`` when ``v >= t - TARGET_TOLERANCE``)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(base > 0, savings_to_date / base, np.inf)
+    gap = target_share - share
+    return np.where(gap > TARGET_TOLERANCE, np.maximum(target_share * base - savings_to_date,
+                                                        0.0), 0.0)
 
 FLOWS: tuple[Metric, ...] = (
     Metric("package_cuts", "people", "flow", "packages cut at review"),
@@ -90,6 +127,7 @@ SAVINGS: tuple[Metric, ...] = (
 
 
 _BUDGET, _INCOME, _SPEND, _SAVINGS = "Budget", "Income", "Gross spend", "Cashable savings"
+_TARGET = "Savings target (CSR07)"
 _INCOME_TOTAL = "Income (client charges and NHS transfers)"
 LEDGER: tuple[LedgerLine, ...] = (
     LedgerLine("baseline_budget_gbp", "Net budget 2007-08 (base of the CSR07 targets)",
@@ -118,9 +156,15 @@ LEDGER: tuple[LedgerLine, ...] = (
     *personal_budgets.LEDGER_LINES,
     LedgerLine("spend_total_gbp", "Total gross spend", "gross spend, all lines", _SPEND,
                total=True, summary="Total gross spend"),
+    LedgerLine("budget_gap_gbp", "Budget gap",
+               "projected net spend for the year over the budget set (negative: headroom)",
+               _SAVINGS),
+    LedgerLine("csr07_requirement_gbp", "CSR07 requirement",
+               "the year's CSR07 target to date less the savings of the years run before, "
+               "never negative; 0 in a year without a target", _SAVINGS),
     LedgerLine("savings_requirement_gbp", "Savings requirement",
-               "projected net spend over the budget, at least the efficiency requirement",
-               _SAVINGS, summary="Savings requirement"),
+               "max(budget gap, CSR07 requirement, 0)", _SAVINGS,
+               summary="Savings requirement"),
     LedgerLine("savings_procurement_gbp", "Procurement",
                "procurement: price cut x volume of packages", _SAVINGS),
     LedgerLine("savings_prevention_gbp", "Prevention (reablement)",
@@ -138,6 +182,16 @@ LEDGER: tuple[LedgerLine, ...] = (
                "max(0, savings_requirement - savings_total) on a council's row; on England's "
                "row the councils' shortfalls added up, which is at least that: one council's "
                "savings beyond its requirement do not cover another's shortfall", _SAVINGS),
+    LedgerLine("csr07_target_to_date_gbp", "CSR07 target to date",
+               "the year's cumulative savings target (targets.cumulative_savings_share) x the "
+               "2007-08 net budget; 0 in a year without a target", _TARGET),
+    LedgerLine("savings_to_date_gbp", "Cashable savings to date",
+               "cashable savings, all levers, summed over the years run to this year's end",
+               _TARGET),
+    LedgerLine("csr07_shortfall_gbp", "Shortfall against the CSR07 target to date",
+               "max(0, CSR07 target to date - savings to date), 0 when the cumulative share "
+               "meets the target (the scorecard's rule); on England's row the councils' "
+               "shortfalls added up", _TARGET),
     LedgerLine("closing_position_gbp", "Closing position (+ underspend, - overspend)",
                "opening_budget + income_charges + income_nhs + grant_received - spend_total - "
                "(ring_fenced_closing - ring_fenced_opening)", "Position", total=True,
@@ -171,6 +225,7 @@ class FinanceState:
     staff_factor: np.ndarray = field(init=False)
     last_prevention_savings_gbp: np.ndarray = field(init=False)
     assessments_last_fy: np.ndarray = field(init=False)
+    savings_to_date_gbp: np.ndarray = field(init=False)
     package_spend_last_fy: np.ndarray | None = None
     fy_index: int = -1
     fy_label: str = ""
@@ -193,6 +248,7 @@ class FinanceState:
         self.staff_factor = np.ones(n)
         self.last_prevention_savings_gbp = np.zeros(n)
         self.assessments_last_fy = np.zeros(n)
+        self.savings_to_date_gbp = np.zeros(n)
 
 
 def init_state(n: int, assessments_per_year: np.ndarray) -> FinanceState:
@@ -264,7 +320,6 @@ def start_year(s: ModelState, date: dt.date) -> None:
     if first:
         st.base_budget_gbp = opening_budget_gbp(p, s.inp, date, packages, staff)
         st.budget_gbp = st.base_budget_gbp.copy()
-    last_budget = st.budget_gbp.copy()
     budget = st.budget_gbp * (1 + infl) * (1 + f.demography_allowance_per_year.at(date)) * \
         (1 + f.pass_through.value * lg)
     if first:
@@ -275,8 +330,10 @@ def start_year(s: ModelState, date: dt.date) -> None:
     proj_staff = staff * (1 + infl)
     proj_net = (proj_packages * (1 - charges) + proj_staff + (reab_share + core_share) * budget
                 - nhs_transfers)
-    floor = f.efficiency_requirement_per_year.at(date) * last_budget
-    requirement = np.maximum(proj_net - budget, floor)
+    gap = proj_net - budget
+    target_to_date = savings_target_share(p, st.fy_label) * st.base_budget_gbp
+    csr07 = np.maximum(target_to_date - st.savings_to_date_gbp, 0.0)
+    requirement = np.maximum(np.maximum(gap, csr07), 0.0)
 
     # uprate prices and staff costs for the new year
     if infl:
@@ -290,6 +347,9 @@ def start_year(s: ModelState, date: dt.date) -> None:
     st.ledger_acc = acc = {line: np.zeros(s.n) for line in LEDGER_LINES}
     acc["baseline_budget_gbp"] += st.base_budget_gbp
     acc["opening_budget_gbp"] += budget
+    acc["budget_gap_gbp"] += gap
+    acc["csr07_target_to_date_gbp"] += target_to_date
+    acc["csr07_requirement_gbp"] += csr07
     acc["savings_requirement_gbp"] += requirement
     grant.start_year(s, date, acc)
     st.fy_month0 = s.rec.month
@@ -392,6 +452,10 @@ def close_year(s: ModelState) -> None:
     acc["savings_total_gbp"] += sum(f(m) for m in LEVER_METRICS.values())
     acc["savings_shortfall_gbp"] += np.maximum(
         acc["savings_requirement_gbp"] - acc["savings_total_gbp"], 0.0)
+    st.savings_to_date_gbp = st.savings_to_date_gbp + acc["savings_total_gbp"]
+    acc["savings_to_date_gbp"] += st.savings_to_date_gbp
+    acc["csr07_shortfall_gbp"] += csr07_shortfall(
+        savings_target_share(s.p, st.fy_label), st.savings_to_date_gbp, st.base_budget_gbp)
     grant_received, grant_held = grant.close_year(s, acc, f)
     acc["closing_position_gbp"] += (
         acc["opening_budget_gbp"] + acc["income_charges_gbp"] + acc["income_nhs_gbp"]
