@@ -4,7 +4,7 @@ A scenario file is YAML (read by :mod:`caresim.scenario_files`: regular files on
 safe YAML without duplicate keys). ``extends: other.yaml`` names a parent: a file relative to
 the scenario, else a bundled scenario by name (``extends: baseline`` works from any folder). The
 parent chain is resolved root first, each child's keys overriding its parent's by deep merge on
-a copy. A mapping with ``values:``, ``value:`` or
+a copy. A mapping with ``values:``, ``value:``, ``years:`` (a council's own plan) or
 ``probabilities:`` is a leaf: a child that sets it replaces it whole, so a dated series or a
 distribution is never half-merged. The merged tree is validated against
 :class:`caresim.params.schema.Scenario`; every error names the file that set the key, the key
@@ -28,11 +28,12 @@ from typing import Any, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from caresim.errors import InputError, ScenarioError
+from caresim.model.own_plan import horizon_problem
 from caresim.params.schema import Scenario
 from caresim.scenario_files import check_parent, read_yaml
 from caresim.survivable import Unsurvivable, check_survivable
 
-LEAF_KEYS = ("value", "values", "probabilities")
+LEAF_KEYS = ("value", "values", "probabilities", "years")
 
 
 def bundled_dir() -> Path:
@@ -323,6 +324,10 @@ def _validate(data: dict, files: tuple[str, ...], prov: dict[str, str]) -> Scena
         raise ScenarioError(_file_for(exc.key, files, prov), exc.key, exc.expected,
                             exc.found) from None
     _check_dated_cover_start(params, files, prov)
+    problem = horizon_problem(params)
+    if problem is not None:
+        key, expected, found = problem
+        raise ScenarioError(_file_for(key, files, prov), key, expected, found)
     return params
 
 
@@ -462,7 +467,7 @@ def flatten_parameters(params: Scenario) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for path, node in walk(params.model_dump(mode="json")):
         if _is_leaf(node):
-            value = node.get("value", node.get("values", node.get("probabilities")))
+            value = next((node[k] for k in LEAF_KEYS if k in node), None)
             out[path] = {"value": value, "unit": node.get("unit", ""),
                          "source": node.get("source", "")}
         else:

@@ -296,6 +296,27 @@ CASES: dict[str, list[str]] = {
         "requirement",
         "found 'offer_share'",
     ],
+    "own_plan_unknown_lever.yaml": [
+        "key 'council_overrides.Kent.planned_savings_gbp.years'",
+        "expected a lever (procurement, prevention, package_reductions, eligibility, "
+        "staff_cuts) under 2011-12",
+        "found 'procurment'",
+    ],
+    "own_plan_year_outside.yaml": [
+        "key 'council_overrides.Kent.planned_savings_gbp.years'",
+        "expected financial years that start inside the run (2008-04-01 to 2020-03-31)",
+        "found '2025-26', starting 2025-04-01",
+    ],
+    "own_plan_negative.yaml": [
+        "key 'council_overrides.Kent.planned_savings_gbp.years'",
+        "expected a non-negative number in [0, 1e+12] for procurement in 2011-12",
+        "found -8e+06",
+    ],
+    "own_budget_path_gap.yaml": [
+        "key 'council_overrides.Kent.net_budget_gbp.years'",
+        "expected consecutive financial years (a budget path with no gap)",
+        "found 2011-12 then 2013-14, without 2012-13",
+    ],
     "dated_after_start.yaml": [
         "key 'grant.tranches_gbp.values'",
         "expected a value in force on the run's start, 2008-04-01 (a dated value is not "

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from caresim.calendar import fy_of
-from caresim.model import grant, levers, personal_budgets
+from caresim.model import grant, levers, own_plan, personal_budgets
 from caresim.model.budget_rule import opening_budget_gbp, staff_gbp_per_year
 from caresim.model.costs import SPEND_LINES
 from caresim.model.kernels import MonthEnd, month_end_pass
@@ -128,6 +128,14 @@ SAVINGS: tuple[Metric, ...] = (
 
 _BUDGET, _INCOME, _SPEND, _SAVINGS = "Budget", "Income", "Gross spend", "Cashable savings"
 _TARGET = "Savings target (CSR07)"
+
+
+def _planned(lever: str, label: str) -> LedgerLine:
+    """The planned line of a lever, shown beside what it delivered."""
+    return LedgerLine(f"planned_{lever}_gbp", f"{label}: planned",
+                      f"{label.lower()} savings planned for the year: the council's own plan "
+                      "(council_overrides.planned_savings_gbp) where it has one, else what the "
+                      "model planned to take from the lever", _SAVINGS)
 _INCOME_TOTAL = "Income (client charges and NHS transfers)"
 LEDGER: tuple[LedgerLine, ...] = (
     LedgerLine("baseline_budget_gbp", "Net budget 2007-08 (base of the CSR07 targets)",
@@ -167,15 +175,24 @@ LEDGER: tuple[LedgerLine, ...] = (
                summary="Savings requirement"),
     LedgerLine("savings_procurement_gbp", "Procurement",
                "procurement: price cut x volume of packages", _SAVINGS),
+    _planned("procurement", "Procurement"),
     LedgerLine("savings_prevention_gbp", "Prevention (reablement)",
                "prevention, cashable as far as package spend fell", _SAVINGS),
+    _planned("prevention", "Prevention (reablement)"),
     LedgerLine("savings_package_reductions_gbp", "Package reductions at review",
                "package reductions at review, to the end of the year", _SAVINGS),
+    _planned("package_reductions", "Package reductions at review"),
     LedgerLine("savings_eligibility_gbp", "Eligibility tightening",
                "packages not started under a raised threshold, to the end of the year",
                _SAVINGS),
+    _planned("eligibility", "Eligibility tightening"),
     LedgerLine("savings_staff_cuts_gbp", "Staff cuts", "staff cuts: posts cut x cost",
                _SAVINGS),
+    _planned("staff_cuts", "Staff cuts"),
+    LedgerLine("plan_beyond_caps_gbp", "Own plan beyond the levers' caps",
+               "the part of a council's own planned savings (council_overrides."
+               "planned_savings_gbp) beyond what each lever can deliver in the year; 0 without "
+               "an own plan", _SAVINGS),
     LedgerLine("savings_total_gbp", "Total cashable savings", "cashable savings, all levers",
                _SAVINGS, total=True, summary="Total cashable savings"),
     LedgerLine("savings_shortfall_gbp", "Shortfall against the requirement",
@@ -324,6 +341,7 @@ def start_year(s: ModelState, date: dt.date) -> None:
         (1 + f.pass_through.value * lg)
     if first:
         budget = np.where(np.isnan(s.inp.opening_budget_gbp), budget, s.inp.opening_budget_gbp)
+    budget = own_plan.own_budget(s.inp.budget_path, st.fy_label, budget)
     st.budget_gbp = budget
 
     proj_packages = packages * (1 + infl) * (1 + growth)
@@ -341,8 +359,9 @@ def start_year(s: ModelState, date: dt.date) -> None:
         st.price_index *= 1 + infl
         st.staff_cost_index *= 1 + infl
 
-    levers.plan(s, requirement, proj_packages, community * (1 + infl) * (1 + growth),
-                 proj_staff + core_share * budget, date)
+    planned, beyond_caps = levers.plan(
+        s, requirement, proj_packages, community * (1 + infl) * (1 + growth),
+        proj_staff + core_share * budget, date, s.inp.planned_savings.get(st.fy_label))
 
     st.ledger_acc = acc = {line: np.zeros(s.n) for line in LEDGER_LINES}
     acc["baseline_budget_gbp"] += st.base_budget_gbp
@@ -351,6 +370,9 @@ def start_year(s: ModelState, date: dt.date) -> None:
     acc["csr07_target_to_date_gbp"] += target_to_date
     acc["csr07_requirement_gbp"] += csr07
     acc["savings_requirement_gbp"] += requirement
+    for lever, gbp in planned.items():
+        acc[f"planned_{lever}_gbp"] += gbp
+    acc["plan_beyond_caps_gbp"] += beyond_caps
     grant.start_year(s, date, acc)
     st.fy_month0 = s.rec.month
 

@@ -32,12 +32,14 @@ inputs never depend on the selection.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from caresim.councils import load_councils
+from caresim.model import own_plan
 from caresim.params.vocabulary import NEED_BANDS
 from caresim.streams import stable_hash
 
@@ -66,6 +68,10 @@ class CouncilInputs:
     opening_budget_gbp: np.ndarray  # NaN where the model derives it
     assessment_fte: np.ndarray  # NaN where the model derives it
     review_fte: np.ndarray  # NaN where the model derives it
+    budget_path: dict[str, np.ndarray] = dataclass_field(default_factory=dict)
+    """A council's own net budget by financial year (GBP/year, NaN where modelled)."""
+    planned_savings: dict[str, dict[str, np.ndarray]] = dataclass_field(default_factory=dict)
+    """A council's own planned savings by financial year and lever (GBP, NaN without)."""
 
     @property
     def n(self) -> int:
@@ -175,4 +181,6 @@ def derive_inputs(params: Scenario, selected: list[str]) -> CouncilInputs:
                 out[key][i] = q.value
         if o.facs_threshold is not None:
             out["threshold"][i] = NEED_BANDS.index(o.facs_threshold.value)
-    return CouncilInputs(codes=codes, names=sub["name"].tolist(), **out)
+    return CouncilInputs(codes=codes, names=sub["name"].tolist(), **out,
+                         budget_path=own_plan.budget_paths(params, codes),
+                         planned_savings=own_plan.planned_savings(params, codes))

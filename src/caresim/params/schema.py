@@ -23,6 +23,7 @@ from caresim.model.finance import Finance
 from caresim.model.flows import Flows
 from caresim.model.grant import Grant
 from caresim.model.initial import Population
+from caresim.model.own_plan import NetBudgetPath, PlannedSavings
 from caresim.model.personal_budgets import PersonalBudgets
 from caresim.model.prevention import Reablement
 from caresim.model.reviews import Reviews
@@ -154,6 +155,10 @@ class CouncilOverride(Section):
     assessment_fte: positive("FTE") | None = None  # type: ignore[valid-type]
     review_fte: positive("FTE") | None = None  # type: ignore[valid-type]
     readiness_start: Fraction | None = None  # type: ignore[valid-type]
+    net_budget_gbp: NetBudgetPath | None = None
+    """A dated net budget path (:mod:`caresim.model.own_plan`)."""
+    planned_savings_gbp: PlannedSavings | None = None
+    """Planned savings by financial year and lever (:mod:`caresim.model.own_plan`)."""
 
     @field_validator("facs_threshold")
     @classmethod
