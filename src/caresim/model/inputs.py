@@ -22,8 +22,14 @@ marked as an assumption here and in ``docs/data.md``:
   code take thresholds in that order in proportion to the mix. The council data has no
   per-council thresholds; a council's own can be set in ``council_overrides``.
 * **Grant share** (``needs_proxy``): a weighted mean (``grant.needs_proxy_weights``, equal
-  weights) of the population share and the share of community plus residential clients; the
-  real allocations (LAC(DH)(2008)1 Annex A) are not in the data.
+  weights) of the population share and the share of community plus residential clients. The
+  real per-council allocations (LAC(DH)(2008)1 Annex A) were searched for (December 2026) and
+  not found, so the proxy stays; a council that has its allocation can set its share in
+  ``council_overrides.<council>.grant_share``, with its source.
+* **A council's own plan**: a finance director's own net budget path and planned savings by
+  lever and year (``council_overrides.<council>.net_budget_gbp`` and ``planned_savings_gbp``,
+  :mod:`caresim.model.own_plan`) replace the modelled budget in their years and the model's
+  allocation of savings to levers; nothing of a council's own is assumed without them.
 
 Every share is computed over all 152 councils, whichever councils a run selects, so a council's
 inputs never depend on the selection.
