@@ -296,6 +296,11 @@ CASES: dict[str, list[str]] = {
         "requirement",
         "found 'offer_share'",
     ],
+    "savings_target_more_than.yaml": [
+        "key 'targets.cumulative_savings_share.comparison'",
+        "expected 'at least': finance's CSR07 shortfall is 0 when savings reach the target",
+        "found 'more than'",
+    ],
     "own_plan_unknown_lever.yaml": [
         "key 'council_overrides.Kent.planned_savings_gbp.years'",
         "expected a lever (procurement, prevention, package_reductions, eligibility, "

@@ -117,6 +117,10 @@ def check_targets(scenario: ResolvedScenario) -> None:
             raise ScenarioError(file, f"{path}.measure", f"'{SAVINGS_TARGET}': finance reads "
                                 "this target as the CSR07 savings requirement, a share of the "
                                 "2007-08 net budget", f"'{t.measure}'")
+        if key == SAVINGS_TARGET and t.comparison != "at least":
+            raise ScenarioError(file, f"{path}.comparison", "'at least': finance's CSR07 "
+                                "shortfall is 0 when savings reach the target, as the verdict "
+                                "says met", f"'{t.comparison}'")
         m = get_measure(t.measure)
         if t.unit != m.unit:
             raise ScenarioError(file, f"{path}.unit", f"the unit of measure '{m.name}' "
