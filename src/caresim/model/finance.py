@@ -132,7 +132,7 @@ _TARGET = "Savings target (CSR07)"
 
 def _planned(lever: str, label: str) -> LedgerLine:
     """The planned line of a lever, shown beside what it delivered."""
-    return LedgerLine(f"planned_{lever}_gbp", f"{label}: planned",
+    return LedgerLine(f"planned_{lever}_gbp", f"{label} (planned)",
                       f"{label.lower()} savings planned for the year: the council's own plan "
                       "(council_overrides.planned_savings_gbp) where it has one, else what the "
                       "model planned to take from the lever", _SAVINGS)
