@@ -134,11 +134,11 @@ COUNCILS_NAMED = 10
 number); the rest are counted."""
 
 
-def _name_councils_short(out: pd.DataFrame, codes: list[str]) -> None:
+def _name_councils_short(out: pd.DataFrame, codes: list[str] | None) -> None:
     """Add to the aggregate's verdict the councils whose mean misses the target: an aggregate
     can meet a target that some of its councils miss (one council's savings beyond its target
     do not cover another's shortfall), or miss it through a few."""
-    if len(codes) < 2:
+    if not codes or len(codes) < 2:
         return
     england = out["scope"] == ENGLAND_CODE
     short = out.loc[~england & ~out["met"].astype(bool), "label"].tolist()

@@ -93,6 +93,7 @@ def csr07_shortfall(target_share: float, savings_to_date: np.ndarray,
     return np.where(gap > TARGET_TOLERANCE, np.maximum(target_share * base - savings_to_date,
                                                         0.0), 0.0)
 
+
 FLOWS: tuple[Metric, ...] = (
     Metric("package_cuts", "people", "flow", "packages cut at review"),
     Metric("spend_residential_gbp", "GBP", "flow", "gross spend on residential and nursing care"),
@@ -136,6 +137,8 @@ def _planned(lever: str, label: str) -> LedgerLine:
                       f"{label.lower()} savings planned for the year: the council's own plan "
                       "(council_overrides.planned_savings_gbp) where it has one, else what the "
                       "model planned to take from the lever", _SAVINGS)
+
+
 _INCOME_TOTAL = "Income (client charges and NHS transfers)"
 LEDGER: tuple[LedgerLine, ...] = (
     LedgerLine("baseline_budget_gbp", "Net budget 2007-08 (base of the CSR07 targets)",
