@@ -144,3 +144,17 @@ def test_a_one_run_verdict_gives_the_ledger_shortfall(variant: str) -> None:
                     assert row["verdict"].endswith(" pp)")
                 else:
                     assert row["verdict"].endswith(", met")
+
+
+def test_a_later_start_is_asked_only_for_the_years_it_runs() -> None:
+    """A run from April 2009 takes the 2008-09 target as met before it: by 2009-10 it is asked
+    for 6.1% - 3.0% of its base, not 6.1%."""
+    params = params_with("baseline", **{"run.start_date": dt.date(2009, 4, 1),
+                                        "run.end_date": dt.date(2010, 3, 31)})
+    ledger = ledger_table(run(params, ("Rutland",), 0), "s", 0)
+    row = ledger[(ledger["fy"] == "2009-10") & (ledger["council_code"] != ENGLAND_CODE)].iloc[0]
+    share = dict(zip(["2008-09", "2009-10"],
+                     list(params.targets.cumulative_savings_share.values.values())[:2],
+                     strict=True))
+    assert row["csr07_target_to_date_gbp"] == pytest.approx(
+        (share["2009-10"] - share["2008-09"]) * row["baseline_budget_gbp"], rel=1e-12)

@@ -75,11 +75,22 @@ of a value computed as exactly the target. The scorecard's verdicts
 def savings_target_share(p: Scenario, fy: str) -> float:
     """The cumulative savings target for the span of years run up to the end of ``fy``, as a
     share of the 2007-08 net budget (``targets.cumulative_savings_share``; a date keys the year
-    it falls in); 0 for a year without a target."""
-    for day, share in p.targets.cumulative_savings_share.values.items():
-        if fy_of(day) == fy:
-            return float(share)
-    return 0.0
+    it falls in); 0 for a year without a target.
+
+    A run that starts after the targets' first year (a run from April 2009) counts from its
+    own start: the target of the last year before it is taken as met before the run, so the
+    run is asked for the rest (6.1% - 3.0% by 2009-10), not for the years it never had. The
+    scorecard does not score such a run on these targets (it warns), so only the requirement
+    is concerned."""
+    start = fy_of(p.run.start_date)
+    before, share = 0.0, 0.0
+    for day, value in p.targets.cumulative_savings_share.values.items():
+        year = fy_of(day)
+        if year < start:
+            before = float(value)
+        elif year == fy:
+            share = float(value)
+    return max(share - before, 0.0) if share else 0.0
 
 
 def csr07_shortfall(target_share: float, savings_to_date: np.ndarray,
