@@ -144,3 +144,22 @@ def test_one_run_has_no_pseudo_interval() -> None:
     text = format_scorecard(one)
     assert "over one run" in text and "[" not in text
     assert "over 2 runs" in format_scorecard(two)
+
+
+@settings(max_examples=300, deadline=None)
+@given(threshold=st.floats(0.0, 0.5), base=st.floats(1e5, 5e9),
+       share=st.one_of(st.floats(0.0, 0.6), st.just(-1.0)),
+       nudge=st.floats(-1e-11, 1e-11))
+def test_the_ledger_shortfall_is_zero_exactly_when_the_verdict_says_met(
+        threshold: float, base: float, share: float, nudge: float) -> None:
+    """One rule for the ledger and the scorecard, right at the edge too: savings of exactly
+    the target (``share = -1``), or within float rounding of it (``nudge``)."""
+    import numpy as np
+
+    from caresim.model.finance import csr07_shortfall
+
+    r = _reading("savings_2010-11", "cumulative_savings_share", "to 2010-11", threshold)
+    savings = (threshold if share < 0 else share) * base * (1 + nudge)
+    shortfall = float(csr07_shortfall(threshold, np.array([savings]), np.array([base]))[0])
+    assert (shortfall == 0.0) == r.meets(savings / base)
+    assert shortfall >= 0.0
