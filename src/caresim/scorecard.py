@@ -12,9 +12,14 @@ scenario's ``targets`` section (:mod:`caresim.measures.targets`); the bundled sc
 * ``offer_share_from_october_2010``: ``offer_share`` over October 2010 to March 2011 (target
   100%);
 * ``savings_<fy>``: ``cumulative_savings_share`` to the end of ``fy`` at least 3.0%, 6.1%,
-  9.3% (CSR07);
+  9.3% (CSR07), the same target finance reads as its CSR07 requirement, so a council's verdict
+  says met exactly when its ledger's ``csr07_shortfall_gbp`` is 0;
 * ``prevention_savings_to_2010_11``: ``cumulative_prevention_savings_gbp`` to 2010-11 more
   than zero.
+
+A verdict gives the value and the target, and for a miss the gap (in GBP for a share of
+money, and in percentage points for a share), with digits enough that a miss never reads as
+the target; the aggregate's verdict names the councils whose mean misses it.
 
 ``p_met`` is the share of runs meeting the target, with a 95% Wilson interval (none from one
 run or one parameter set: one draw has no interval); ``value`` is the
