@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 from caresim import __version__
@@ -16,6 +17,7 @@ from caresim.cli_options import (
     check_options,
     fixed_replications,
     progress,
+    progress_mode,
     replications,
     run_options,
     spec,
@@ -215,16 +217,23 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             "calibrate: expected --every and --max-evaluations >= 1; found "
             f"{args.every} and {args.max_evaluations}."
         )
+    mode = progress_mode(args)
     bar = None
-    if not args.quiet and sys.stderr.isatty():
+    if mode == "bar":
         from tqdm import tqdm
 
         bar = tqdm(total=args.max_evaluations, desc="calibration", unit="eval", file=sys.stderr)
+    start = time.monotonic()
 
-    def report_progress(n: int, value: float) -> None:
+    def report_progress(n: int, value: float, phase: str) -> None:
         if bar is not None:
-            bar.update(1)
-            bar.set_postfix(objective=f"{value:.4g}")
+            if phase == "search":
+                bar.update(1)
+            bar.set_postfix(objective=f"{value:.4g}", phase=phase)
+        elif mode == "log":
+            print(f"caresim: calibration evaluation {n} ({phase}; search budget "
+                  f"{args.max_evaluations}), objective {value:.4g}, "
+                  f"{time.monotonic() - start:.0f} s so far", file=sys.stderr, flush=True)
 
     result = calibrate(
         args.scenario,
@@ -237,6 +246,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         Path(args.write_scenario) if args.write_scenario else None,
         args.command,
         report_progress,
+        args.fit_until,
     )
     if bar is not None:
         bar.close()
@@ -443,7 +453,16 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=200,
         metavar="N",
-        help="budget of model evaluations (default 200)",
+        help="budget of model evaluations of the search (default 200); identification "
+        "then takes at most one more per parameter",
+    )
+    cal.add_argument(
+        "--fit-until",
+        default="2011-12",
+        metavar="FY",
+        help="last financial year whose published figures are fitted, 2008-09 to 2011-12 "
+        "(default 2011-12); the fitted figures after it are predicted and written to "
+        "predictions.csv: the time-split check",
     )
     cal.add_argument(
         "--write-scenario", metavar="PATH", help="also write the calibrated scenario to PATH"

@@ -25,12 +25,19 @@ LOG_EVERY_SECONDS = 10.0
 """The most often ``--progress log`` prints a line (the last task always gets one)."""
 
 
-def progress(args: argparse.Namespace):
-    """How a command shows its tasks done: ``--progress`` (``auto``: a bar on a terminal, else a
-    line now and then with the time left); nothing with ``--quiet`` or ``none``."""
+def progress_mode(args: argparse.Namespace) -> str:
+    """``bar``, ``log`` or ``none``: ``--progress`` with ``auto`` decided (a bar on a terminal,
+    else log lines) and ``--quiet`` meaning none."""
     mode = "none" if getattr(args, "quiet", False) else getattr(args, "progress", None) or "auto"
     if mode == "auto":
         mode = "bar" if sys.stderr.isatty() else "log"
+    return mode
+
+
+def progress(args: argparse.Namespace):
+    """How a command shows its tasks done: ``--progress`` (``auto``: a bar on a terminal, else a
+    line now and then with the time left); nothing with ``--quiet`` or ``none``."""
+    mode = progress_mode(args)
     if mode == "none":
         return None
     if mode == "log":

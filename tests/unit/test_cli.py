@@ -224,3 +224,16 @@ def test_progress_mode_follows_the_option_and_the_terminal(
         assert chosen is log_progress
     else:
         assert chosen is not None and chosen is not log_progress
+
+
+@pytest.mark.parametrize("until", ["2012-13", "2011"])
+def test_calibrate_fit_until_outside_the_window_exits_2_and_writes_nothing(
+        until: str, tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    rc = main(["calibrate", "prior", "--fit-until", until, "--max-evaluations", "1",
+               "--quiet", "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert rc == 2, err
+    assert err.startswith("caresim: error: --fit-until: expected a financial year from "
+                          "2008-09 to 2011-12"), err
+    assert f"found '{until}'" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()

@@ -1,33 +1,43 @@
 """Calibration: fit a named subset of ``assumption:`` parameters to the published record.
 
-**What is fitted.** :data:`PARAMETERS`: at most eight assumptions, chosen because each governs
-a fitted series and none is pinned by a published figure: the starting PB share and readiness
-(the 2009 level of the PB share), transformation speed and its half-effect spend (the pace to
-2012), PB take-up (the conversion at offers), the mean community package (gross spend) and the
-pass-through of local government cuts (net spend after 2010).
+**What is fitted.** :data:`PARAMETERS`: eleven assumptions, chosen because each governs a
+fitted series and none is pinned by a published figure: the starting PB share, the DP share of
+it and readiness (the 2009 levels), transformation speed and its half-effect spend (the pace to
+2012), PB take-up, the mean community package and the 18-64 cost multiplier (gross spend and
+its split), the DP requests by age band (DP users and DP spend) and the pass-through of local
+government cuts (net spend after 2010).
 
 **Against what.** The published figures of role ``fitted`` (weight > 0) of
-:mod:`caresim.measures.figures`, each a measure at a period,
-up to 2011-12 (verified and derived outturns; forecasts and uncertain definitions have weight 0).
+:mod:`caresim.measures.figures`, each a measure at a period, up to a last financial year
+(2011-12 for the shipped fit; 2010-11 for the time-split check, which then predicts 2011-12).
+Verified and derived outturns only; forecasts and uncertain definitions have weight 0. Figures
+after 2011-12 are never targets.
 
 **Objective.** ``sum_i w_i ((model_i - published_i) / s_i)^2 / sum_i w_i`` with ``s_i`` = 3
 percentage points for shares and 5% of the published value for counts and money: the fit goals
 of the project, so an objective of 1 means "on average at the edge of the goal". Each target is
-one component, compared on its own definition and alignment (stock on a date, flow over a year,
-each definition's own numerator and denominator).
+one component, compared on its own definition and alignment.
 
 **Evaluations** run the model with common random numbers (fixed master seed and replications)
-on a calibration sample of councils: every ``k``-th council in the data's (region, type) order,
-with counts and money scaled up to England by the ratio of England's starting users to the
-sample's. Shares are not scaled. The optimiser is scipy's bounded Powell method on the
-parameters scaled to [0, 1] within their ranges, from the current values; it is deterministic,
-so the same seed reproduces the same fit.
+on a calibration sample of councils (every ``k``-th council in the data's (region, type)
+order; ``k`` = 1 is all 152), counts and money scaled up to England by the ratio of England's
+starting users to the sample's. Shares are not scaled.
 
-**Identification.** At the optimum, a finite-difference Jacobian of the scaled residuals gives
-the local sensitivity of each component to each parameter, an approximate standard error per
-parameter from ``(J^T W J)^{-1}`` (scaled by the objective) and the correlation between
-parameter estimates; a parameter with a large standard error relative to its range, or a
-correlation near +-1 with another, is poorly identified.
+**Solver.** The objective is a weighted sum of squares, so the fit uses a least-squares solver
+rather than a general black-box search: scipy's ``least_squares`` (trust-region reflective,
+bounded) on the parameters scaled to [0, 1] within their ranges, from the current values. Its
+Jacobian is a forward difference with a step of 5% of each range, large enough to see past the
+model's Monte Carlo noise under common random numbers (a default step of 1e-8 would measure
+noise). Every model run counts against one budget of evaluations. The solver is deterministic,
+so the same seed reproduces the same fit. (Optuna's samplers were considered: they ignore the
+least-squares structure and need hundreds of evaluations for eleven parameters, each an
+England-scale model run.)
+
+**Identification.** At the optimum the Jacobian of the weighted residuals gives the local
+sensitivity of each component to each parameter, an approximate standard error per parameter
+from ``(J^T W J)^{-1}`` (scaled by the objective) and the correlation between parameter
+estimates; a parameter with a large standard error relative to its range, or a correlation
+near +-1 with another, is poorly identified.
 """
 
 from __future__ import annotations
@@ -38,18 +48,23 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from caresim.errors import InputError
 from caresim.measures.figures import Figure, load_figures
 from caresim.params.values import Dated
-from caresim.period import FinancialYear, parse_period
+from caresim.period import FinancialYear, PeriodError, parse_period
 from caresim.scenario import ResolvedScenario
 
 PARAMETERS: tuple[str, ...] = (
     "population.pb_share_start",
+    "population.dp_share_of_pb_start",
     "transformation.readiness_start_mean",
     "transformation.speed_per_year",
     "transformation.spend_half_effect_gbp_per_user_year",
     "services.p_accept_pb",
     "services.cost_community_gbp_per_year",
+    "services.cost_multiplier_18_64",
+    "personal_budgets.dp_request_18_64",
+    "personal_budgets.dp_request_65plus",
     "finance.pass_through",
 )
 """The assumptions calibrated, as dotted paths into the scenario."""
@@ -57,6 +72,10 @@ PARAMETERS: tuple[str, ...] = (
 SHARE_SCALE = 0.03
 COUNT_SCALE = 0.05
 LAST_PERIOD = "2011-12"
+"""The last financial year whose published figures may be fitted."""
+FIRST_PERIOD = "2008-09"
+JACOBIAN_STEP = 0.05
+"""Forward-difference step, as a share of each parameter's range."""
 
 
 def target_year(t: Figure) -> str:
@@ -64,9 +83,37 @@ def target_year(t: Figure) -> str:
     return str(FinancialYear.containing(parse_period(t.period).last_day))
 
 
-def fitted_targets() -> list[Figure]:
-    """Published figures of role ``fitted`` up to 2011-12 (weight > 0)."""
-    return [f for f in load_figures() if f.role == "fitted" and target_year(f) <= LAST_PERIOD]
+def check_until(until: str) -> str:
+    """``until`` as a financial year label from 2008-09 to 2011-12.
+
+    Raises
+    ------
+    InputError
+        When ``until`` is not a financial year (a ``PeriodError``), or is outside 2008-09 to
+        2011-12: later figures are for checking, never for fitting.
+    """
+    try:
+        period = parse_period(until)
+    except PeriodError:
+        period = None
+    if not isinstance(period, FinancialYear) or not (
+            FIRST_PERIOD <= str(period) <= LAST_PERIOD):
+        raise InputError(
+            f"--fit-until: expected a financial year from {FIRST_PERIOD} to {LAST_PERIOD} (later "
+            f"published figures are for checking, never for fitting); found '{until}'.")
+    return str(period)
+
+
+def fitted_targets(until: str = LAST_PERIOD) -> list[Figure]:
+    """Published figures of role ``fitted`` (weight > 0) in financial years up to ``until``."""
+    until = check_until(until)
+    return [f for f in load_figures() if f.role == "fitted" and target_year(f) <= until]
+
+
+def predicted_targets(until: str) -> list[Figure]:
+    """The fitted figures after ``until`` and up to 2011-12: what a fit to ``until`` predicts."""
+    until = check_until(until)
+    return [t for t in fitted_targets() if target_year(t) > until]
 
 
 def calibration_sample(codes: list[str], every: int) -> list[str]:
@@ -139,7 +186,12 @@ def objective(r: np.ndarray, targets: list[Figure]) -> float:
 
 @dataclass
 class Fit:
-    """The result of a calibration."""
+    """The result of a calibration.
+
+    ``history`` holds every evaluation (natural-unit parameters, objective, phase);
+    ``predictions`` the fitted figures after ``until`` up to 2011-12 at the fit (empty when
+    ``until`` is 2011-12): what the fit predicts but was not fitted to.
+    """
 
     x: np.ndarray
     objective: float
@@ -150,61 +202,115 @@ class Fit:
     jacobian: np.ndarray
     identification: pd.DataFrame
     components: pd.DataFrame
-    history: list[tuple[np.ndarray, float]]
+    history: list[tuple[np.ndarray, float, str]]
+    until: str
+    predictions: pd.DataFrame
+
+
+class _BudgetSpent(Exception):
+    """The search has used its evaluations."""
+
+
+Progress = Callable[[int, float, str], None]
+"""``progress(evaluations so far, objective of the last, phase)``; phase is ``search`` or
+``identification``."""
 
 
 def calibrate(params: ResolvedScenario, evaluate: Callable[[ResolvedScenario], pd.Series],
-              max_evaluations: int,
-              progress: Callable[[int, float], None] | None = None) -> Fit:
-    """Fit :data:`PARAMETERS` by bounded Powell on [0, 1]-scaled parameters.
+              max_evaluations: int, progress: Progress | None = None,
+              until: str = LAST_PERIOD) -> Fit:
+    """Fit :data:`PARAMETERS` to the fitted figures up to ``until`` by bounded least squares.
 
-    ``evaluate(params)`` returns the model value of each fitted target, indexed by
-    ``(series, period)``.
+    Parameters
+    ----------
+    params : ResolvedScenario
+        The prior: its current values start the search, its ranges bound it.
+    evaluate : callable
+        ``evaluate(candidate)`` returns the model value of each fitted figure up to 2011-12,
+        indexed by ``(series, period)`` (in the figure's unit: a fraction, people or GBP).
+    max_evaluations : int
+        The search's budget of model evaluations, Jacobian columns included. Identification
+        then takes at most one more evaluation per parameter.
+    progress : callable, optional
+        Called after each evaluation (:data:`Progress`).
+    until : str
+        The last financial year fitted (2008-09 to 2011-12).
     """
-    from scipy.optimize import minimize
+    from scipy.optimize import least_squares
 
-    targets = fitted_targets()
+    targets = fitted_targets(until)
+    held_out = predicted_targets(until)
+    w = np.array([t.weight for t in targets])
+    root_w = np.sqrt(w / w.sum())
     lv = leaves(params)
     lo = np.array([leaf.low for leaf in lv])
     hi = np.array([leaf.high for leaf in lv])
     x0 = np.array([leaf.value for leaf in lv])
-    history: list[tuple[np.ndarray, float]] = []
-    cache: dict[tuple, tuple[float, np.ndarray]] = {}
+    history: list[tuple[np.ndarray, float, str]] = []
+    cache: dict[tuple, tuple[float, np.ndarray, pd.Series]] = {}
+    phase = ["search"]
 
     def natural(u: np.ndarray) -> np.ndarray:
         return lo + np.clip(u, 0, 1) * (hi - lo)
 
-    def f(u: np.ndarray) -> float:
+    def run(u: np.ndarray) -> tuple[float, np.ndarray, pd.Series]:
         key = tuple(np.round(u, 12))
-        if key in cache:
-            return cache[key][0]
-        x = natural(u)
-        r = residuals(evaluate(apply(params, x)), targets)
-        value = objective(r, targets)
-        cache[key] = (value, r)
-        history.append((x, value))
-        if progress is not None:
-            progress(len(history), value)
-        return value
+        if key not in cache:
+            if phase[0] == "search" and len(history) >= max_evaluations:
+                raise _BudgetSpent
+            x = natural(u)
+            values = evaluate(apply(params, x))
+            r = residuals(values, targets)
+            cache[key] = (objective(r, targets), r, values)
+            history.append((x, cache[key][0], phase[0]))
+            if progress is not None:
+                progress(len(history), cache[key][0], phase[0])
+        return cache[key]
 
-    u0 = (x0 - lo) / (hi - lo)
-    minimize(f, u0, method="Powell", bounds=[(0, 1)] * len(lv),
-                   options={"maxfev": max_evaluations, "xtol": 1e-3, "ftol": 1e-4})
-    best_u = min(cache, key=lambda k: cache[k][0])
-    u = np.array(best_u)
-    value, r = cache[best_u]
-    jac = _jacobian(lambda uu: residuals(evaluate(apply(params, natural(uu))), targets), u, r)
+    def weighted(u: np.ndarray) -> np.ndarray:
+        return root_w * run(u)[1]
+
+    def jacobian(u: np.ndarray, fr: Callable[[np.ndarray], np.ndarray] = weighted
+                 ) -> np.ndarray:
+        return _jacobian(fr, u, fr(u))
+
+    u0 = np.clip((x0 - lo) / (hi - lo), 0, 1)
+    try:
+        least_squares(weighted, u0, jac=jacobian, bounds=(0, 1), method="trf",
+                      max_nfev=max_evaluations, xtol=1e-3, ftol=1e-4)
+    except _BudgetSpent:
+        pass
+    if not cache:  # a budget of one ends before the first evaluation is cached
+        phase[0] = "identification"
+        run(u0)
+    best = min(cache, key=lambda k: cache[k][0])
+    u = np.array(best)
+    value, r, values = cache[best]
+    phase[0] = "identification"
+    jac = jacobian(u, lambda uu: run(uu)[1])
     ident = _identification(jac, targets, value, lv, natural(u), hi - lo)
-    comps = pd.DataFrame({"series": [t.series for t in targets],
-                          "period": [t.period for t in targets],
-                          "published": [t.value for t in targets],
-                          "weight": [t.weight for t in targets],
-                          "scaled_residual": r})
-    return Fit(natural(u), value, len(history), lv, targets, r, jac, ident, comps, history)
+    comps = _table(targets, values, r)
+    predictions = _table(held_out, values, residuals(values, held_out))
+    return Fit(natural(u), value, len(history), lv, targets, r, jac, ident, comps, history,
+               check_until(until), predictions)
+
+
+def _table(targets: list[Figure], values: pd.Series, r: np.ndarray) -> pd.DataFrame:
+    """Each figure's published and model value and scaled residual (1 = the fit goal's edge)."""
+    return pd.DataFrame({
+        "series": [t.series for t in targets],
+        "period": [t.period for t in targets],
+        "unit": [t.unit for t in targets],
+        "published": [t.value for t in targets],
+        "model": [float(values.get((t.series, t.period), np.nan)) for t in targets],
+        "weight": [t.weight for t in targets],
+        "scaled_residual": r,
+        "within_goal": np.abs(r) <= 1,
+    })
 
 
 def _jacobian(fr: Callable[[np.ndarray], np.ndarray], u: np.ndarray, r0: np.ndarray,
-              step: float = 0.05) -> np.ndarray:
+              step: float = JACOBIAN_STEP) -> np.ndarray:
     """Forward differences on the [0, 1] scale (backward at the upper bound)."""
     jac = np.empty((len(r0), len(u)))
     for j in range(len(u)):

@@ -27,13 +27,15 @@ class Calibration:
 def calibrate(path: str, out: Path, seed: int | None = None, replications: int = 1,
               every: int = 4, max_evaluations: int = 200, spec: ExecutorSpec | None = None,
               write_scenario: Path | None = None, command: list[str] | None = None,
-              progress=None) -> Calibration:
+              progress=None, until: str = "2011-12") -> Calibration:
     """Fit the calibrated assumptions of ``path`` (the prior) to the published record.
 
     Writes ``out/calibration/<id>/``: ``calibrated.yaml`` (a scenario that extends the prior
     and overrides the fitted values, each sourced ``calibrated: <id>, objective <value>``),
-    ``components.csv``, ``identification.csv``, ``history.csv`` and ``report.md``; and, when
+    ``components.csv``, ``identification.csv``, ``history.csv``, ``predictions.csv`` (the
+    fitted figures after ``until``, predicted, not fitted) and ``report.md``; and, when
     ``write_scenario`` is given, the same scenario there (how the shipped baseline is made).
+    ``until`` is the last financial year fitted (2008-09 to 2011-12).
     """
     from caresim.analysis import calibration as cal
     from caresim.analysis.validation import figure_values
@@ -42,6 +44,7 @@ def calibrate(path: str, out: Path, seed: int | None = None, replications: int =
     scenario, all_codes = resolve_councils(
         load_scenario(path).with_run(seed=seed, replications=replications), [])
     params = scenario.params
+    until = cal.check_until(until)
     check_output_root(out)
     if write_scenario is not None:
         check_output_file(write_scenario, "--write-scenario")
@@ -52,7 +55,7 @@ def calibrate(path: str, out: Path, seed: int | None = None, replications: int =
     part = derive_inputs(params, codes)
     scale = ((full.users_community.sum() + full.users_residential.sum())
              / (part.users_community.sum() + part.users_residential.sum()))
-    targets = cal.fitted_targets()
+    targets = cal.fitted_targets()  # every one to 2011-12: those after ``until`` are predicted
     spec = spec or ExecutorSpec(workers=default_workers(replications))
     executor = make_executor(spec)
 
@@ -70,18 +73,18 @@ def calibrate(path: str, out: Path, seed: int | None = None, replications: int =
         return pd.Series(values)
 
     try:
-        fit = cal.calibrate(scenario, evaluate, max_evaluations, progress)
+        fit = cal.calibrate(scenario, evaluate, max_evaluations, progress, until)
     finally:
         executor.shutdown()
     cal_id = run_id(dt.datetime.now(dt.UTC), scenario.hash[:8])
     note = cal.calibrated_note(cal_id, fit.objective)
     text = _calibrated_yaml(scenario, fit, note, cal_id, every, replications, max_evaluations)
     history = pd.DataFrame([{**{leaf.path: x for leaf, x in zip(fit.leaves, xs, strict=True)},
-                             "objective": v} for xs, v in fit.history])
+                             "objective": v, "phase": phase} for xs, v, phase in fit.history])
     folder = write_folder(
         out / "calibration" / cal_id,
         csv={"components.csv": fit.components, "identification.csv": fit.identification,
-             "history.csv": history},
+             "history.csv": history, "predictions.csv": fit.predictions},
         text={"calibrated.yaml": text,
               "report.md": _calibration_report(fit, cal_id, command, every, len(codes),
                                                replications)})
@@ -93,6 +96,8 @@ def calibrate(path: str, out: Path, seed: int | None = None, replications: int =
 def _calibrated_yaml(scenario: ResolvedScenario, fit, note: str, run_id: str, every: int,
                      replications: int, max_evaluations: int) -> str:
     import yaml
+
+    from caresim.analysis import calibration as cal
 
     prior = Path(scenario.files[-1])
     overrides: dict = {}
@@ -121,7 +126,8 @@ def _calibrated_yaml(scenario: ResolvedScenario, fit, note: str, run_id: str, ev
         "# record to 2011/12. Every other scenario extends this file.\n"
         "#\n"
         f"# Written by `caresim calibrate {prior.name} --seed {scenario.params.run.seed} "
-        f"--replications {replications} --every {every} --max-evaluations {max_evaluations}`\n"
+        f"--replications {replications} --every {every} --max-evaluations {max_evaluations}"
+        f"{'' if fit.until == cal.LAST_PERIOD else ' --fit-until ' + fit.until}`\n"
         f"# (calibration {run_id}); never edited by hand. The priors are in {prior.name}.\n")
     body = {"extends": prior.name, "name": "baseline",
             "description": "History as it happened, 2008-2020, calibrated to 2011/12.",
@@ -134,9 +140,15 @@ def _calibration_report(fit, run_id: str, command, every: int, n_councils: int,
     lines = [f"# Calibration {run_id}", "",
              f"Command: `{' '.join(['caresim', *(command or [])[1:]])}`. Objective "
              f"{fit.objective:.4g} after {fit.evaluations} evaluations on {n_councils} councils "
-             f"(every {every}th), {replications} replication(s), common random numbers.", "",
+             f"(every {every}th), {replications} replication(s), common random numbers; "
+             f"published figures fitted up to {fit.until}.", "",
              "## Parameters and identification", "",
              fit.identification.to_markdown(index=False, floatfmt=".4g"), "",
              "## Components (scaled residual: (model - published) / tolerance)", "",
              fit.components.to_markdown(index=False, floatfmt=".3g"), ""]
+    if len(fit.predictions):
+        within = int(fit.predictions["within_goal"].sum())
+        lines += [f"## Predicted, not fitted: {within} of {len(fit.predictions)} figures after "
+                  f"{fit.until} within the fit goals", "",
+                  fit.predictions.to_markdown(index=False, floatfmt=".3g"), ""]
     return "\n".join(lines)
