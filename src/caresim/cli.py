@@ -141,8 +141,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if args.quiet:
         return EXIT_OK
     print(f"wrote {result.folder}")
-    print(f"replications of each scenario: {describe(manifest)}")
     pu = manifest.get("parameter_uncertainty")
+    sets = f" x {pu['parameter_sets']} parameter sets" if pu else ""
+    print(f"replications of each scenario: {describe(manifest)}{sets}")
     if pu:
         held = pu["held_at_each_scenarios_value"]
         print(f"parameter uncertainty: {pu['parameter_sets']} parameter sets ({pu['design']}) of "

@@ -163,6 +163,8 @@ def test_parameter_uncertainty_pairs_by_set_and_replication(uncertain) -> None:
             tuple(np.quantile(diffs, [0.025, 0.975])), rel=1e-9, abs=1e-9), name
     assert "paired by parameter set and replication" in out
     assert "parameter uncertainty: 2 parameter sets" in out
+    # ranges, not the precision of a mean, under parameter uncertainty
+    assert m["precision"] is None and "replications of each scenario: 2 x 2 parameter sets" in out
 
 
 def test_parameter_uncertainty_runs_the_sets_run_draws(uncertain, scenarios: dict[str, Path],

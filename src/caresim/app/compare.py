@@ -247,9 +247,11 @@ def compare(paths: list[str], out: Path, seed: int | None = None,
             break
         say(f"after {done} replications the paired differences are not yet within the "
             "precision asked for; adding more")
-    pairs, scale = _precision_pairs(results, scope)
-    precision_record = record(pairs, precision if auto else None, cap,
-                              share_precision if auto else None, scale)
+    precision_record = None
+    if not sets:  # under parameter uncertainty the intervals are ranges, not a mean's precision
+        pairs, scale = _precision_pairs(results, scope)
+        precision_record = record(pairs, precision if auto else None, cap,
+                                  share_precision if auto else None, scale)
     if precision_record is not None:
         precision_record["of"] = PAIRED_DIFFERENCES
     per_rep, verdicts = [], []
