@@ -390,10 +390,11 @@ def build_parser() -> argparse.ArgumentParser:
         "position, the people served and each target, every scenario's level with its 95% "
         "interval (and, for a target, its verdict and p_met) beside the paired difference from "
         "the first scenario with its 95% interval; writes OUT/compare/<id>/ (comparison.csv, "
-        "per_replication.csv, comparison.png, manifest.json). Says on stderr as each scenario "
-        "starts. With --replications auto every scenario gets the same replications, added in "
-        "batches until the paired differences of the headline measures reach the precision, "
-        "and it says the precision asked for and reached, and when the cap stopped it.",
+        "per_replication.csv, comparison.png, manifest.json). Says on stderr what it runs as "
+        "each batch starts. With --replications auto every scenario gets the same "
+        "replications, added in batches until the paired differences of the headline "
+        "measures reach the precision, and it says the precision asked for and reached, and "
+        "when the cap stopped it.",
     )
     cmp_.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="two or more scenarios")
     run_options(cmp_, replications_help="number of replications of every scenario, or 'auto': "

@@ -100,7 +100,7 @@ def test_auto_stops_when_the_paired_differences_reach_the_precision(
     p = m["precision"]
     assert m["replications"] == 3 and p["met"] is True and p["stopped_at_cap"] is False
     assert p["reached"] == 0 and p["share_reached"] == 0
-    assert "warning: replications" not in err and "not yet within" not in err
+    assert "warning: replications" not in err and "adding more" not in err
     assert "replications of each scenario: 3 (auto:" in out and "reached 0.0%" in out
     d = pd.read_csv(folder / "comparison.csv")
     assert (d["diff"] == 0).all()
@@ -122,7 +122,8 @@ def test_auto_adds_batches_until_a_reachable_precision(
     # one batch fewer was not enough: it stopped at the first check that met the precision
     fewer = half_widths_of_pairs(folder, "baseline", "no_grant", m["replications"] - 3)
     assert max(v for k, v in fewer.items() if k.startswith("pb_share")) > 0.2
-    assert "not yet within the precision asked for; adding more" in err
+    assert "after 3 replications the paired differences are within" in err
+    assert "asked 1000.0% and 20.0 points; adding more" in err
     assert "warning: replications" not in err
 
 

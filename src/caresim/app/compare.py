@@ -17,7 +17,14 @@ from pathlib import Path
 import pandas as pd
 
 from caresim.analysis.headline import PRECISION_HEADLINES, headline_values, reading_table
-from caresim.analysis.replications import auto_rule, enough, next_batch, record
+from caresim.analysis.replications import (
+    auto_rule,
+    enough,
+    next_batch,
+    reached,
+    reached_points,
+    record,
+)
 from caresim.analysis.sampling import (
     PARAMETER_SETS_DESIGN,
     ParamSpec,
@@ -105,13 +112,23 @@ def shared_uncertainty(scenarios: list[ResolvedScenario]) -> tuple[list[ParamSpe
     return shared, held
 
 
-def _run_batch(name: str, params_sets: list[ResolvedScenario], codes: list[str], first: int,
-               count: int, spec: ExecutorSpec, progress: Progress | None) -> list[TaskResult]:
-    """Replications ``first .. first + count - 1`` of each parameter set of one scenario."""
-    tasks = []
-    for k, drawn in enumerate(params_sets):
-        tasks += plan(name, drawn.params, codes, count, first, k)
-    return execute_tasks(tasks, spec, None, progress)
+def _run_batch(variants: list[tuple[str, list[ResolvedScenario]]], codes: list[str],
+               first: int, count: int, spec: ExecutorSpec, progress: Progress | None
+               ) -> list[list[TaskResult]]:
+    """Replications ``first .. first + count - 1`` of each parameter set of every scenario, as
+    one batch of tasks (so no worker waits for the next scenario); the results per scenario."""
+    tasks, sizes = [], []
+    for name, sets in variants:
+        mine = [t for k, drawn in enumerate(sets)
+                for t in plan(name, drawn.params, codes, count, first, k)]
+        tasks += mine
+        sizes.append(len(mine))
+    results = execute_tasks(tasks, spec, None, progress)
+    out, at = [], 0
+    for n in sizes:
+        out.append(results[at:at + n])
+        at += n
+    return out
 
 
 def _precision_pairs(results: list[list[TaskResult]], scope: str) -> tuple[pd.DataFrame, dict]:
@@ -162,7 +179,8 @@ def compare(paths: list[str], out: Path, seed: int | None = None,
     spec, progress, command
         The executor, the progress display and the command line the manifest records.
     announce : callable, optional
-        Told, in words, as each scenario (and, with ``auto``, each batch) starts.
+        Told, in words, as each batch of replications starts (one batch without ``auto``)
+        and, with ``auto``, the precision reached after each.
     precision, share_precision, max_replications : optional
         With ``auto``: default the first scenario's ``run.precision`` (a fraction),
         ``run.share_precision`` (units of a share) and ``run.max_replications``.
@@ -226,27 +244,30 @@ def compare(paths: list[str], out: Path, seed: int | None = None,
     results: list[list[TaskResult]] = [[] for _ in resolved]
     done = 0
     start = max(3, spec.workers, spec.dask_local or 0) if auto else reps
+    names = [name for name, _, _ in resolved]
     while True:
         count = next_batch(done, start, cap) if auto else reps
-        for k, (name, _, _) in enumerate(resolved):
-            what = (f"{count} replication(s)" if n_sets == 1 else
-                    f"{n_sets} parameter sets x {count} replication(s)")
-            where = f" ({done + 1} to {done + count})" if auto else ""
-            say(f"scenario {k + 1} of {len(resolved)}: {name}, {what}{where} of "
-                f"{len(codes)} council(s)")
-            results[k] += _run_batch(name, variants[k], codes, done, count, spec, progress)
+        what = (f"{count} replication(s)" if n_sets == 1 else
+                f"{n_sets} parameter sets x {count} replication(s)")
+        where = f" ({done + 1} to {done + count})" if auto else ""
+        say(f"running {', '.join(names)}: {what}{where} of {len(codes)} council(s) each")
+        batch = _run_batch(list(zip(names, variants, strict=True)), codes, done, count, spec,
+                           progress)
+        for k, rs in enumerate(batch):
+            results[k] += rs
         done += count
         if not auto:
             break
         pairs, scale = _precision_pairs(results, scope)
         if enough(pairs, precision, share_precision=share_precision, scale=scale):
             break
+        got = (f"{reached(pairs, scale):.1%} for levels and {reached_points(pairs) * 100:.1f} "
+               f"points for shares, asked {precision:.1%} and {share_precision * 100:.1f} points")
         if done >= cap:
             say(f"the cap of {cap} replications stopped it before the paired differences "
-                "reached the precision asked for")
+                f"reached the precision asked for ({got})")
             break
-        say(f"after {done} replications the paired differences are not yet within the "
-            "precision asked for; adding more")
+        say(f"after {done} replications the paired differences are within {got}; adding more")
     precision_record = None
     if not sets:  # under parameter uncertainty the intervals are ranges, not a mean's precision
         pairs, scale = _precision_pairs(results, scope)
