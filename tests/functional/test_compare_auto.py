@@ -197,3 +197,18 @@ def test_an_assumption_a_scenario_changes_is_held_at_its_value() -> None:
     assert held == [path] and path not in {s.path for s in specs}
     specs_same, held_same = shared_uncertainty([base, load_scenario("no_grant")])
     assert held_same == [] and len(specs_same) == len(specs) + 1
+
+
+def test_identical_scenarios_under_parameter_uncertainty_differ_by_nothing(
+        scenarios: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The same sets and replications in both: every pair is the same run twice, so every
+    difference is zero, while each level's range is wide (the sets differ)."""
+    m, _, _, folder = compare(scenarios["baseline"], scenarios["copy"], tmp_path, [
+        "--parameter-uncertainty", "2", "--replications", "1"], capsys)
+    assert m["parameter_uncertainty"]["parameter_sets"] == 2
+    d = pd.read_csv(folder / "comparison.csv")
+    assert (d["n"] == 2).all() and (d["covers"] == COVERS_PARAMETERS).all()
+    assert (d["diff"] == 0).all() and (d["diff_ci_low"] == 0).all() \
+        and (d["diff_ci_high"] == 0).all()
+    pb = d[d["indicator"] == "pb_share_adass 2011-04-01"].iloc[0]
+    assert pb["a_ci_high"] > pb["a_ci_low"] and pb["unpaired_ci_high"] > 0
