@@ -72,7 +72,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"caresim: warning: replications {describe(manifest)}", file=sys.stderr)
     if not args.quiet:
         print(f"wrote {folder}")
-        if manifest.get("replications", 1) > 1:
+        pu = manifest.get("parameter_uncertainty")
+        if pu:
+            print(f"replications: {manifest['replications'] // pu['parameter_sets']} of each of "
+                  f"{pu['parameter_sets']} parameter sets (intervals: {pu['intervals']})")
+        elif manifest.get("replications", 1) > 1:
             print(f"replications: {describe(manifest)}")
         print(format_scorecard(tables.scorecard))
     return EXIT_OK

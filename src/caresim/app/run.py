@@ -234,8 +234,10 @@ def _complete(store: RunStore, spec: ExecutorSpec, progress: Progress | None,
         "caresim_version": environment()["caresim"], "scenario": info["scenario"],
         "scenario_files": info["scenario_files"], "scenario_hash": info["scenario_hash"],
         "master_seed": params.run.seed, "replications": len(results),
-        "precision": _precision(results, info.get("auto_precision"),
-                                params.run.share_precision, params.run.max_replications, scope),
+        # under parameter uncertainty the intervals are ranges, not a mean's precision
+        "precision": None if info.get("parameter_sets") else _precision(
+            results, info.get("auto_precision"), params.run.share_precision,
+            params.run.max_replications, scope),
         "replications_rule": (auto_rule(info["auto_precision"], params.run.share_precision,
                                         PRECISION_HEADLINES)
                               if info.get("auto_precision") else "fixed"),
