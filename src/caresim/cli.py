@@ -129,7 +129,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         reps,
         args.council,
         spec(args, (reps if isinstance(reps, int) else 5) * (args.parameter_uncertainty or 1)),
-        progress(args),
+        progress(args, batches=True),
         args.command,
         announce,
         args.precision,

@@ -25,15 +25,21 @@ LOG_EVERY_SECONDS = 10.0
 """The most often ``--progress log`` prints a line (the last task always gets one)."""
 
 
-def progress(args: argparse.Namespace):
+def progress(args: argparse.Namespace, batches: bool = False):
     """How a command shows its tasks done: ``--progress`` (``auto``: a bar on a terminal, else a
-    line now and then with the time left); nothing with ``--quiet`` or ``none``."""
+    line now and then with the time left); nothing with ``--quiet`` or ``none``. ``batches``:
+    the tasks come in several batches (``compare``), so the log does not say after each that
+    the tables are being written."""
     mode = "none" if getattr(args, "quiet", False) else getattr(args, "progress", None) or "auto"
     if mode == "auto":
         mode = "bar" if sys.stderr.isatty() else "log"
     if mode == "none":
         return None
     if mode == "log":
+        if batches:
+            import functools
+
+            return functools.partial(log_progress, last_line=None)
         return log_progress
     from tqdm import tqdm
 
@@ -43,11 +49,12 @@ def progress(args: argparse.Namespace):
     return wrap
 
 
-def log_progress(futures, total: int, clock=time.monotonic, every: float = LOG_EVERY_SECONDS):
+def log_progress(futures, total: int, clock=time.monotonic, every: float = LOG_EVERY_SECONDS,
+                 last_line: str | None = "building and writing the tables"):
     """Yield ``futures`` and, on stderr, a line such as ``caresim: 3 of 20 tasks done, 12 s so
-    far, about 68 s left`` at most every ``every`` seconds and after the last; then say that the
-    tables are being written (the time left is the mean time per task so far, times the tasks
-    left)."""
+    far, about 68 s left`` at most every ``every`` seconds and after the last; then
+    ``last_line``, by default that the tables are being written (the time left is the mean time
+    per task so far, times the tasks left)."""
     start = last = clock()
     done = 0
     for fut in futures:
@@ -61,7 +68,8 @@ def log_progress(futures, total: int, clock=time.monotonic, every: float = LOG_E
             print(f"caresim: {done} of {total} tasks done, {spent:.0f} s so far"
                   + (f", about {left:.0f} s left" if done < total else ""),
                   file=sys.stderr, flush=True)
-    print("caresim: building and writing the tables", file=sys.stderr, flush=True)
+    if last_line:
+        print(f"caresim: {last_line}", file=sys.stderr, flush=True)
 
 
 def spec(args: argparse.Namespace, n_tasks: int | None):

@@ -36,9 +36,10 @@ def scenarios(tmp_path_factory) -> dict[str, Path]:
 
 
 def compare(a: Path, b: Path, out: Path, options: list[str],
-            capsys: pytest.CaptureFixture[str]) -> tuple[dict, str, str, Path]:
+            capsys: pytest.CaptureFixture[str], shown: str = "none"
+            ) -> tuple[dict, str, str, Path]:
     assert main(["compare", str(a), str(b), "--council", "Rutland", *options, "--workers", "1",
-                 "--progress", "none", "--out", str(out)]) == 0
+                 "--progress", shown, "--out", str(out)]) == 0
     captured = capsys.readouterr()
     (manifest,) = out.rglob("manifest.json")
     return (json.loads(manifest.read_text(encoding="utf-8")), captured.out, captured.err,
@@ -96,11 +97,13 @@ def test_auto_stops_when_the_paired_differences_reach_the_precision(
     scenario's own level could reach in 50 replications: it narrows the differences."""
     m, out, err, folder = compare(scenarios["baseline"], scenarios["copy"], tmp_path, [
         "--replications", "auto", "--precision", "1e-9", "--share-precision", "1e-9",
-        "--max-replications", "50"], capsys)
+        "--max-replications", "50"], capsys, shown="log")
     p = m["precision"]
     assert m["replications"] == 3 and p["met"] is True and p["stopped_at_cap"] is False
     assert p["reached"] == 0 and p["share_reached"] == 0
     assert "warning: replications" not in err and "adding more" not in err
+    assert "tasks done" in err  # the log was on, and compare logs batches, not tables
+    assert "building and writing the tables" not in err
     assert "replications of each scenario: 3 (auto:" in out and "reached 0.0%" in out
     d = pd.read_csv(folder / "comparison.csv")
     assert (d["diff"] == 0).all()
