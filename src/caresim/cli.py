@@ -16,6 +16,7 @@ from caresim.cli_options import (
     Parser,
     check_options,
     fixed_replications,
+    precision_options,
     progress,
     progress_mode,
     replications,
@@ -62,6 +63,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             args.parameter_uncertainty,
             args.max_replications,
             args.csv == "all",
+            args.share_precision,
         )
     import json
 
@@ -72,7 +74,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"caresim: warning: replications {describe(manifest)}", file=sys.stderr)
     if not args.quiet:
         print(f"wrote {folder}")
-        if manifest.get("replications", 1) > 1:
+        pu = manifest.get("parameter_uncertainty")
+        if pu:
+            print(f"replications: {manifest['replications'] // pu['parameter_sets']} of each of "
+                  f"{pu['parameter_sets']} parameter sets (intervals: {pu['intervals']})")
+        elif manifest.get("replications", 1) > 1:
             print(f"replications: {describe(manifest)}")
         print(format_scorecard(tables.scorecard))
     return EXIT_OK
@@ -108,7 +114,7 @@ def format_scorecard(card) -> str:
 def cmd_compare(args: argparse.Namespace) -> int:
     from caresim.app.compare import compare
 
-    reps = fixed_replications(args, "compare")
+    reps = replications(args.replications)
     from caresim.scenario import load_scenario
 
     for path in args.scenarios:
@@ -124,14 +130,32 @@ def cmd_compare(args: argparse.Namespace) -> int:
         args.seed,
         reps,
         args.council,
-        spec(args, reps or 5),
-        progress(args),
+        spec(args, (reps if isinstance(reps, int) else 5) * (args.parameter_uncertainty or 1)),
+        progress(args, batches=True),
         args.command,
         announce,
+        args.precision,
+        args.share_precision,
+        args.max_replications,
+        args.parameter_uncertainty,
     )
+    from caresim.analysis.replications import describe
+
+    manifest = result.manifest or {}
+    if (manifest.get("precision") or {}).get("met") is False:
+        print(f"caresim: warning: replications {describe(manifest)}", file=sys.stderr)
     if args.quiet:
         return EXIT_OK
     print(f"wrote {result.folder}")
+    pu = manifest.get("parameter_uncertainty")
+    sets = f" x {pu['parameter_sets']} parameter sets" if pu else ""
+    print(f"replications of each scenario: {describe(manifest)}{sets}")
+    if pu:
+        held = pu["held_at_each_scenarios_value"]
+        print(f"parameter uncertainty: {pu['parameter_sets']} parameter sets ({pu['design']}) of "
+              f"{len(pu['parameters'])} assumptions, the same in every scenario; pairs are "
+              f"(parameter set, replication)"
+              + (f"; held at each scenario's own value: {', '.join(held)}" if held else ""))
     print(format_comparison(result.differences))
     return EXIT_OK
 
@@ -156,12 +180,18 @@ def format_comparison(d) -> str:
     """Each indicator with each scenario's level (and, for a target, its verdict) beside the
     paired difference, as aligned text; with how much narrower pairing made each interval."""
     from caresim.measures import common_scale, format_difference
+    from caresim.results import COVERS_PARAMETERS
 
-    lines = [
-        "each scenario's level (mean over replications, 95% interval) and the paired difference "
-        "B - A under common random numbers (95% interval; unpaired interval beside it; "
-        "'x narrower' = unpaired width / paired width):"
-    ]
+    if "covers" in d.columns and (d["covers"] == COVERS_PARAMETERS).any():
+        head = ("each scenario's level (mean over parameter sets and replications, 95% range "
+                "over them: parameters and randomness) and the paired difference B - A, paired "
+                "by parameter set and replication (95% range; the unpaired range of B - A "
+                "beside it; 'x narrower' = unpaired width / paired width):")
+    else:
+        head = ("each scenario's level (mean over replications, 95% interval) and the paired "
+                "difference B - A under common random numbers (95% interval; unpaired interval "
+                "beside it; 'x narrower' = unpaired width / paired width):")
+    lines = [head]
     for _, r in d.iterrows():
         unit = r["unit"]
         ends = ("mean_a", "a_ci_low", "a_ci_high", "mean_b", "b_ci_low", "b_ci_high")
@@ -355,14 +385,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run_options(r)
     r.add_argument(
-        "--precision",
-        type=float,
-        metavar="X",
-        help="with --replications auto: add replications until the 95%% interval "
-        "of the headline indicators has relative half-width <= X (default: the scenario's "
-        "run.precision, 0.05 in the bundled scenarios)",
-    )
-    r.add_argument(
         "--csv",
         choices=("people", "all"),
         default="people",
@@ -370,37 +392,31 @@ def build_parser() -> argparse.ArgumentParser:
         "scorecard and the ledger beside the Parquet tables; all: also the monthly "
         "per-council timeseries.csv and the monthly summary rows (hundreds of MB for England)",
     )
-    r.add_argument(
-        "--max-replications",
-        type=int,
-        metavar="N",
-        help="with --replications auto: stop at N replications and say so (default: the "
-        "scenario's run.max_replications, 200 in the bundled scenarios)",
-    )
-    r.add_argument(
-        "--parameter-uncertainty",
-        type=int,
-        metavar="N",
-        help="draw N parameter sets over every assumption's range (scrambled Sobol) "
-        "and run each with the replications: intervals and the scorecard's "
-        "probabilities then cover parameters and randomness",
-    )
+    precision_options(r, "the 95%% intervals of the headline indicators")
     r.set_defaults(func=cmd_run)
 
     cmp_ = sub.add_parser(
         "compare",
         help="paired differences between scenarios",
         description="Run each scenario under common random numbers (same "
-        "seed, councils and replications) and print, for the headline indicators, the "
-        "savings shortfall, the closing position, the people served and each target, every "
-        "scenario's level with its 95% interval (and, for a target, its verdict and p_met) "
-        "beside the paired difference from the first scenario with its 95% interval; "
-        "writes OUT/compare/<id>/ (comparison.csv, per_replication.csv, comparison.png, "
-        "manifest.json). Says on stderr as each scenario starts.",
+        "seed, councils and replications, and with --parameter-uncertainty the same parameter "
+        "sets) and print, for the headline indicators, the savings shortfall, the closing "
+        "position, the people served and each target, every scenario's level with its 95% "
+        "interval (and, for a target, its verdict and p_met) beside the paired difference from "
+        "the first scenario with its 95% interval; writes OUT/compare/<id>/ (comparison.csv, "
+        "per_replication.csv, comparison.png, manifest.json). Says on stderr what it runs as "
+        "each batch starts. With --replications auto every scenario gets the same "
+        "replications, added in batches until the paired differences of the headline "
+        "measures reach the precision, and it says the precision asked for and reached, and "
+        "when the cap stopped it.",
     )
     cmp_.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="two or more scenarios")
-    run_options(cmp_, replications_help="number of replications, a whole number (default: the "
-                "first scenario's run.replications, at least 5)")
+    run_options(cmp_, replications_help="number of replications of every scenario, or 'auto': "
+                "until the 95%% intervals of the paired differences of the headline measures "
+                "are within --precision and --share-precision (default: the first scenario's "
+                "run.replications, at least 5)", auto=True)
+    precision_options(cmp_, "the 95%% intervals of the paired differences B - A of the "
+                      "headline indicators", "of the larger of the two levels")
     cmp_.set_defaults(func=cmd_compare)
 
     v = sub.add_parser(

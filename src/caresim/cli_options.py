@@ -34,13 +34,19 @@ def progress_mode(args: argparse.Namespace) -> str:
     return mode
 
 
-def progress(args: argparse.Namespace):
+def progress(args: argparse.Namespace, batches: bool = False):
     """How a command shows its tasks done: ``--progress`` (``auto``: a bar on a terminal, else a
-    line now and then with the time left); nothing with ``--quiet`` or ``none``."""
+    line now and then with the time left); nothing with ``--quiet`` or ``none``. ``batches``:
+    the tasks come in several batches (``compare``), so the log does not say after each that
+    the tables are being written."""
     mode = progress_mode(args)
     if mode == "none":
         return None
     if mode == "log":
+        if batches:
+            import functools
+
+            return functools.partial(log_progress, last_line=None)
         return log_progress
     from tqdm import tqdm
 
@@ -50,11 +56,12 @@ def progress(args: argparse.Namespace):
     return wrap
 
 
-def log_progress(futures, total: int, clock=time.monotonic, every: float = LOG_EVERY_SECONDS):
+def log_progress(futures, total: int, clock=time.monotonic, every: float = LOG_EVERY_SECONDS,
+                 last_line: str | None = "building and writing the tables"):
     """Yield ``futures`` and, on stderr, a line such as ``caresim: 3 of 20 tasks done, 12 s so
-    far, about 68 s left`` at most every ``every`` seconds and after the last; then say that the
-    tables are being written (the time left is the mean time per task so far, times the tasks
-    left)."""
+    far, about 68 s left`` at most every ``every`` seconds and after the last; then
+    ``last_line``, by default that the tables are being written (the time left is the mean time
+    per task so far, times the tasks left)."""
     start = last = clock()
     done = 0
     for fut in futures:
@@ -68,7 +75,8 @@ def log_progress(futures, total: int, clock=time.monotonic, every: float = LOG_E
             print(f"caresim: {done} of {total} tasks done, {spent:.0f} s so far"
                   + (f", about {left:.0f} s left" if done < total else ""),
                   file=sys.stderr, flush=True)
-    print("caresim: building and writing the tables", file=sys.stderr, flush=True)
+    if last_line:
+        print(f"caresim: {last_line}", file=sys.stderr, flush=True)
 
 
 def spec(args: argparse.Namespace, n_tasks: int | None):
@@ -104,14 +112,56 @@ def fixed_replications(args: argparse.Namespace, command: str) -> int | None:
     return reps
 
 
-def run_options(r: argparse.ArgumentParser, replications_help: str | None = None) -> None:
+def precision_options(r: argparse.ArgumentParser, what: str,
+                      relative_to: str = "of its mean") -> None:
+    """``--precision``, ``--share-precision``, ``--max-replications`` and
+    ``--parameter-uncertainty``: how ``--replications auto`` stops (``what`` it narrows, each
+    level's half-width ``relative_to`` what), and parameter sets."""
+    r.add_argument(
+        "--precision",
+        type=float,
+        metavar="X",
+        help=f"with --replications auto: add replications until {what} have, for a level "
+        f"(money, people), a half-width <= X {relative_to} (default: the scenario's "
+        "run.precision, 0.05 in the bundled scenarios)",
+    )
+    r.add_argument(
+        "--share-precision",
+        type=float,
+        metavar="X",
+        help="with --replications auto: and, for a share (the PB share), a half-width <= X in "
+        "units of a share, 0.01 being one percentage point (default: the scenario's "
+        "run.share_precision, 0.01 in the bundled scenarios)",
+    )
+    r.add_argument(
+        "--max-replications",
+        type=int,
+        metavar="N",
+        help="with --replications auto: stop at N replications and say so (default: the "
+        "scenario's run.max_replications, 200 in the bundled scenarios)",
+    )
+    r.add_argument(
+        "--parameter-uncertainty",
+        type=int,
+        metavar="N",
+        help="draw N parameter sets over every assumption's range (scrambled Sobol) "
+        "and run each with the replications: intervals and the scorecard's "
+        "probabilities then cover parameters and randomness (compare: every scenario runs the "
+        "same sets, paired by parameter set and replication; intervals are 95%% ranges)",
+    )
+
+
+def run_options(r: argparse.ArgumentParser, replications_help: str | None = None,
+                auto: bool | None = None) -> None:
     """The options every command that runs the model takes; ``replications_help`` replaces
-    the help of ``--replications`` for a command whose default or accepted values differ."""
+    the help of ``--replications`` for a command whose default or accepted values differ,
+    and ``auto`` says whether it takes ``auto`` (default: only without ``replications_help``)."""
+    auto = replications_help is None if auto is None else auto
     r.add_argument("--out", default="outputs", help="output folder (default: outputs)")
     r.add_argument("--seed", type=int, help="master seed (default: the scenario's run.seed)")
     r.add_argument(
         "--replications",
-        metavar="N" if replications_help else "N|auto",
+        metavar="N|auto" if auto else "N",
         help=replications_help or "number of replications, or 'auto': until the 95%% "
         "intervals of the headline measures are within --precision (default: the scenario's "
         "run.replications for all England, its run.council_replications, auto in the bundled "
@@ -164,6 +214,10 @@ def check_options(args: argparse.Namespace) -> None:
         if not math.isfinite(precision) or precision <= 0:
             raise InputError(f"--precision: expected a number > 0 (a relative half-width "
                              f"such as 0.01); found {precision}.")
+    share = getattr(args, "share_precision", None)
+    if share is not None and not (math.isfinite(share) and 0 < share <= 1):
+        raise InputError(f"--share-precision: expected a number > 0 and <= 1 (a half-width in "
+                         f"units of a share, 0.01 being one percentage point); found {share}.")
 
 
 def check_scheduler_address(address: str) -> None:

@@ -54,6 +54,7 @@ def test_manifest_records_the_draws(uncertain_run: Path, short_baseline: Path) -
     manifest = json.loads((uncertain_run / "manifest.json").read_text())
     info = manifest["parameter_uncertainty"]
     assert info["parameter_sets"] == SETS
+    assert manifest["precision"] is None  # its intervals are ranges, not a mean's precision
     params = load_scenario(str(short_baseline)).params
     assert info["parameters"] == sorted(
         s.path for s in assumption_parameters(params, include_calibrated=True))

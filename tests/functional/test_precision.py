@@ -1,5 +1,6 @@
 """Replications honest by default (issue 19, point 1): a run of selected councils adds
-replications until the headline measures reach the scenario's stated precision, and
+replications until the headline measures reach the scenario's stated precision (a level's
+relative half-width, a share's half-width in points), and
 ``--replications auto`` says what precision it reached; when the cap stops it first, the
 console, the manifest and the workbook say so, with the precision asked for and reached."""
 
@@ -55,10 +56,11 @@ def test_a_run_the_cap_stops_says_so(rutland: Path, tmp_path: Path,
 def test_a_run_that_reaches_its_precision_says_what_it_reached(
         rutland: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     m, err, folder = auto_run(rutland, tmp_path / "out",
-                              ["--replications", "auto", "--precision", "10"], capsys)
+                              ["--replications", "auto", "--precision", "10",
+                               "--share-precision", "1"], capsys)
     p = m["precision"]
     assert m["replications"] == 3 and p["met"] is True and p["stopped_at_cap"] is False
-    assert p["reached"] <= 10
+    assert p["reached"] <= 10 and p["share_reached"] <= 1
     assert "warning: replications" not in err
     assert about(folder)["Replications"].startswith("3 (auto: ")
     assert f"reached {p['reached']:.1%}" in about(folder)["Replications"]
@@ -75,8 +77,10 @@ def test_a_council_run_gets_intervals_by_default(rutland: Path, tmp_path: Path,
     assert m["replications"] == m["parameters"]["run"]["council_replications"] == 20
     p = m["precision"]
     assert p["asked"] is None and 0 < p["reached"] < 1 and "met" not in p
+    assert 0 < p["share_reached"] < 1  # the PB shares, by their half-width in points
     assert f"replications: 20 (the 95% intervals of the headline measures are within " \
-        f"{p['reached']:.1%} of their means)" in out
+        f"{p['reached']:.1%} of their means for levels and {p['share_reached'] * 100:.1f} " \
+        "points for shares)" in out
     card = pd.read_csv(manifest.parent / "scorecard.csv")
     scored = card[card["n"] > 0]
     assert len(scored) and (scored["n"] == 20).all() and scored["p_met_low"].notna().all()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -139,8 +140,9 @@ def test_compare_of_one_run_shows_no_pseudo_interval() -> None:
 
 
 def test_help_of_replications_matches_each_command(capsys: pytest.CaptureFixture[str]) -> None:
-    """compare, validate and calibrate take a whole number and say their own default; run takes
-    auto too (issue 19, point 6: compare's help gave a wrong default)."""
+    """validate and calibrate take a whole number and say their own default; run and compare
+    take auto too, and compare's help says what auto narrows, its default and its options
+    (issue 19, point 6: compare's help gave a wrong default and rejected auto)."""
     import re
 
     helps = {}
@@ -148,12 +150,35 @@ def test_help_of_replications_matches_each_command(capsys: pytest.CaptureFixture
         with pytest.raises(SystemExit):
             main([command, "--help"])
         helps[command] = " ".join(capsys.readouterr().out.split())
-    assert "--replications N|auto" in helps["run"]
-    for command in ("compare", "validate", "calibrate"):
+    for command in ("run", "compare"):
+        assert "--replications N|auto" in helps[command], command
+        for option in ("--precision X", "--share-precision X", "--max-replications N",
+                       "--parameter-uncertainty N"):
+            assert option in helps[command], (command, option)
+    for command in ("validate", "calibrate"):
         assert re.search(r"--replications N\b", helps[command]) and "auto" not in \
             helps[command].split("--replications N", 1)[1].split("--council")[0], command
-    assert "run.replications, at least 5" in helps["compare"]
-    assert "savings shortfall" in helps["compare"] and "closing position" in helps["compare"]
+    compare = helps["compare"]
+    assert "run.replications, at least 5" in compare
+    assert "savings shortfall" in compare and "closing position" in compare
+    assert "paired differences of the headline measures" in compare
+    assert "when the cap stopped it" in compare
+    assert "one percentage point" in compare and "run.share_precision" in compare
+    assert "paired by parameter set and replication" in compare
+
+
+def test_compare_refuses_precision_without_auto(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """--precision, --share-precision and --parameter-uncertainty with auto are bad input,
+    refused before anything runs."""
+    for options in (["--precision", "0.1"], ["--share-precision", "0.02"],
+                    ["--replications", "auto", "--parameter-uncertainty", "2"],
+                    ["--replications", "auto", "--share-precision", "2"]):
+        assert main(["compare", "baseline", "no_grant", "--council", "Rutland", *options,
+                     "--out", str(tmp_path)]) == 2, options
+        err = capsys.readouterr().err
+        assert "caresim: error:" in err and "Traceback" not in err, options
+    assert not any(tmp_path.iterdir())
 
 
 @pytest.mark.parametrize("command", ["run", "compare", "validate", "calibrate", "check", "diff",

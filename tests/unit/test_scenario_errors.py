@@ -80,6 +80,12 @@ CASES: dict[str, list[str]] = {
         "expected a positive hazard per year",
         "found 0",
     ],
+    "share_precision_points.yaml": [
+        "key 'run.share_precision'",
+        "expected a half-width in units of a share, above 0 and at most 1 (0.01 is one "
+        "percentage point)",
+        "found 5",
+    ],
     "council_replications_words.yaml": [
         "key 'run.council_replications'",
         "expected a whole number from 1 to 10000 or 'auto'",

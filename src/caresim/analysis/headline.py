@@ -17,7 +17,7 @@ PRECISION_HEADLINES = ("pb_share_adass 2010-03-31", "pb_share_adass 2011-04-01",
                        "net_spend_gbp 2010-11")
 """Indicators whose interval ``--replications auto`` narrows."""
 
-COLUMNS = ["replication", "indicator", "unit", "value"]
+COLUMNS = ["parameter_set", "replication", "indicator", "unit", "value"]
 """Columns of :func:`reading_table`."""
 
 
@@ -28,12 +28,14 @@ def measure_scope(scope: str) -> str:
 
 def reading_table(readings: tuple[Reading, ...], tables: RunTables, scope: str,
                   prefix: str = "") -> pd.DataFrame:
-    """``replication, indicator, unit, value`` of each reading and replication (in that order:
-    reading, then replication), the indicator named ``prefix + reading.name``."""
+    """``parameter_set, replication, indicator, unit, value`` of each reading and run (in that
+    order: reading, then parameter set and replication), the indicator named
+    ``prefix + reading.name``."""
     parts = []
     for r in readings:
         v = reading_values(r, tables, measure_scope(scope))
-        parts.append(pd.DataFrame({"replication": v["replication"].astype(int),
+        parts.append(pd.DataFrame({"parameter_set": v["parameter_set"].astype(int),
+                                   "replication": v["replication"].astype(int),
                                    "indicator": prefix + r.name, "unit": r.unit,
                                    "value": v["value"].astype(float)}))
     if not parts:
@@ -43,7 +45,8 @@ def reading_table(readings: tuple[Reading, ...], tables: RunTables, scope: str,
 
 def headline_values(monthly: pd.DataFrame, fy: pd.DataFrame, ledger: pd.DataFrame, scope: str,
                     names: tuple[str, ...] | None = None) -> pd.DataFrame:
-    """``replication, indicator, unit, value`` for each headline indicator and replication.
+    """``parameter_set, replication, indicator, unit, value`` for each headline indicator and
+    run.
 
     Parameters
     ----------

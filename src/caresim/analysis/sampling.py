@@ -306,3 +306,48 @@ def draw(params: Scenario, specs: list[ParamSpec] | None, n: int, method: str = 
     else:
         unit = qmc.LatinHypercube(d, rng=rng).random(n)
     return to_values(specs, unit[:, :len(specs)])
+
+
+PARAMETER_SETS_DESIGN = "scrambled Sobol"
+"""How ``--parameter-uncertainty`` draws its parameter sets (see :func:`parameter_sets`)."""
+
+
+def parameter_sets(params: Scenario, n: int | None, seed: int,
+                   specs: list[ParamSpec] | None = None) -> list[dict[str, float]]:
+    """``n`` parameter sets for ``--parameter-uncertainty``: scrambled Sobol draws of every
+    assumption (and calibrated parameter) over its range and distribution.
+
+    Parameters
+    ----------
+    params : Scenario
+        The parameters drawn around; their assumptions with a range are drawn.
+    n : int or None
+        How many sets; none (an empty list) for ``None`` or 0.
+    seed : int
+        Seed of the scrambling (the master seed): the same seed draws the same sets, so every
+        scenario of a comparison drawn with it runs the same sets of the parameters they share.
+    specs : list of ParamSpec, optional
+        Only these parameters (default: every assumption with a range, calibrated ones too).
+
+    Returns
+    -------
+    list of dict
+        One ``{dotted path: value}`` per set, on each parameter's scale (its unit, or a
+        multiplier of a dated parameter's values), ready for :func:`apply_values`.
+    """
+    if not n:
+        return []
+    if specs is None:
+        specs = assumption_parameters(params, include_calibrated=True)
+    values = draw(params, specs, n, "sobol", seed)
+    return [{spec.path: float(v) for spec, v in zip(specs, row, strict=True)} for row in values]
+
+
+def scenario_sets(scenario: ResolvedScenario, sets: list[dict[str, float]]
+                  ) -> list[ResolvedScenario]:
+    """The scenario under each parameter set (:func:`apply_values`); the scenario itself when
+    there are no sets. Set ``k`` keeps its place: it is parameter set ``k`` of the run."""
+    if not sets:
+        return [scenario]
+    return [apply_values(scenario, values, note=f"parameter set {k} of {len(sets)}")
+            for k, values in enumerate(sets)]

@@ -6,11 +6,11 @@ import datetime as dt
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from caresim.analysis.headline import PRECISION_HEADLINES, headline_values
-from caresim.analysis.replications import enough, reached
+from caresim.analysis.replications import auto_rule, enough, next_batch, record
+from caresim.analysis.sampling import PARAMETER_SETS_DESIGN, parameter_sets, scenario_sets
 from caresim.app.common import (
     RunOutputs,
     build_tables,
@@ -67,17 +67,17 @@ def _figures(tables: RunOutputs, params: Scenario, codes: list[str], scope: str)
                 fy_summary, scope, f"{where}: adult social care spend by financial year")}
 
 
-def _auto_batches(store: RunStore, tasks_for, spec: ExecutorSpec, precision: float, cap: int,
-                  scope: str, progress: Progress | None) -> list[TaskResult]:
+def _auto_batches(store: RunStore, tasks_for, spec: ExecutorSpec, precision: float,
+                  share_precision: float, cap: int, scope: str,
+                  progress: Progress | None) -> list[TaskResult]:
     first = max(3, spec.workers, spec.dask_local or 0)
     results: list[TaskResult] = []
     while True:  # batches grow with the run, so the checks between them stay few
-        batch = max(first, len(results) // 2)
-        new = tasks_for(len(results), min(batch, cap - len(results)))
+        new = tasks_for(len(results), next_batch(len(results), first, cap))
         store.extend(len(new))
         results = execute_tasks(tasks_for(0, len(results) + len(new)), spec, store, progress)
-        if (enough(_precision_values(results, scope), precision)
-                or len(results) >= cap):
+        if (enough(_precision_values(results, scope), precision,
+                   share_precision=share_precision) or len(results) >= cap):
             return results
 
 
@@ -88,21 +88,16 @@ def _precision_values(results: list[TaskResult], scope: str) -> pd.DataFrame:
                            pd.concat([r.ledger for r in results]), scope, PRECISION_HEADLINES)
 
 
-def _precision(results: list[TaskResult], asked: float | None, cap: int,
+def _precision(results: list[TaskResult], asked: float | None, share_asked: float, cap: int,
                scope: str) -> dict | None:
-    """The precision reached (a fraction: the largest relative half-width of the headline
-    measures' 95% intervals) by a run of two or more replications; for a ``--replications
-    auto`` run also the precision asked for and whether the cap stopped it first. ``None`` for
-    one run. A resumed run is measured on what it holds."""
+    """The precision reached by a run of two or more replications (:func:`caresim.analysis.
+    replications.record`): the levels' largest relative half-width and the shares' largest
+    half-width in units of a share; for a ``--replications auto`` run also what it asked for
+    and whether the cap stopped it first. ``None`` for one run. A resumed run is measured on
+    what it holds."""
     if len(results) < 2:
         return None
-    got = reached(_precision_values(results, scope))
-    out = {"asked": asked, "reached": got if np.isfinite(got) else None,
-           "measures": list(PRECISION_HEADLINES)}
-    if asked:
-        out |= {"met": bool(got <= asked), "cap": cap,
-                "stopped_at_cap": len(results) >= cap and not got <= asked}
-    return out
+    return record(_precision_values(results, scope), asked, cap, share_asked)
 
 
 def run_scenario(path: str, out: Path, seed: int | None = None,
@@ -111,12 +106,15 @@ def run_scenario(path: str, out: Path, seed: int | None = None,
                  progress: Progress | None = None, precision: float | None = None,
                  parameter_uncertainty: int | None = None,
                  max_replications: int | None = None,
-                 all_csv: bool = False) -> tuple[Path, RunOutputs]:
+                 all_csv: bool = False,
+                 share_precision: float | None = None) -> tuple[Path, RunOutputs]:
     """Load, run and write a scenario; returns the run folder and the tables.
 
     ``replications="auto"`` adds replications until the 95% interval of the headline indicators
-    is within ``precision`` (relative half-width; default the scenario's ``run.precision``), at
-    most ``max_replications`` (default ``run.max_replications``). Without ``replications``, a
+    is within ``precision`` for the levels (relative half-width; default the scenario's
+    ``run.precision``) and ``share_precision`` for the shares (absolute half-width in units of a
+    share; default ``run.share_precision``), at most ``max_replications`` (default
+    ``run.max_replications``). Without ``replications``, a
     run of all England takes the scenario's ``run.replications`` and a run of selected councils
     its ``run.council_replications``. ``all_csv`` adds the monthly per-council
     ``timeseries.csv`` to the CSVs written beside the Parquet tables (see
@@ -135,13 +133,16 @@ def run_scenario(path: str, out: Path, seed: int | None = None,
         raise InputError(f"--precision: expected a number > 0; found {precision}.")
     scenario, codes = resolve_councils(load_scenario(path).with_run(
         seed=seed, replications=replications if isinstance(replications, int) else None,
-        max_replications=max_replications), councils or [])
+        max_replications=max_replications, share_precision=share_precision), councils or [])
     params = scenario.params
     if replications is None:
         replications = (params.run.replications if len(codes) == len(load_councils())
                         or parameter_uncertainty is not None
                         else params.run.council_replications)
     auto = replications == "auto"
+    if share_precision is not None and precision is None and not auto:
+        raise InputError(f"--share-precision {share_precision:g}: expected with --replications "
+                         f"auto; found {replications} replication(s).")
     if precision is not None and not auto:
         raise InputError(f"--precision {precision:g}: expected with --replications auto or a "
                          f"run of selected councils, whose run.council_replications is auto; "
@@ -161,7 +162,7 @@ def run_scenario(path: str, out: Path, seed: int | None = None,
             "scenario_hash": scenario.hash, "codes": codes, "replications": reps,
             "auto_precision": precision if auto else None, "command": command or [],
             "all_csv": all_csv,
-            "parameter_sets": _parameter_sets(params, parameter_uncertainty),
+            "parameter_sets": parameter_sets(params, parameter_uncertainty, params.run.seed),
             "started_utc": started.isoformat(), "parameters": params.model_dump(mode="json")}
     n_sets = max(1, len(info["parameter_sets"]))
     folder = claim_partial(out, scenario.name, run_id(started, scenario.hash[:8]))
@@ -174,17 +175,6 @@ def run_scenario(path: str, out: Path, seed: int | None = None,
         final, tables = _complete(store, spec, progress, scenario)
     remove_lock_file(final)
     return final, tables
-
-
-def _parameter_sets(params: Scenario, n: int | None) -> list[dict[str, float]]:
-    """N draws of every assumption (and calibrated parameter), as {path: value} dicts."""
-    if not n:
-        return []
-    from caresim.analysis.sampling import assumption_parameters, draw
-
-    specs = assumption_parameters(params, include_calibrated=True)
-    values = draw(params, specs, n, "sobol", params.run.seed)
-    return [{spec.path: float(v) for spec, v in zip(specs, row, strict=True)} for row in values]
 
 
 def resume_run(run_dir: Path, spec: ExecutorSpec | None = None,
@@ -219,12 +209,8 @@ def _complete(store: RunStore, spec: ExecutorSpec, progress: Progress | None,
     def tasks_for(first: int, count: int):
         if not info.get("parameter_sets"):
             return plan(info["scenario"], params, codes, count, first)
-        from caresim.analysis.sampling import apply_values
-
         tasks = []
-        for k, values in enumerate(info["parameter_sets"]):
-            drawn = apply_values(scenario, values, note=f"parameter set {k} of "
-                                 f"{len(info['parameter_sets'])}")
+        for k, drawn in enumerate(scenario_sets(scenario, info["parameter_sets"])):
             tasks += plan(info["scenario"], drawn.params, codes, info["replications"], 0, k)
         return tasks
 
@@ -232,7 +218,8 @@ def _complete(store: RunStore, spec: ExecutorSpec, progress: Progress | None,
         results = execute_tasks(tasks_for(0, 0), spec, store, progress)
     elif info.get("auto_precision") and not store.states():
         results = _auto_batches(store, tasks_for, spec, info["auto_precision"],
-                                params.run.max_replications, scope, progress)
+                                params.run.share_precision, params.run.max_replications, scope,
+                                progress)
     else:  # a fixed plan, or resuming an auto run: finish the tasks already planned
         results = execute_tasks(tasks_for(0, len(store.states())), spec, store, progress)
     t_sim = time.perf_counter() - t0
@@ -247,13 +234,15 @@ def _complete(store: RunStore, spec: ExecutorSpec, progress: Progress | None,
         "caresim_version": environment()["caresim"], "scenario": info["scenario"],
         "scenario_files": info["scenario_files"], "scenario_hash": info["scenario_hash"],
         "master_seed": params.run.seed, "replications": len(results),
-        "precision": _precision(results, info.get("auto_precision"),
-                                params.run.max_replications, scope),
-        "replications_rule": (f"auto: 95% interval within {info['auto_precision']:g} relative "
-                              f"half-width for {', '.join(PRECISION_HEADLINES)}"
+        # under parameter uncertainty the intervals are ranges, not a mean's precision
+        "precision": None if info.get("parameter_sets") else _precision(
+            results, info.get("auto_precision"), params.run.share_precision,
+            params.run.max_replications, scope),
+        "replications_rule": (auto_rule(info["auto_precision"], params.run.share_precision,
+                                        PRECISION_HEADLINES)
                               if info.get("auto_precision") else "fixed"),
         "parameter_uncertainty": ({
-            "parameter_sets": len(info["parameter_sets"]), "design": "scrambled Sobol",
+            "parameter_sets": len(info["parameter_sets"]), "design": PARAMETER_SETS_DESIGN,
             "seed": params.run.seed, "parameters": sorted(info["parameter_sets"][0]),
             "intervals": "95% range over parameter sets and replications"}
             if info.get("parameter_sets") else None),

@@ -47,7 +47,12 @@ class RunSettings(Section):
     """Replications of ``caresim run`` for selected councils, so that a council's result has
     intervals; ``auto`` adds replications until the headline measures reach ``precision``."""
     precision: float = Field(default=0.05, gt=0, le=1, allow_inf_nan=False)
-    """Relative half-width of the 95% interval that ``auto`` stops at (a fraction)."""
+    """Relative half-width of the 95% interval that ``auto`` stops at for a level (money,
+    people): half-width / |mean| (a fraction)."""
+    share_precision: float = Field(default=0.01, gt=0, le=1, allow_inf_nan=False)
+    """Half-width of the 95% interval that ``auto`` stops at for a share (e.g. the PB share),
+    in units of a share: 0.01 is one percentage point. Absolute, not relative: a small
+    council's PB share is near zero, where a relative rule never converges."""
     max_replications: int = Field(default=200, ge=3, le=10_000)
     """The most replications ``auto`` runs before it stops and says so."""
     councils: tuple[str, ...] = ()
@@ -59,6 +64,14 @@ class RunSettings(Section):
                            and 1 <= v <= 10_000):
             return v
         raise ValueError(f"expected a whole number from 1 to 10000 or 'auto'; found {v!r}")
+
+    @field_validator("share_precision", mode="before")
+    @classmethod
+    def _share_precision(cls, v: object) -> object:
+        if isinstance(v, int | float) and not isinstance(v, bool) and 0 < v <= 1:
+            return v
+        raise ValueError("expected a half-width in units of a share, above 0 and at most 1 "
+                         f"(0.01 is one percentage point); found {v!r}")
 
     @model_validator(mode="after")
     def _dates(self) -> RunSettings:
