@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from caresim.calendar import fy_of
-from caresim.model import grant, levers, personal_budgets
+from caresim.model import grant, levers, personal_budgets, rationing, reserves
 from caresim.model.budget_rule import opening_budget_gbp, staff_gbp_per_year
 from caresim.model.costs import SPEND_LINES
 from caresim.model.kernels import MonthEnd, month_end_pass
@@ -55,6 +55,8 @@ class Finance(Section):
     nhs_transfers_gbp_per_year: DatedGBPPerYear  # type: ignore[valid-type]
     client_charges_share_of_gross: Fraction  # type: ignore[valid-type]
     levers: Levers
+    reserves: reserves.Reserves
+    rationing: rationing.Rationing
 
 FLOWS: tuple[Metric, ...] = (
     Metric("package_cuts", "people", "flow", "packages cut at review"),
@@ -142,6 +144,8 @@ LEDGER: tuple[LedgerLine, ...] = (
                "opening_budget + income_charges + income_nhs + grant_received - spend_total - "
                "(ring_fenced_closing - ring_fenced_opening)", "Position", total=True,
                summary="Closing position (+ underspend, - overspend)"),
+    *reserves.LEDGER_LINES,
+    *rationing.LEDGER_LINES,
 )
 """Every line of the budget ledger (GBP cash), in the order of ``ledger.csv``: finance's own
 lines with the grant's (:data:`caresim.model.grant.LEDGER_LINES`) in their place."""
@@ -292,6 +296,7 @@ def start_year(s: ModelState, date: dt.date) -> None:
     acc["opening_budget_gbp"] += budget
     acc["savings_requirement_gbp"] += requirement
     grant.start_year(s, date, acc)
+    reserves.start_year(s, acc, first)
     st.fy_month0 = s.rec.month
 
 
@@ -396,6 +401,8 @@ def close_year(s: ModelState) -> None:
     acc["closing_position_gbp"] += (
         acc["opening_budget_gbp"] + acc["income_charges_gbp"] + acc["income_nhs_gbp"]
         + grant_received - acc["spend_total_gbp"] - grant_held)
+    rationing.close_year(acc, {name: f(name) for name in rationing.LEDGER_LINES_FROM_FLOWS})
+    reserves.close_year(s, acc)
     st.ledger_rows.append({"fy": st.fy_label, **{k: v.copy() for k, v in acc.items()}})
     st.last_prevention_savings_gbp = f("savings_prevention_gbp")
     st.assessments_last_fy = f("assessment_requests")

@@ -66,6 +66,8 @@ class CouncilInputs:
     opening_budget_gbp: np.ndarray  # NaN where the model derives it
     assessment_fte: np.ndarray  # NaN where the model derives it
     review_fte: np.ndarray  # NaN where the model derives it
+    opening_reserves_gbp: np.ndarray  # NaN where the model derives it
+    reserves_floor_gbp: np.ndarray  # NaN where the model derives it
 
     @property
     def n(self) -> int:
@@ -154,6 +156,8 @@ def derive_inputs(params: Scenario, selected: list[str]) -> CouncilInputs:
         "opening_budget_gbp": np.full(len(idx), np.nan),
         "assessment_fte": np.full(len(idx), np.nan),
         "review_fte": np.full(len(idx), np.nan),
+        "opening_reserves_gbp": np.full(len(idx), np.nan),
+        "reserves_floor_gbp": np.full(len(idx), np.nan),
     }
     codes = sub["code"].tolist()
     for i, code in enumerate(codes):
@@ -169,6 +173,8 @@ def derive_inputs(params: Scenario, selected: list[str]) -> CouncilInputs:
             ("assessment_fte", "assessment_fte"),
             ("review_fte", "review_fte"),
             ("readiness_start", "readiness_start"),
+            ("opening_reserves_gbp", "opening_reserves_gbp"),
+            ("reserves_floor_gbp", "reserves_floor_gbp"),
         ):
             q = getattr(o, field)
             if q is not None:
