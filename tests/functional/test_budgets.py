@@ -239,3 +239,54 @@ def test_deeper_cuts_serve_fewer_and_leave_more_latent_need() -> None:
     mean, se = d.mean(axis=0), d.std(axis=0, ddof=1) / np.sqrt(len(d))
     assert mean[0] + 3.18 * se[0] < 0, f"served: {d[:, 0]}"  # t(3) 97.5%
     assert mean[1] - 3.18 * se[1] > 0, f"latent unmet need: {d[:, 1]}"
+
+
+def test_reassessment_and_allocation_at_review_by_hand(rutland) -> None:
+    """At full reassessment with the cut-off a whole band up, every community user reviewed in
+    the threshold band loses their service (saving: their package to the year end); users a
+    band above keep it, scaled by the allocation factor."""
+    from caresim.model.population import COMMUNITY
+
+    s = rutland
+    s.rec.values[0] = 0.0
+    pop = s.pop
+    thr = int(s.assessment.threshold[0])
+    assert thr < 3, "Rutland's threshold leaves a band above it"
+    idx = np.flatnonzero(pop.active & (pop.setting == COMMUNITY))[:40]
+    pop.need[idx[:20]] = thr
+    pop.need[idx[20:]] = thr + 1
+    cost = pop.cost[idx].copy()
+    s.rationing.reassess_p[:] = 1.0
+    s.rationing.cutoff_offset[:] = 1.0
+    s.rationing.allocation[:] = 0.9
+    t = np.full(len(idx), 182.625)
+    gone = rationing.at_review(s, idx, t, pop.council[idx], pop.setting[idx])
+    np.testing.assert_array_equal(gone, np.arange(20))
+    assert not pop.active[idx[:20]].any() and pop.active[idx[20:]].all()
+    np.testing.assert_allclose(pop.cost[idx[20:]], 0.9 * cost[20:])
+    v = s.rec.values[0, 0]
+    assert v[INDEX["rationed_withdrawn"]] == 20
+    assert v[INDEX["rationing_reassessment_gbp"]] == pytest.approx(cost[:20].sum() * 0.5)
+    assert v[INDEX["rationed_allocation"]] == 20
+    assert v[INDEX["rationing_allocation_gbp"]] == pytest.approx(0.1 * cost[20:].sum() * 0.5)
+
+
+def test_unmet_need_kinds_and_eligibility_by_hand(rutland) -> None:
+    """Recorded: not eligible under the published threshold, or gave up; latent: deflected,
+    refused covertly, withdrawn (a package scaled down is not unmet need)."""
+    s = rutland
+    s.rec.values[0] = 0.0
+    v = s.rec.values[0, 0]
+    for name, x in {"ineligible": 30.0, "rationed_covert": 7.0, "reneged": 5.0,
+                    "rationed_deflected": 11.0, "rationed_withdrawn": 3.0,
+                    "rationed_allocation": 100.0, "rationing_allocation_gbp": 2.0,
+                    "rationing_deflection_gbp": 1.0}.items():
+        v[INDEX[name]] = x
+    s.rationing.cutoff_offset[:] = 0.25
+    rationing.record(s)
+    assert v[INDEX["unmet_need_recorded"]] == 30 - 7 + 5
+    assert v[INDEX["unmet_need_latent"]] == 11 + 7 + 3
+    assert v[INDEX["rationing_gbp"]] == 3.0
+    thr = float(s.assessment.threshold[0])
+    assert v[INDEX["eligibility_published_total"]] == thr
+    assert v[INDEX["eligibility_effective_total"]] == thr + 0.25
