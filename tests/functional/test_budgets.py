@@ -1,7 +1,8 @@
 """Budgets that bind (issue 15): reserves, in-year rationing and the two kinds of unmet need.
 
 - the budget identity with reserves, to the penny, in every council-year of every bundled
-  scenario, and no council-year closing below its reserves floor;
+  scenario, and no council-year closing below its reserves floor (but in ``steady``, which
+  switches rationing off to show the flows stand still);
 - the forecast, the plan and each mechanism's arithmetic checked by hand on Rutland;
 - deeper cuts serve fewer people and leave more latent unmet need, under common random
   numbers (paired over replications).
@@ -51,9 +52,10 @@ def test_reserves_identity_and_floor_in_every_council_year(scenario: str) -> Non
         if year:
             np.testing.assert_array_equal(row["reserves_opening_gbp"],
                                           ledger[year - 1]["reserves_closing_gbp"])
-        # never below the floor
+        # never below the floor, except in `steady`, the check of the flows, which switches
+        # every rationing mechanism off (a chance gap there is left in the ledger)
         below = row["reserves_closing_gbp"] - row["reserves_floor_gbp"]
-        assert np.all(below >= -0.01), (scenario, row["fy"], below)
+        assert scenario == "steady" or np.all(below >= -0.01), (scenario, row["fy"], below)
         # rationing's total is its mechanisms' sum
         np.testing.assert_allclose(
             row["rationing_gbp"], sum(row[f"rationing_{m}_gbp"] for m in RATIONING),
