@@ -10,9 +10,13 @@ the net budget): ``max(0, -forecast - (reserves - floor) + margin)``, GBP.
 **Plan.** The gap is filled by the mechanisms in ``finance.rationing.order``, each up to its cap,
 like the savings levers (:mod:`caresim.model.levers`): a mechanism at intensity 1 is expected to
 save ``cap = flow a month x reach x mean package x left**2 / 24`` over the ``left`` months left
-(a change in month j of those saves to the year end, (left - j + 1/2)/12 years); its intensity
-is ``min(1, what is left of the gap / cap)``. The plan is made again every month from the new
-forecast; intensities return to zero each April.
+(a change in month j of those saves to the year end, (left - j + 1/2)/12 years), so a gap of
+``g`` raises its intensity by ``min(1 - intensity, g / cap)`` and what it cannot cover passes
+to the next. The forecast is made again every month and intensities carry over: within the
+year they only rise; April's forecast, the first on a new budget, can ease them (in the reverse
+order) when it is above its aim. A shortfall beyond every cap stays a gap: the floor holds
+only as far as the caps allow (tests/functional/test_budgets.py checks it in every bundled
+scenario).
 
 **Mechanisms** (each recorded in people and pounds, saved = what it changed):
 
@@ -201,8 +205,11 @@ def deflect(s: ModelState, req: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     if len(req["t"]) == 0 or not p.any():
         return req
     c = req["council"]
-    u = s.draw("rationing.deflection", c, lambda g, k: g.random(k))
-    is_out = u < p[c]
+    # only councils deflecting draw, so a council's stream never depends on the others
+    at = np.flatnonzero(p[c] > 0)
+    u = s.draw("rationing.deflection", c[at], lambda g, k: g.random(k))
+    is_out = np.zeros(len(c), bool)
+    is_out[at] = u < p[c[at]]
     out = np.flatnonzero(is_out)
     if len(out) == 0:
         return req
@@ -225,7 +232,8 @@ def covert_refusals(s: ModelState, t: np.ndarray, council: np.ndarray, age: np.n
     off = s.rationing.cutoff_offset
     if not off.any():
         return np.empty(0, np.int64)
-    band = np.flatnonzero(is_eligible & (need == s.assessment.threshold[council]))
+    band = np.flatnonzero(is_eligible & (need == s.assessment.threshold[council])
+                          & (off[council] > 0))
     cb = council[band]
     u = s.draw("rationing.need_score", cb, lambda g, k: g.random(k))
     hit = band[u < off[cb]]
@@ -263,11 +271,12 @@ def at_review(s: ModelState, idx: np.ndarray, t: np.ndarray, council: np.ndarray
     gone = np.empty(0, np.int64)
     comm = np.flatnonzero(setting == COMMUNITY)
     if rs.reassess_p.any() and len(comm):
-        cc = council[comm]
+        at = comm[rs.reassess_p[council[comm]] > 0]  # only councils reassessing draw
+        cc = council[at]
         u = s.draw("rationing.reassessment", cc, lambda g, k: g.random((k, 2)))
-        rows = idx[comm]
+        rows = idx[at]
         cutoff = s.assessment.threshold[cc] + rs.cutoff_offset[cc]
-        gone = comm[(u[:, 0] < rs.reassess_p[cc]) & (pop.need[rows] + u[:, 1] < cutoff)]
+        gone = at[(u[:, 0] < rs.reassess_p[cc]) & (pop.need[rows] + u[:, 1] < cutoff)]
         if len(gone):
             rows_g, cg = idx[gone], council[gone]
             s.rec.add_at(PEOPLE["reassessment"], cg)
