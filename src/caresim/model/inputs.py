@@ -24,6 +24,11 @@ marked as an assumption here and in ``docs/data.md``:
 * **Grant share** (``needs_proxy``): a weighted mean (``grant.needs_proxy_weights``, equal
   weights) of the population share and the share of community plus residential clients; the
   real allocations (LAC(DH)(2008)1 Annex A) are not in the data.
+* **Reserves** (issue 15): every council holds the national ratio of reserves to its net
+  budget (``finance.reserves.opening_ratio_to_net_budget``, derived from the Audit Commission's
+  2012 totals) and the same floor as a share of them; the per-council split (DCLG Revenue
+  Account returns) is not in the data. A council's own can be set in ``council_overrides``
+  (``opening_reserves_gbp``, ``reserves_floor_gbp``).
 
 Every share is computed over all 152 councils, whichever councils a run selects, so a council's
 inputs never depend on the selection.
