@@ -2,7 +2,9 @@
 
 - the budget identity with reserves, to the penny, in every council-year of every bundled
   scenario, and no council-year closing below its reserves floor (but in ``steady``, which
-  switches rationing off to show the flows stand still);
+  switches rationing off to show the flows stand still) for three small councils; the floor
+  holds only as far as the rationing caps allow, and the measured exceptions where every
+  mechanism is at its cap are written down in docs/decisions.md (known limitations);
 - the forecast, the plan and each mechanism's arithmetic checked by hand on Rutland;
 - deeper cuts serve fewer people and leave more latent unmet need, under common random
   numbers (paired over replications).
@@ -41,10 +43,14 @@ def test_reserves_identity_and_floor_in_every_council_year(scenario: str) -> Non
             + row["grant_received_gbp"] - row["spend_total_gbp"]
             - (row["ring_fenced_closing_gbp"] - row["ring_fenced_opening_gbp"]),
             rtol=0, atol=0.01)
-        # reserves: closing = opening - draw, the draw the overspend (or minus the kept share
-        # of an underspend), and each year opens where the last closed
+        # reserves: closing = opening - draw, the draw the overspend (or minus what an
+        # underspend restores up to the floor and the kept share of the rest), and each year
+        # opens where the last closed
         share = params_with(scenario).finance.reserves.underspend_share_to_reserves.value
-        draw = np.where(position < 0, -position, -share * position)
+        restore = np.clip(row["reserves_floor_gbp"] - row["reserves_opening_gbp"], 0, None)
+        restore = np.minimum(np.maximum(position, 0), restore)
+        draw = np.where(position < 0, -position,
+                        -(restore + share * (np.maximum(position, 0) - restore)))
         np.testing.assert_allclose(row["reserves_draw_gbp"], draw, rtol=0, atol=0.01)
         np.testing.assert_allclose(row["reserves_closing_gbp"],
                                    row["reserves_opening_gbp"] - row["reserves_draw_gbp"],
@@ -73,10 +79,13 @@ def test_rationing_acts_and_deficits_are_drawn() -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(position=st.floats(-1e9, 1e9), opening=st.floats(0, 1e9), share=st.floats(0, 1))
-def test_reserves_close_year_identity(position: float, opening: float, share: float) -> None:
-    """For any closing position: reserves fall by exactly the overspend, or rise by the kept
-    share of an underspend, and the next year opens at the close."""
+@given(position=st.floats(-1e9, 1e9), opening=st.floats(-1e9, 1e9),
+       floor=st.floats(0, 1e9), share=st.floats(0, 1))
+def test_reserves_close_year_identity(position: float, opening: float, floor: float,
+                                      share: float) -> None:
+    """For any closing position: reserves fall by exactly the overspend; an underspend
+    restores reserves up to the floor first, then adds the kept share of the rest; the next
+    year opens at the close."""
     p = params_with("baseline", **{"finance.reserves.underspend_share_to_reserves.value": share})
 
     class S:  # the two parts of the state close_year reads
@@ -86,11 +95,17 @@ def test_reserves_close_year_identity(position: float, opening: float, share: fl
     s.p = p
     s.reserves = reserves.ReservesState(np.array([opening]), np.zeros(1))
     acc = {k: np.zeros(1) for k in ("closing_position_gbp", "reserves_opening_gbp",
-                                    "reserves_draw_gbp", "reserves_closing_gbp")}
+                                    "reserves_draw_gbp", "reserves_closing_gbp",
+                                    "reserves_floor_gbp")}
     acc["closing_position_gbp"] += position
     acc["reserves_opening_gbp"] += opening
+    acc["reserves_floor_gbp"] += floor
     reserves.close_year(s, acc)  # type: ignore[arg-type]
-    expected = opening + position if position < 0 else opening + share * position
+    if position < 0:
+        expected = opening + position
+    else:
+        restore = min(position, max(floor - opening, 0.0))
+        expected = opening + restore + share * (position - restore)
     assert acc["reserves_closing_gbp"][0] == pytest.approx(expected, abs=0.01)
     assert s.reserves.opening_gbp[0] == acc["reserves_closing_gbp"][0]
 

@@ -5,16 +5,18 @@ Each council opens April 2008 with reserves set aside for adult social care:
 ``council_overrides.<council>.opening_reserves_gbp``. Its *floor* (the level below which it will
 not draw) is ``floor_share_of_opening`` x those opening reserves (GBP cash, fixed), or its own
 ``reserves_floor_gbp``; a council's own opening reserves below the derived floor make them the
-floor. At each year end an overspend (a negative closing position) is drawn from reserves; a
-share ``underspend_share_to_reserves`` of an underspend is added to them (the rest returns to the
-council's general fund). So, to the penny,
+floor. At each year end an overspend (a negative closing position) is drawn from reserves. An
+underspend first restores reserves that fell below the floor (a council rebuilds its minimum
+balance before anything else), then a share ``underspend_share_to_reserves`` of the rest is
+added to them (the rest returns to the council's general fund). So, to the penny,
 
     reserves_closing = reserves_opening - reserves_draw, with
-    reserves_draw = -closing_position if closing_position < 0,
-                    else -underspend_share_to_reserves x closing_position.
+    reserves_draw = -closing_position if closing_position < 0, else
+                    -(restore + underspend_share_to_reserves x (closing_position - restore)),
+    restore = min(closing_position, max(reserves_floor - reserves_opening, 0)).
 
-Rationing (:mod:`caresim.model.rationing`) keeps the forecast closing reserves at or above the
-floor; reserves never pay for more than the gap above it.
+Rationing (:mod:`caresim.model.rationing`) aims the forecast closing reserves at the floor plus
+a margin, so reserves below the floor are rebuilt in the next year.
 """
 
 from __future__ import annotations
@@ -94,12 +96,16 @@ def close_year(s: ModelState, acc: dict[str, np.ndarray]) -> None:
     closing reserves open the next year."""
     position = acc["closing_position_gbp"]
     share = s.p.finance.reserves.underspend_share_to_reserves.value
-    draw = np.where(position < 0, -position, -share * position)
+    surplus = np.maximum(position, 0.0)
+    restore = np.minimum(surplus, np.maximum(acc["reserves_floor_gbp"]
+                                             - acc["reserves_opening_gbp"], 0.0))
+    draw = np.where(position < 0, -position, -(restore + share * (surplus - restore)))
     acc["reserves_draw_gbp"] += draw
     acc["reserves_closing_gbp"] += acc["reserves_opening_gbp"] - draw
     s.reserves.opening_gbp = acc["reserves_closing_gbp"].copy()
 
 
 def headroom_gbp(s: ModelState) -> np.ndarray:
-    """Reserves a council can draw this year before it reaches its floor (GBP, >= 0)."""
-    return np.maximum(s.reserves.opening_gbp - s.reserves.floor_gbp, 0.0)
+    """Reserves a council can draw this year before it reaches its floor (GBP; negative when
+    they are below it, by what the year must rebuild)."""
+    return s.reserves.opening_gbp - s.reserves.floor_gbp
