@@ -122,8 +122,7 @@ def test_opening_reserves_and_floor_by_hand() -> None:
     np.testing.assert_allclose(floor, [derived[0], derived[1], 0.5e6])
 
 
-@pytest.fixture()
-def rutland():
+def _rutland():
     """Rutland's state on 1 April 2008 with the first year opened by hand: a known budget,
     reserves, and one month (April, 30 days) of known flows."""
     p = params_with("baseline")
@@ -142,6 +141,18 @@ def rutland():
                     "reviews": 20.0, "service_starts": 5.0}.items():
         v[INDEX[name]] = x
     return s
+
+
+@pytest.fixture()
+def rutland():
+    """A fresh :func:`_rutland` for each test."""
+    return _rutland()
+
+
+@pytest.fixture(scope="module")
+def rutland_once():
+    """One :func:`_rutland` for a property test's examples, which reset what they change."""
+    return _rutland()
 
 
 def test_forecast_and_plan_by_hand(rutland) -> None:
@@ -307,3 +318,21 @@ def test_unmet_need_kinds_and_eligibility_by_hand(rutland) -> None:
     thr = float(s.assessment.threshold[0])
     assert v[INDEX["eligibility_published_total"]] == thr
     assert v[INDEX["eligibility_effective_total"]] == thr + 0.25
+
+
+@settings(max_examples=60, deadline=None)
+@given(budget=st.floats(0.0, 3e6), more=st.floats(0.0, 1e6))
+def test_a_smaller_budget_never_rations_less(rutland_once, budget: float, more: float) -> None:
+    """Property of the plan: with everything else equal, a smaller budget (a larger gap)
+    gives every mechanism at least the same intensity, each in [0, 1]."""
+    s = rutland_once
+
+    def intensities(b: float) -> np.ndarray:
+        s.rationing.reset()
+        s.finance.budget_gbp = np.array([b])
+        rationing.plan(s, dt.date(2008, 4, 1), 0.0, 30.0)
+        return s.rationing.intensity[0].copy()
+
+    rich, poor = intensities(budget + more), intensities(budget)
+    assert np.all((poor >= 0) & (poor <= 1) & (rich >= 0) & (rich <= 1))
+    assert np.all(poor >= rich - 1e-12), (rich, poor)
