@@ -362,16 +362,22 @@ def plan(s: ModelState, date: dt.date, t0: float, t1: float) -> None:
     spare = np.maximum(-need, 0.0) if left == 11 else np.zeros(s.n)
     order = [RATIONING.index(m) for m in rp.order.value]
     i = rs.intensity
+    caps = _caps(s, date, left, np.ones(s.n))  # reassessment's per band of cut-off raised
+
+    def cap_of(k: int) -> np.ndarray:
+        cap = caps[RATIONING[k]]
+        if RATIONING[k] == "reassessment":  # it reaches as far as the covert cut-off does
+            return cap * i[:, 1] * rp.covert_max_band_share.value
+        return cap
+
     for k in order:
-        offset = i[:, 1] * rp.covert_max_band_share.value
-        cap = _caps(s, date, left, offset)[RATIONING[k]]
+        cap = cap_of(k)
         add = np.where(cap > 0, np.minimum(1.0 - i[:, k], short / np.maximum(cap, 1e-9)),
                        (short > 0) * (1.0 - i[:, k]))
         i[:, k] += add
         short = np.maximum(short - add * cap, 0.0)
     for k in reversed(order):
-        offset = i[:, 1] * rp.covert_max_band_share.value
-        cap = _caps(s, date, left, offset)[RATIONING[k]]
+        cap = cap_of(k)
         drop = np.where(cap > 0, np.minimum(i[:, k], spare / np.maximum(cap, 1e-9)), 0.0)
         i[:, k] -= drop
         spare = np.maximum(spare - drop * cap, 0.0)
