@@ -22,6 +22,7 @@ from caresim.model import (
     levers,
     personal_budgets,
     prevention,
+    rationing,
     reviews,
     services,
     transformation,
@@ -37,6 +38,7 @@ METRICS: tuple[Metric, ...] = (
     *reviews.STOCKS,
     *assessment.THRESHOLDS,
     *grant.STOCKS,
+    *rationing.STOCKS,
     *services.MONEY_STOCKS,
     # flows: totals over the period
     *demand.METRICS,
@@ -53,6 +55,7 @@ METRICS: tuple[Metric, ...] = (
     *levers.SAVINGS,
     *grant.DIVERTED,
     *personal_budgets.FLOWS,
+    *rationing.FLOWS,
     # financial-year only
     *services.YEAR,
     *personal_budgets.YEAR,

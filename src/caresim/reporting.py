@@ -829,7 +829,45 @@ def _ledger(run: RunFolder, name: str) -> list[Block]:
              f"{infl.source}). Real terms here mean that deflator, not a published price "
              "index."),
         Table(["line", *fys], rrows, [False, *[True] * len(fys)], rstyles, wide=True),
+        *_unmet_need(run, name),
         figs,
+    ]
+
+
+UNMET_ROWS = (
+    ("unmet_need_recorded", "Recorded unmet need: assessed not eligible, or gave up waiting "
+     "(returns see these)"),
+    ("unmet_need_latent", "Latent unmet need: deflected, refused under the covert cut-off, "
+     "or withdrawn at review (no return shows why)"),
+    ("eligibility_published", "Published FACS threshold (band: 0 low .. 3 critical)"),
+    ("eligibility_effective", "Effective eligibility cut-off (band)"),
+)
+"""The rows of the report's unmet-need table (issue 15): measure and label."""
+
+
+def _unmet_need(run: RunFolder, name: str) -> list[Block]:
+    """Unmet need of both kinds by financial year, and published against effective
+    eligibility, with which kind a return would see."""
+    rows = []
+    fys: list[str] = []
+    for measure, label in UNMET_ROWS:
+        f = metric_rows(run.fy, measure, run.scope, FinancialYear.KIND)
+        if not len(f):
+            return []
+        fys = [str(p) for p in f["period"]]
+        digits = 2 if measure.startswith("eligibility") else 0
+        rows.append([label, *[f"{v:,.{digits}f}" for v in f["mean"]]])
+    return [
+        Heading(3, f"Unmet need, recorded and latent, {name}: people in the year"),
+        Para("When reserves above their floor cannot absorb a forecast overspend, the council "
+             "rations within the year. A return (RAP, ASC-CAR) sees *recorded* unmet need: "
+             "people assessed as not eligible under the published threshold, and people who "
+             "gave up waiting. It does not see *latent* unmet need: people deflected at the "
+             "front door appear as contacts resolved at first contact, people refused under "
+             "the covert cut-off as ordinary ineligible assessments, and people withdrawn at "
+             "review as ordinary ends of service. The effective cut-off is the published band "
+             "plus the covert share of a band, at the year's end (mean over councils)."),
+        Table(["measure", *fys], rows, [False, *[True] * len(fys)], wide=True),
     ]
 
 

@@ -13,14 +13,16 @@ from tests.conftest import SMALL_COUNCILS, run
 
 
 def test_people_conserved_per_council_per_month(baseline_params) -> None:
-    """Starts minus exits equals the change in the stock, per council and month, exactly."""
+    """Starts minus exits minus people withdrawn at a rationing reassessment equals the
+    change in the stock, per council and month, exactly."""
     res = run(baseline_params)
     v = res.monthly
     stock = v[:, :, INDEX["users_community"]] + v[:, :, INDEX["users_residential"]]
     s = build_state(baseline_params, select_councils(list(SMALL_COUNCILS)), 0)
     start = np.bincount(s.pop.council, minlength=s.n)
     previous = np.vstack([start, stock[:-1]])
-    flows = v[:, :, INDEX["service_starts"]] - v[:, :, INDEX["exits"]]
+    flows = (v[:, :, INDEX["service_starts"]] - v[:, :, INDEX["exits"]]
+             - v[:, :, INDEX["rationed_withdrawn"]])
     np.testing.assert_array_equal(stock - previous, flows)
 
 
@@ -75,6 +77,9 @@ def test_ledger_balances_to_the_penny(ledger) -> None:
                    + row["grant_received_gbp"] - row["spend_total_gbp"]
                    - (row["ring_fenced_closing_gbp"] - row["ring_fenced_opening_gbp"]))
         np.testing.assert_allclose(closing, row["closing_position_gbp"], rtol=0, atol=0.01)
+        np.testing.assert_allclose(row["reserves_closing_gbp"],
+                                   row["reserves_opening_gbp"] - row["reserves_draw_gbp"],
+                                   rtol=0, atol=0.01)
 
 
 def test_grant_conserved_and_never_overspent(ledger) -> None:

@@ -20,7 +20,7 @@ from caresim.params.schema import Scenario
 from caresim.scenario import load_scenario
 
 BUNDLED = ["baseline", "deep_austerity", "grant_extended", "no_grant", "pb_acceptance",
-           "prevention_first", "prior", "steady"]
+           "prevention_first", "prior", "resource_led", "steady"]
 BASELINE = sc.bundled_dir() / "baseline.yaml"
 ROOT = sc.bundled_dir() / "prior.yaml"  # the root of every bundled chain (no extends)
 

@@ -116,6 +116,26 @@ CASES: dict[str, list[str]] = {
         "expected the value inside its range [0.3, 0.8]",
         "found 0.9",
     ],
+    "reserves_floor_above_opening.yaml": [
+        "key 'council_overrides.Rutland'",
+        "expected reserves_floor_gbp no higher than opening_reserves_gbp",
+        "found a floor of 2e+06 above opening reserves of 1e+06",
+    ],
+    "reserves_floor_share_above_one.yaml": [
+        "key 'finance.reserves.floor_share_of_opening.value'",
+        "expected a floor no higher than the opening reserves (a share of them) in [0, 1]",
+        "found 1.2",
+    ],
+    "allocation_factor_negative.yaml": [
+        "key 'finance.rationing.allocation_factor_min.value'",
+        "expected an allocation factor (a package's share of its assessed value) in [0, 1]",
+        "found -0.1",
+    ],
+    "rationing_dates_out_of_order.yaml": [
+        "key 'finance.rationing.deflection_max_share.values'",
+        "expected dates in increasing order",
+        "found 2010-04-01 after 2012-04-01",
+    ],
     "bad_lever_order.yaml": [
         "key 'finance.levers.order'",
         "expected a list of each lever once (procurement, prevention, package_reductions, "

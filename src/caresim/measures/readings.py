@@ -77,11 +77,16 @@ COMPARE_EXTRAS: tuple[Reading, ...] = (
     _r("PB process costs 2011-12", "spend_pb_process_gbp", "2011-12"),
     _r("DP users in the year 2011-12", "dp_users_in_year_rap", "2011-12"),
     _r("unmet_need 2012-04-01", "unmet_need", "2011-12"),
+    _r("recorded unmet need 2014-15", "unmet_need_recorded", "2014-15"),
+    _r("latent unmet need 2014-15", "unmet_need_latent", "2014-15"),
+    _r("rationing 2014-15", "rationing_gbp", "2014-15"),
+    _r("reserves at year end 2014-15", "reserves_closing_gbp", "2014-15"),
 )
 """What ``compare`` reports beside the headlines: the money a finance director answers for
 (the savings shortfall against the requirement, the closing position, net spend, reablement
 spend and the process costs of personal budgets), the people served, direct payment users and
-unmet need after the grant's last year (what the grant bought, issue 16)."""
+unmet need after the grant's last year (what the grant bought, issue 16); and, when budgets
+bind (issue 15), unmet need of both kinds, rationing and reserves in 2014-15."""
 
 REPORT_FIRST_PAGE: tuple[Reading, ...] = (
     _r("PB share on 1 April 2011", "pb_share_adass", "2011-03-31"),

@@ -71,7 +71,10 @@ LEDGER_KINDS: dict[str, str] = {"baseline_budget_gbp": "stock",
                                 "ring_fenced_closing_gbp": "stock",
                                 "csr07_target_to_date_gbp": "stock",
                                 "savings_to_date_gbp": "stock",
-                                "csr07_shortfall_gbp": "stock"}
+                                "csr07_shortfall_gbp": "stock",
+                                "reserves_opening_gbp": "opening",
+                                "reserves_closing_gbp": "stock",
+                                "reserves_floor_gbp": "stock"}
 """The ledger lines that are not flows over the year (every other line is one)."""
 
 LEDGER_ONLY: tuple[Column, ...] = tuple(

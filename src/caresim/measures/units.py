@@ -53,6 +53,7 @@ UNITS: dict[str, Unit] = {u.name: u for u in (
     Unit("FTE", "quantity", "full-time equivalent staff", 1, " FTE"),
     Unit("index", "quantity", "index (0 to 1)", 3),
     Unit("ratio", "quantity", "ratio (GBP per GBP)", 2),
+    Unit("band", "quantity", "FACS need band (0 low, 1 moderate, 2 substantial, 3 critical)", 2),
 )}
 """Every unit a measure may have, by name."""
 

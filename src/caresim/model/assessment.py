@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from caresim.calendar import DAYS_PER_YEAR
+from caresim.model import rationing
 from caresim.model.buffers import EventBuffer
 from caresim.model.parts import Metric, StaffTeam
 from caresim.model.queueing import ServerPool
@@ -221,6 +222,11 @@ def complete(s: ModelState, t1: float) -> dict[str, np.ndarray]:
     council, need = done["council"], done["need"]
     s.rec.add_at("assessments", council)
     is_eligible = need >= s.assessment.threshold[council]
+    published = is_eligible.copy()
+    # under budget pressure some who meet the published threshold fall below the effective
+    # cut-off (:mod:`caresim.model.rationing`); the return records them as not eligible
+    covert = rationing.covert_refusals(s, done["t"], council, done["age"], need, is_eligible)
+    is_eligible[covert] = False
     eligible = np.flatnonzero(is_eligible)
     inel = np.flatnonzero(~is_eligible)
     s.rec.add_at("eligible", council[eligible])
@@ -229,7 +235,8 @@ def complete(s: ModelState, t1: float) -> dict[str, np.ndarray]:
     if len(inel):
         ti, ai, ni = done["t"][inel], done["age"][inel], need[inel]
         to_unmet(s, ti, ci, ai, ni)
-        _eligibility_savings(s, ti, ci, ai, ni)
+        by_rule = np.flatnonzero(~published[inel])  # the covert refusals are rationing's
+        _eligibility_savings(s, ti[by_rule], ci[by_rule], ai[by_rule], ni[by_rule])
     return {k: v[eligible] for k, v in done.items()}
 
 

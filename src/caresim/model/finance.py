@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from caresim.calendar import fy_of
-from caresim.model import grant, levers, own_plan, personal_budgets
+from caresim.model import grant, levers, own_plan, personal_budgets, rationing, reserves
 from caresim.model.budget_rule import opening_budget_gbp, staff_gbp_per_year
 from caresim.model.costs import SPEND_LINES
 from caresim.model.kernels import MonthEnd, month_end_pass
@@ -64,6 +64,8 @@ class Finance(Section):
     nhs_transfers_gbp_per_year: DatedGBPPerYear  # type: ignore[valid-type]
     client_charges_share_of_gross: Fraction  # type: ignore[valid-type]
     levers: Levers
+    reserves: reserves.Reserves
+    rationing: rationing.Rationing
 
 
 TARGET_TOLERANCE = 1e-12
@@ -227,6 +229,8 @@ LEDGER: tuple[LedgerLine, ...] = (
                "opening_budget + income_charges + income_nhs + grant_received - spend_total - "
                "(ring_fenced_closing - ring_fenced_opening)", "Position", total=True,
                summary="Closing position (+ underspend, - overspend)"),
+    *reserves.LEDGER_LINES,
+    *rationing.LEDGER_LINES,
 )
 """Every line of the budget ledger (GBP cash), in the order of ``ledger.csv``: finance's own
 lines with the grant's (:data:`caresim.model.grant.LEDGER_LINES`) in their place."""
@@ -388,6 +392,7 @@ def start_year(s: ModelState, date: dt.date) -> None:
         acc[f"planned_{lever}_gbp"] += gbp
     acc["plan_beyond_caps_gbp"] += beyond_caps
     grant.start_year(s, date, acc)
+    reserves.start_year(s, acc, first)
     st.fy_month0 = s.rec.month
 
 
@@ -496,6 +501,8 @@ def close_year(s: ModelState) -> None:
     acc["closing_position_gbp"] += (
         acc["opening_budget_gbp"] + acc["income_charges_gbp"] + acc["income_nhs_gbp"]
         + grant_received - acc["spend_total_gbp"] - grant_held)
+    rationing.close_year(acc, {name: f(name) for name in rationing.LEDGER_LINES_FROM_FLOWS})
+    reserves.close_year(s, acc)
     st.ledger_rows.append({"fy": st.fy_label, **{k: v.copy() for k, v in acc.items()}})
     st.last_prevention_savings_gbp = f("savings_prevention_gbp")
     st.assessments_last_fy = f("assessment_requests")

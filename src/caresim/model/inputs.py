@@ -30,6 +30,11 @@ marked as an assumption here and in ``docs/data.md``:
   lever and year (``council_overrides.<council>.net_budget_gbp`` and ``planned_savings_gbp``,
   :mod:`caresim.model.own_plan`) replace the modelled budget in their years and the model's
   allocation of savings to levers; nothing of a council's own is assumed without them.
+* **Reserves** (issue 15): every council holds the national ratio of reserves to its net
+  budget (``finance.reserves.opening_ratio_to_net_budget``, derived from the Audit Commission's
+  2012 totals) and the same floor as a share of them; the per-council split (DCLG Revenue
+  Account returns) is not in the data. A council's own can be set in ``council_overrides``
+  (``opening_reserves_gbp``, ``reserves_floor_gbp``).
 
 Every share is computed over all 152 councils, whichever councils a run selects, so a council's
 inputs never depend on the selection.
@@ -78,6 +83,8 @@ class CouncilInputs:
     """A council's own net budget by financial year (GBP/year, NaN where modelled)."""
     planned_savings: dict[str, dict[str, np.ndarray]] = dataclass_field(default_factory=dict)
     """A council's own planned savings by financial year and lever (GBP, NaN without)."""
+    opening_reserves_gbp: np.ndarray  # NaN where the model derives it
+    reserves_floor_gbp: np.ndarray  # NaN where the model derives it
 
     @property
     def n(self) -> int:
@@ -166,6 +173,8 @@ def derive_inputs(params: Scenario, selected: list[str]) -> CouncilInputs:
         "opening_budget_gbp": np.full(len(idx), np.nan),
         "assessment_fte": np.full(len(idx), np.nan),
         "review_fte": np.full(len(idx), np.nan),
+        "opening_reserves_gbp": np.full(len(idx), np.nan),
+        "reserves_floor_gbp": np.full(len(idx), np.nan),
     }
     codes = sub["code"].tolist()
     for i, code in enumerate(codes):
@@ -181,6 +190,8 @@ def derive_inputs(params: Scenario, selected: list[str]) -> CouncilInputs:
             ("assessment_fte", "assessment_fte"),
             ("review_fte", "review_fte"),
             ("readiness_start", "readiness_start"),
+            ("opening_reserves_gbp", "opening_reserves_gbp"),
+            ("reserves_floor_gbp", "reserves_floor_gbp"),
         ):
             q = getattr(o, field)
             if q is not None:

@@ -55,6 +55,8 @@ from caresim.model import (
     initial,
     personal_budgets,
     prevention,
+    rationing,
+    reserves,
     reviews,
     services,
     transformation,
@@ -135,6 +137,8 @@ def build_state(
     s.personal_budgets = personal_budgets.init_state(n)
     a_fte, r_fte, assessments_per_year = initial.initial_staff(s)
     s.finance = finance.init_state(n, assessments_per_year)
+    s.reserves = reserves.ReservesState()
+    s.rationing = rationing.init_state(n)
     s.assessment = assessment.init_state(s, edges, a_fte, assessments_per_year)
     s.reviews = reviews.init_state(s, r_fte)
     initial.build_population(s)
@@ -217,6 +221,7 @@ def step_month(s: ModelState, m: int, d0: dt.date, d1: dt.date) -> None:
     t0, t1 = s.cal.day(d0), s.cal.day(d1)
     spent = begin_month(s, m, d0)
     new = demand.arrivals(s, t0, t1, demand.growth_index(s, m), demography.index(s, m))
+    new = rationing.deflect(s, new)
     back = assessment.unmet_returns(s, t1)
     relapsed = prevention.relapses(s, t1)
     assessment.enqueue(s, _concat(new, back, relapsed))
@@ -226,6 +231,8 @@ def step_month(s: ModelState, m: int, d0: dt.date, d1: dt.date) -> None:
     prevention.complete(s, t1)
     user_events(s, t1)
     transformation_spend, tally = finance.month_end(s, d0, t1, spent)
+    rationing.record(s)
+    rationing.plan(s, d0, t0, t1)
     prevention.accrue_shadow(s, t0, t1)
     v = s.rec.values[m]
     s.rec.set("cashable_savings_gbp", sum(v[:, INDEX[k]] for k in LEVER_METRICS.values()))

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from caresim.calendar import DAYS_PER_YEAR
-from caresim.model import exits, personal_budgets
+from caresim.model import exits, personal_budgets, rationing
+from caresim.model.assessment import to_unmet
 from caresim.model.costs import accrue, draw_cost, mean_cost
 from caresim.model.kernels import reviews_due
 from caresim.model.parts import Metric, StaffTeam
@@ -169,5 +170,10 @@ def review(s: ModelState, idx: np.ndarray) -> None:
         saving = (before - pop.cost[c_idx]) * remaining_years
         s.rec.add_at("savings_package_reductions_gbp", c_c, saving)
         s.rec.add_at("package_cuts", c_c)
+    # 4. rationing: reassessment against the effective cut-off, allocation scaling
+    gone = rationing.at_review(s, idx, t, council, setting)
+    if len(gone):
+        rows = idx[gone]
+        to_unmet(s, t[gone], council[gone], pop.age[rows], pop.need[rows])
     pop.review_queued[idx] = False
     pop.t_review[idx] = t + rv.interval_days.value

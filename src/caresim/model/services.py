@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from caresim.model import exits, personal_budgets
+from caresim.model import exits, personal_budgets, rationing
 from caresim.model.costs import draw_cost
 from caresim.model.flows import residential_by_need
 from caresim.model.parts import Metric
@@ -324,6 +324,7 @@ def start(s: ModelState, t: np.ndarray, council: np.ndarray, age: np.ndarray,
         _, m = choose_mode(s, "services.mode", c_comm, age[comm], t[comm])
         mode[comm] = m
         cost[comm] *= personal_budgets.take_up(s, c_comm, m)
+        cost[comm] = rationing.allocate(s, t[comm], c_comm, cost[comm])
     t_exit = exits.draw_exit_times(s, "services.exit", council, age, setting, t)
     idx = s.pop.append(
         council=council, age=age, need=need, setting=setting, mode=mode, cost=cost,

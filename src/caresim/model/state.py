@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from caresim.model.grant import GrantState
     from caresim.model.personal_budgets import PersonalBudgetsState
     from caresim.model.prevention import PreventionState
+    from caresim.model.rationing import RationingState
+    from caresim.model.reserves import ReservesState
     from caresim.model.reviews import ReviewsState
     from caresim.model.services import ServicesState
     from caresim.model.transformation import TransformationState
@@ -89,6 +91,8 @@ class ModelState:
     finance: FinanceState = field(init=False)
     grant: GrantState = field(init=False)
     personal_budgets: PersonalBudgetsState = field(init=False)
+    reserves: ReservesState = field(init=False)
+    rationing: RationingState = field(init=False)
 
     def draw(self, name: str, council: np.ndarray, fn) -> np.ndarray:
         """One draw per element from its council's stream ``name`` (see StreamSet)."""

@@ -29,7 +29,7 @@ from caresim.model.prevention import Reablement
 from caresim.model.reviews import Reviews
 from caresim.model.services import Services
 from caresim.model.transformation import Transformation
-from caresim.params.section import DatedFraction, Fraction, GBPPerYear, Section
+from caresim.params.section import GBP, DatedFraction, Fraction, GBPPerYear, Section
 from caresim.params.values import FolderName, FrozenDict, Quantity, Setting, one_of, positive
 from caresim.params.vocabulary import NEED_BANDS
 from caresim.period import PeriodError, parse_period
@@ -172,11 +172,26 @@ class CouncilOverride(Section):
     """A dated net budget path (:mod:`caresim.model.own_plan`)."""
     planned_savings_gbp: PlannedSavings | None = None
     """Planned savings by financial year and lever (:mod:`caresim.model.own_plan`)."""
+    opening_reserves_gbp: GBP | None = None  # type: ignore[valid-type]
+    reserves_floor_gbp: GBP | None = None  # type: ignore[valid-type]
 
     @field_validator("facs_threshold")
     @classmethod
     def _threshold(cls, v: Setting | None) -> Setting | None:
         return one_of(v, NEED_BANDS)
+
+    @model_validator(mode="after")
+    def _floor(self) -> CouncilOverride:
+        floor, opening = self.reserves_floor_gbp, self.opening_reserves_gbp
+        if floor is not None and opening is None:
+            raise ValueError(f"expected opening_reserves_gbp with reserves_floor_gbp (a floor "
+                             f"is checked against the council's own reserves); found a floor "
+                             f"of {floor.value:g} and no opening reserves")
+        if floor is not None and opening is not None and floor.value > opening.value:
+            raise ValueError(f"expected reserves_floor_gbp no higher than opening_reserves_gbp; "
+                             f"found a floor of {floor.value:g} above opening reserves of "
+                             f"{opening.value:g}")
+        return self
 
 
 class Scenario(Section):

@@ -9,3 +9,7 @@ NEED_BANDS = ("low", "moderate", "substantial", "critical")
 LEVERS = ("procurement", "prevention", "package_reductions", "eligibility", "staff_cuts")
 """Savings levers a council can pull, DESIGN §2 point 8."""
 EXIT_CAUSES = ("death", "nhs_or_self_funded", "recovery")
+RATIONING = ("deflection", "covert_eligibility", "reassessment", "allocation")
+"""In-year rationing mechanisms a council uses when its reserves cannot absorb a forecast gap
+(issue 15): deflection at the front door, covert (implicit) eligibility, reassessment at review
+against the effective cut-off, and allocation scaling of packages."""
