@@ -79,12 +79,12 @@ class CouncilInputs:
     opening_budget_gbp: np.ndarray  # NaN where the model derives it
     assessment_fte: np.ndarray  # NaN where the model derives it
     review_fte: np.ndarray  # NaN where the model derives it
+    opening_reserves_gbp: np.ndarray  # NaN where the model derives it
+    reserves_floor_gbp: np.ndarray  # NaN where the model derives it
     budget_path: dict[str, np.ndarray] = dataclass_field(default_factory=dict)
     """A council's own net budget by financial year (GBP/year, NaN where modelled)."""
     planned_savings: dict[str, dict[str, np.ndarray]] = dataclass_field(default_factory=dict)
     """A council's own planned savings by financial year and lever (GBP, NaN without)."""
-    opening_reserves_gbp: np.ndarray  # NaN where the model derives it
-    reserves_floor_gbp: np.ndarray  # NaN where the model derives it
 
     @property
     def n(self) -> int:
