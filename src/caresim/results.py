@@ -14,6 +14,7 @@ from scipy import stats
 
 from caresim.calendar import fy_of
 from caresim.councils import ENGLAND_CODE
+from caresim.measures.formatting import COVERS_PARAMETERS, COVERS_RANDOMNESS
 from caresim.model.model import ReplicationResult
 from caresim.recording import BY_NAME, INDEX, METRICS
 
@@ -162,8 +163,6 @@ def ledger_table(
     return pd.concat(frames, ignore_index=True)
 
 
-COVERS_RANDOMNESS = "95% confidence interval of the mean over replications (randomness only)"
-COVERS_PARAMETERS = "95% range over parameter sets and replications (parameters and randomness)"
 
 
 def summarise(table: pd.DataFrame, period_col: str, confidence: float = 0.95) -> pd.DataFrame:

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from caresim.results import COVERS_PARAMETERS, COVERS_RANDOMNESS
+from caresim.measures.formatting import COVERS_PARAMETERS, COVERS_RANDOMNESS
 
 KEYS = ("parameter_set", "replication")
 """What pairs two runs: the same parameter set and the same replication number."""

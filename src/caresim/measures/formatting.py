@@ -28,6 +28,11 @@ from caresim.measures.units import (
     money_scale,
 )
 
+COVERS_RANDOMNESS = "95% confidence interval of the mean over replications (randomness only)"
+"""What an interval over replications of one parameter set covers (a summary's ``covers``)."""
+COVERS_PARAMETERS = "95% range over parameter sets and replications (parameters and randomness)"
+"""What a range over parameter sets and replications covers."""
+
 NOT_AVAILABLE = "n/a"
 """What any non-finite value is shown as."""
 
