@@ -232,10 +232,6 @@ def _summary_csv(every_period: bool) -> Callable[[pd.DataFrame], pd.DataFrame]:
     return rows
 
 
-def _whole(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame
-
-
 PARTIAL_SUFFIX = ".partial"
 LOCK_NAME = ".lock"
 
@@ -318,24 +314,30 @@ def remove_lock_file(folder: Path) -> None:
         (Path(folder) / LOCK_NAME).unlink()
 
 
-def write_outputs(folder: Path, tables: dict[str, pd.DataFrame], manifest: dict[str, Any],
-                  figures: dict[str, Any], all_csv: bool = False) -> None:
-    """Write every output file into ``folder`` (the partial folder): every table as Parquet;
+def write_outputs(folder: Path, summary: pd.DataFrame, scorecard: pd.DataFrame,
+                  manifest: dict[str, Any], figures: dict[str, Any], n_tasks: int,
+                  all_csv: bool = False) -> None:
+    """Write the run-wide files into ``folder`` (the partial folder) beside the datasets the
+    tasks wrote (``timeseries.parquet/``, ``financial_years.parquet/``, ``ledger.parquet/``,
+    one file per task: :mod:`caresim.partials`): the measures of every task joined into
+    ``measures.parquet``; the summary as Parquet;
     as CSV the tables people open by hand (financial years, the summary by financial year, the
-    scorecard, the ledger) and, with ``all_csv``, the monthly ``timeseries.csv`` and the
-    summary's monthly rows too."""
-    _write_table(tables["timeseries"], folder, "timeseries", _whole if all_csv else None)
-    _write_table(tables["financial_years"], folder, "financial_years", _whole)
-    _write_table(tables["summary"], folder, "summary", _summary_csv(all_csv))
-    summary = tables["summary"]
+    scorecard, the ledger: the tasks' rows joined in plan order) and, with ``all_csv``, the
+    monthly ``timeseries.csv`` and the summary's monthly rows too."""
+    from caresim.partials import CSV_TABLES, join_csv, join_measures
+
+    tasks = list(range(n_tasks))
+    join_measures(folder, n_tasks, folder / "measures.parquet")
+    for table, stem in CSV_TABLES.items():
+        join_csv(folder, tasks, table, folder / f"{stem}.csv")
+    if all_csv:
+        join_csv(folder, tasks, "monthly", folder / "timeseries.csv")
+    _write_table(summary, folder, "summary", _summary_csv(all_csv))
     manifest = {**manifest, "summary_csv": {
         "rows": "every period" if all_csv else "financial years",
         **{c: str(summary[c].iloc[0]) for c in SAME_ON_EVERY_ROW
            if c in summary.columns and len(summary) and summary[c].nunique() == 1}}}
-    tables["scorecard"].to_csv(folder / "scorecard.csv", index=False)
-    tables["ledger"].to_csv(folder / "ledger.csv", index=False)
-    if "measures" in tables:
-        tables["measures"].to_parquet(folder / "measures.parquet", index=False)
+    scorecard.to_csv(folder / "scorecard.csv", index=False)
     plots = folder / "plots"
     plots.mkdir(exist_ok=True)
     for name, fig in figures.items():

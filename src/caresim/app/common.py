@@ -91,10 +91,11 @@ def build_tables(results: list[TaskResult], params: Scenario) -> RunOutputs:
                                                                 params.run))
 
 
-def execute_tasks(tasks, spec: ExecutorSpec, store: RunStore | None, progress: Progress | None
-             ) -> list[TaskResult]:
+def execute_tasks(tasks, spec: ExecutorSpec, store: RunStore | None, progress: Progress | None,
+                  fold=None) -> list[TaskResult]:
+    """Run ``tasks`` on the executor ``spec`` names (see :func:`caresim.runner.execute`)."""
     executor = make_executor(spec)
     try:
-        return execute(tasks, executor, store, progress)
+        return execute(tasks, executor, store, progress, fold)
     finally:
         executor.shutdown()
