@@ -97,6 +97,7 @@ class TaskPartial:
     non_finite: tuple | None = None
     seconds: float = 0.0
     parameter_set: int = 0
+    write_seconds: float = 0.0
 
 
 def partial_of(index: int, monthly: pd.DataFrame, fy: pd.DataFrame, ledger: pd.DataFrame,
@@ -245,6 +246,7 @@ class RunFold:
     keys: tuple[int, int] | None = None
     targets: list[dict] = field(default_factory=list)
     headlines: list[pd.DataFrame] = field(default_factory=list)
+    write_seconds: float = 0.0
     council_codes: list[str] = field(default_factory=list)
     non_finite: tuple | None = None
     parameter_sets: set[int] = field(default_factory=set)
@@ -266,6 +268,7 @@ class RunFold:
         self.targets.append(p.targets)
         self.headlines.append(p.headline)
         self.parameter_sets.add(p.parameter_set)
+        self.write_seconds += p.write_seconds
         if self.non_finite is None and p.non_finite is not None:
             self.non_finite = p.non_finite
         self.next_index += 1

@@ -234,7 +234,8 @@ def load_run(path: Path) -> RunFolder:
         raise RunStoreError(f"{path}: expected {expected}; found no such folder.")
     if not path.is_dir():
         raise RunStoreError(f"{path}: expected {expected}; found a file.")
-    missing = [f for f in RUN_FILES if not (path / f).is_file()]
+    # the per-run tables are Parquet datasets (folders of per-task files) or single files
+    missing = [f for f in RUN_FILES if not (path / f).exists()]
     if missing:
         raise RunStoreError(f"{path}: expected {expected}; found no {', '.join(missing)}.")
     try:

@@ -97,12 +97,18 @@ def run_task_stored(index: int, task: Task, folder: str, csv_all: bool = False):
     from caresim.partials import partial_of, stored, write_task
 
     r = run_task(index, task)
+    t0 = time.perf_counter()
     tables = {"monthly": stored(r.monthly), "fy": r.fy, "ledger": r.ledger}
     tables["measures"] = measures_table(RunTables(tables["monthly"], tables["fy"],
                                                   tables["ledger"]))
+    t1 = time.perf_counter()
     write_task(Path(folder), index, tables, csv_all)
-    return partial_of(index, tables["monthly"], tables["fy"], tables["ledger"], task.params,
-                      scope_of(list(task.codes)), r.seconds)
+    written = time.perf_counter() - t1
+    p = partial_of(index, tables["monthly"], tables["fy"], tables["ledger"], task.params,
+                   scope_of(list(task.codes)))
+    p.seconds = r.seconds + (time.perf_counter() - t0)
+    p.write_seconds = written
+    return p
 
 
 def plan(
@@ -356,6 +362,7 @@ def execute(
         done = progress(done, len(todo))
     results: dict[int, Any] = {}
     failures: list[tuple[int, str]] = []
+    first_os_error: OSError | None = None
     pending = set(todo)
 
     def fold_ready() -> None:
@@ -376,6 +383,8 @@ def execute(
         except Exception as exc:
             tb = "".join(traceback.format_exception(exc))
             failures.append((i, tb))
+            if stored and isinstance(exc, OSError) and first_os_error is None:
+                first_os_error = exc
             if store is not None:
                 store.mark_failed(i, tb)
             continue
@@ -385,6 +394,10 @@ def execute(
         if stored and not failures:
             fold_ready()
     if failures:
+        if first_os_error is not None:
+            # a task that could not write its tables (a full disk, a read-only folder) is
+            # told as the parent's own failed write would be: the file, what was expected
+            raise first_os_error
         raise TaskFailure(failures, store.folder if store is not None else None)
     if stored:
         fold_ready()

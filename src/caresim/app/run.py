@@ -221,6 +221,7 @@ def _complete(store: RunStore, spec: ExecutorSpec, progress: Progress | None,
     else:  # a fixed plan, or resuming an auto run: finish the tasks already planned
         execute_tasks(tasks_for(0, len(store.states())), spec, store, progress, fold)
     t_sim = time.perf_counter() - t0
+    t_written = time.perf_counter()
     if fold.non_finite is not None:
         discard_partial(store.folder)
         raise NonFiniteOutput(*fold.non_finite)
@@ -243,7 +244,8 @@ def _complete(store: RunStore, spec: ExecutorSpec, progress: Progress | None,
         "councils": codes, "executor": spec.describe(), "command": info["command"],
         "started_utc": info["started_utc"], "environment": environment(),
         "timings_seconds": {"simulation": round(t_sim, 3),
-                            "tasks": [s.get("seconds") for s in store.states()]},
+                            "tasks": [s.get("seconds") for s in store.states()],
+                            "tasks_writing": round(fold.write_seconds, 3)},
         "parameters": info["parameters"],
         # when the simulation and its tables were done: the workbook and the manifest agree
         "finished_utc": dt.datetime.now(dt.UTC).isoformat(),
@@ -260,6 +262,7 @@ def _complete(store: RunStore, spec: ExecutorSpec, progress: Progress | None,
         plt.close(fig)
     final = finalise(store.folder)
     tables.folder = final
+    tables.write_seconds = time.perf_counter() - t_written
     return final, tables
 
 
@@ -272,6 +275,8 @@ class StoredRunOutputs(RunOutputs):
         self.folder = Path(folder)
         self.summary = summary
         self.scorecard = scorecard
+        self.write_seconds = 0.0
+        """Seconds the parent spent after the last task: summaries, files, plots, workbook."""
 
     def _read(self, table: str) -> pd.DataFrame:
         from caresim.partials import dataset_dir
