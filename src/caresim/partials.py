@@ -108,6 +108,10 @@ def partial_of(index: int, monthly: pd.DataFrame, fy: pd.DataFrame, ledger: pd.D
     from caresim.measures import RunTables
     from caresim.scorecard import target_inputs
 
+    for frame, period in ((monthly, "date"), (fy, "fy")):
+        if frame.duplicated([period if k == "period" else k for k in SUMMARY_KEYS]).any():
+            raise ValueError(f"task {index}: expected one row per summary group in its "
+                             f"{period} table; found a group twice")
     tables = RunTables(monthly, fy, ledger)
     non_finite = None
     try:

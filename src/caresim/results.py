@@ -245,7 +245,8 @@ def folded_summary(first: pd.DataFrame, period_col: str, moments: Moments,
     Parameters
     ----------
     first : pandas.DataFrame
-        The first task's table (its rows give the groups, in order: every task has the same).
+        The first task's table: one row per group, the groups in order (every task has the
+        same rows; see :func:`caresim.partials.partial_of`).
     period_col : str
         ``date`` or ``fy``.
     moments : caresim.folding.Moments
@@ -257,9 +258,11 @@ def folded_summary(first: pd.DataFrame, period_col: str, moments: Moments,
         The intervals' confidence.
     """
     keys = _keys(period_col)
-    out = first.groupby(keys, observed=True, sort=False)["value"].size().reset_index()[keys]
-    if len(out) != moments.size:
-        raise ValueError(f"expected {moments.size} summary groups; found {len(out)}")
+    if len(first) != moments.size:
+        raise ValueError(f"expected {moments.size} summary groups; found {len(first)} rows")
+    # one row per group in every task (checked where each task's partial is made), so the
+    # first task's rows are the groups in the order a groupby over all runs finds them
+    out = first[keys].reset_index(drop=True)
     out["n"] = moments.n
     out["mean"] = moments.mean()
     out["sd"] = moments.sd()
