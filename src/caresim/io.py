@@ -5,8 +5,10 @@ A run folder is written atomically: built in ``<run-id>.partial``, renamed when 
 An interrupted run leaves no half-written ``<run-id>`` folder, only the partial one, which holds
 the run store (plan, task states, finished tasks) so that ``caresim run --resume`` can finish
 it. Layout of a finished run (``docs/outputs.md``): ``tasks.json`` (each task's state),
-``manifest.json``, ``timeseries``, ``financial_years``, ``summary`` (Parquet and CSV),
-``scorecard.csv``, ``ledger.csv``, ``plots/``.
+``manifest.json``, the per-run tables ``timeseries.parquet/``, ``financial_years.parquet/`` and
+``ledger.parquet/`` (Parquet datasets: one file per task, written by the task,
+:mod:`caresim.partials`), ``summary.parquet``, ``measures.parquet``, the CSVs people open by
+hand (``financial_years.csv``, ``summary.csv``, ``scorecard.csv``, ``ledger.csv``), ``plots/``.
 
 Every other output (a comparison, a validation, a calibration, a sensitivity analysis, a report,
 the workbook, the run store's ``plan.json`` and ``tasks.json``) goes through the same two
