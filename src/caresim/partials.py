@@ -254,6 +254,7 @@ class RunFold:
     council_codes: list[str] = field(default_factory=list)
     non_finite: tuple | None = None
     parameter_sets: set[int] = field(default_factory=set)
+    paths: dict[str, tuple[pd.DataFrame, Moments]] = field(default_factory=dict)
 
     def add(self, p: TaskPartial) -> None:
         """Fold the next task's partial (it must be task ``next_index``)."""
@@ -269,13 +270,37 @@ class RunFold:
                              "the first task's, so their values cannot be folded")
         self.monthly.add(p.monthly)
         self.fy.add(p.fy)
-        self.targets.append(p.targets)
+        self.targets.append({name: self._fold_path(name, parts, p.task_index)
+                             for name, parts in p.targets.items()})
         self.headlines.append(p.headline)
         self.parameter_sets.add(p.parameter_set)
         self.write_seconds += p.write_seconds
         if self.non_finite is None and p.non_finite is not None:
             self.non_finite = p.non_finite
         self.next_index += 1
+
+    def _fold_path(self, name: str, parts: dict, index: int) -> dict:
+        """Fold a target's trajectory over the month ends into its running mean (the
+        scorecard's date first met reads only the mean), and keep the rest as it is."""
+        path = parts.get("path")
+        if path is None:
+            return parts
+        keys = path[["council_code", "period"]].reset_index(drop=True)
+        if name not in self.paths:
+            self.paths[name] = (keys, Moments(len(path)))
+        first, moments = self.paths[name]
+        if not keys.astype(str).equals(first.astype(str)):
+            raise ValueError(f"task {index}: target {name}'s trajectory is not in the layout "
+                             "of the first task's")
+        moments.add(path["value"].to_numpy(dtype=np.float64))
+        return {**parts, "path": None}
+
+    def mean_paths(self) -> dict[str, pd.DataFrame]:
+        """Each month-end target's mean trajectory over the runs folded (``council_code, date,
+        value``)."""
+        return {name: keys.assign(date=pd.to_datetime(keys["period"]),
+                                  value=moments.mean())[["council_code", "date", "value"]]
+                for name, (keys, moments) in self.paths.items()}
 
     @property
     def count(self) -> int:

@@ -81,6 +81,12 @@ def wilson(k: np.ndarray, n: np.ndarray, z: float = 1.959964) -> tuple[np.ndarra
 def _first_met(series: pd.DataFrame, reading: TargetReading) -> pd.Series:
     """First month end (over the mean trajectory) each scope's value meets the target."""
     mean = series.groupby(["council_code", "date"], observed=True)["value"].mean().reset_index()
+    return _first_met_on_mean(mean, reading)
+
+
+def _first_met_on_mean(mean: pd.DataFrame, reading: TargetReading) -> pd.Series:
+    """First month end each scope's mean trajectory (``council_code, date, value``) meets the
+    target."""
     hit = mean[[reading.meets(v) for v in mean["value"]]]
     return hit.groupby("council_code", observed=True)["date"].min()
 
@@ -203,7 +209,8 @@ def _gathered(parts: list[pd.DataFrame]) -> pd.DataFrame:
 
 def scorecard_from_inputs(inputs: list[dict[str, dict[str, pd.DataFrame | None]]],
                           targets: Targets, codes: list[str], uncertain: bool,
-                          run: RunSettings | None = None) -> pd.DataFrame:
+                          run: RunSettings | None = None,
+                          mean_paths: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
     """The scorecard from :func:`target_inputs` of each task, in plan order.
 
     Parameters
@@ -218,6 +225,10 @@ def scorecard_from_inputs(inputs: list[dict[str, dict[str, pd.DataFrame | None]]
         Whether the run drew more than one parameter set.
     run : RunSettings, optional
         The run's settings: a target outside the run is "not scored", with the reason.
+    mean_paths : dict, optional
+        Target name -> its measure's mean trajectory over the runs (``council_code, date,
+        value``), folded task by task (:class:`caresim.partials.RunFold`), for targets whose
+        ``path`` the inputs no longer hold.
     """
     covers = COVERS_PARAMETERS if uncertain else COVERS_RANDOMNESS
     rows = []
@@ -235,7 +246,9 @@ def scorecard_from_inputs(inputs: list[dict[str, dict[str, pd.DataFrame | None]]
         if not len(per_rep):
             continue
         first = None
-        if isinstance(reading.period, MonthEnd):
+        if isinstance(reading.period, MonthEnd) and mean_paths and reading.name in mean_paths:
+            first = _first_met_on_mean(mean_paths[reading.name], reading)
+        elif isinstance(reading.period, MonthEnd):
             path = _run_units(_gathered([g["path"] for g in got]))
             first = _first_met(path.assign(date=pd.to_datetime(path["period"])), reading)
         base = None

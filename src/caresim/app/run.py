@@ -319,5 +319,5 @@ def folded_outputs(folder: Path, fold: RunFold, params: Scenario) -> StoredRunOu
                         ignore_index=True)
     del first
     card = scorecard_from_inputs(fold.targets, params.targets, fold.council_codes, uncertain,
-                                 params.run)
+                                 params.run, fold.mean_paths())
     return StoredRunOutputs(folder, summary, card)
