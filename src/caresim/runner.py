@@ -343,7 +343,8 @@ def execute(
 
     def submit(i: int) -> Future:
         if stored:
-            return executor.submit(run_task_stored, i, tasks[i], str(store.folder), csv_all)
+            return executor.submit(run_task_stored, i, tasks[i], str(store.folder.resolve()),
+                                   csv_all)
         return executor.submit(run_task, i, tasks[i])
 
     def completed() -> Iterable[Future]:
