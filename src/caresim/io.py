@@ -212,10 +212,10 @@ def _write_table(frame: pd.DataFrame, folder: Path, stem: str,
                  csv: Callable[[pd.DataFrame], pd.DataFrame] | None) -> None:
     """``stem.parquet``, whole, and ``stem.csv`` of the rows and columns ``csv`` keeps (none
     when ``csv`` is ``None``)."""
-    out = frame.copy()
-    for col in ("date",):
-        if col in out.columns:
-            out[col] = pd.to_datetime(out[col]).dt.date.astype(str)
+    out = frame
+    if "date" in out.columns:  # a copy only when a column changes (a summary has no date)
+        out = frame.copy()
+        out["date"] = pd.to_datetime(out["date"]).dt.date.astype(str)
     out.to_parquet(folder / f"{stem}.parquet", index=False)
     if csv is not None:
         csv(out).to_csv(folder / f"{stem}.csv", index=False)

@@ -216,10 +216,11 @@ def write_task(folder: Path, index: int, tables: dict[str, pd.DataFrame], csv_al
         _atomic_csv(tables[name], tasks / f"{index}-{name}.csv")
 
 
-def read_task(folder: Path, index: int) -> dict[str, pd.DataFrame]:
-    """A finished task's stored tables, read back from the datasets."""
+def read_task(folder: Path, index: int, tables: tuple[str, ...] = ("monthly", "fy", "ledger")
+              ) -> dict[str, pd.DataFrame]:
+    """A finished task's stored tables (``tables`` of them), read back from the datasets."""
     return {name: pd.read_parquet(dataset_dir(folder, name) / part_name(index))
-            for name in ("monthly", "fy", "ledger")}
+            for name in tables}
 
 
 def join_csv(folder: Path, indices: list[int], table: str, target: Path) -> None:

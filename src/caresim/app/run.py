@@ -51,8 +51,11 @@ def _figures(tables: RunOutputs, params: Scenario, codes: list[str], scope: str)
 
     where = scope_label(scope, codes)
     s = tables.summary
-    monthly_summary, fy_summary = monthly_rows(s), yearly_rows(s)
     n = int(s["n"].max()) if len(s) else 0
+    # the figures show the scope only: split its rows, not the whole summary (millions of
+    # rows for England), into months and years
+    s = s[(s["council_code"] == scope).to_numpy()]
+    monthly_summary, fy_summary = monthly_rows(s), yearly_rows(s)
     return {"pb_share": plotting.pb_share_figure(
                 monthly_summary, fy_summary, target_readings(params.targets), scope,
                 f"{where}: personal budget share against the targets ({n} replication(s))"),
@@ -309,7 +312,7 @@ def folded_outputs(folder: Path, fold: RunFold, params: Scenario) -> StoredRunOu
     from caresim.results import folded_summary
     from caresim.scorecard import scorecard_from_inputs
 
-    first = read_task(folder, 0)
+    first = read_task(folder, 0, ("monthly", "fy"))
     uncertain = len(fold.parameter_sets) > 1
     parts = {t: ([dataset_dir(folder, t) / part_name(i) for i in range(fold.count)]
                  if uncertain else None) for t in ("monthly", "fy")}
