@@ -92,7 +92,7 @@ def run_task(index: int, task: Task) -> TaskResult:
 def run_task_stored(index: int, task: Task, folder: str, csv_all: bool = False):
     """Run one task (in any process with the run folder in reach), write its tables into the
     run's datasets and return its small partial (:mod:`caresim.partials`)."""
-    from caresim.app.common import scope_of
+    from caresim.councils import scope_of
     from caresim.measures import RunTables, measures_table
     from caresim.partials import partial_of, stored, write_task
 
@@ -295,7 +295,7 @@ class RunStore:
 
     def load_partial(self, index: int, task: Task) -> Any:
         """A finished task's partial, recomputed from the files it wrote."""
-        from caresim.app.common import scope_of
+        from caresim.councils import scope_of
         from caresim.partials import partial_of, read_task
 
         t = read_task(self.folder, index)

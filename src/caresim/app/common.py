@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from caresim.councils import ENGLAND_CODE, resolve_council, select_councils
+from caresim.councils import resolve_council, scope_of, select_councils  # noqa: F401 (scope_of: re-exported)
 from caresim.errors import CouncilError, ScenarioError
 from caresim.measures.targets import check_targets
 from caresim.params.schema import Scenario
@@ -74,11 +74,6 @@ def scenario_warnings(scenario: ResolvedScenario) -> list[str]:
     lines = target_warnings(scenario.params.targets, run.start_date, run.end_date,
                             RunSettings.model_fields["start_date"].default)
     return [f"{scenario.files[-1]}: {line}" for line in lines]
-
-
-def scope_of(codes: list[str]) -> str:
-    """The scope a run reports first: the council when one was run, else England."""
-    return codes[0] if len(codes) == 1 else ENGLAND_CODE
 
 
 def build_tables(results: list[TaskResult], params: Scenario) -> RunOutputs:
