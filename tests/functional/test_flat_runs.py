@@ -13,7 +13,8 @@ import pytest
 
 import caresim.runner as runner
 from caresim.app.run import folded_outputs
-from caresim.partials import RunFold, dataset_dir, part_name
+from caresim.measures import RunTables, measures_table
+from caresim.partials import RunFold, dataset_dir, join_csv, join_measures, part_name
 from caresim.results import summarise
 from caresim.runner import RunStore, execute, plan
 from caresim.scenario import load_scenario
@@ -64,6 +65,13 @@ def test_tasks_finishing_in_reverse_fold_in_plan_order(short: Path, tmp_path: Pa
     pd.testing.assert_frame_equal(
         out.scorecard, scorecard(monthly, fy, ledger, params.targets, params.run),
         check_exact=True)
+    # the files joined from the tasks' parts are those of one table over every run
+    join_measures(store.folder, 3, tmp_path / "measures.parquet")
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "measures.parquet"),
+                                  measures_table(RunTables(monthly, fy, ledger)),
+                                  check_exact=True)
+    join_csv(store.folder, [0, 1, 2], "ledger", tmp_path / "ledger.csv")
+    assert (tmp_path / "ledger.csv").read_text() == ledger.to_csv(index=False)
 
 
 def test_a_task_with_another_layout_is_refused() -> None:
