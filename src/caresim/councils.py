@@ -73,3 +73,8 @@ def select_councils(tokens: list[str]) -> list[str]:
         return df["code"].tolist()
     wanted = {resolve_council(t) for t in tokens}
     return [c for c in df["code"] if c in wanted]
+
+
+def scope_of(codes: list[str]) -> str:
+    """The scope a run reports first: the council when one was run, else England."""
+    return codes[0] if len(codes) == 1 else ENGLAND_CODE

@@ -38,6 +38,7 @@ class NonFiniteOutput(CaresimError):
     def __init__(self, table: str, council: str, period: str, line: str, value: float,
                  count: int) -> None:
         self.table, self.council, self.period, self.line = table, council, period, line
+        self.fields = (table, council, period, line, value, count)
         more = f" ({count - 1} more non-finite value(s) after it)" if count > 1 else ""
         super().__init__(
             f"the run produced a non-finite value, so no run folder was written: {table} line "

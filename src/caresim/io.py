@@ -5,8 +5,10 @@ A run folder is written atomically: built in ``<run-id>.partial``, renamed when 
 An interrupted run leaves no half-written ``<run-id>`` folder, only the partial one, which holds
 the run store (plan, task states, finished tasks) so that ``caresim run --resume`` can finish
 it. Layout of a finished run (``docs/outputs.md``): ``tasks.json`` (each task's state),
-``manifest.json``, ``timeseries``, ``financial_years``, ``summary`` (Parquet and CSV),
-``scorecard.csv``, ``ledger.csv``, ``plots/``.
+``manifest.json``, the per-run tables ``timeseries.parquet/``, ``financial_years.parquet/`` and
+``ledger.parquet/`` (Parquet datasets: one file per task, written by the task,
+:mod:`caresim.partials`), ``summary.parquet``, ``measures.parquet``, the CSVs people open by
+hand (``financial_years.csv``, ``summary.csv``, ``scorecard.csv``, ``ledger.csv``), ``plots/``.
 
 Every other output (a comparison, a validation, a calibration, a sensitivity analysis, a report,
 the workbook, the run store's ``plan.json`` and ``tasks.json``) goes through the same two
@@ -210,10 +212,10 @@ def _write_table(frame: pd.DataFrame, folder: Path, stem: str,
                  csv: Callable[[pd.DataFrame], pd.DataFrame] | None) -> None:
     """``stem.parquet``, whole, and ``stem.csv`` of the rows and columns ``csv`` keeps (none
     when ``csv`` is ``None``)."""
-    out = frame.copy()
-    for col in ("date",):
-        if col in out.columns:
-            out[col] = pd.to_datetime(out[col]).dt.date.astype(str)
+    out = frame
+    if "date" in out.columns:  # a copy only when a column changes (a summary has no date)
+        out = frame.copy()
+        out["date"] = pd.to_datetime(out["date"]).dt.date.astype(str)
     out.to_parquet(folder / f"{stem}.parquet", index=False)
     if csv is not None:
         csv(out).to_csv(folder / f"{stem}.csv", index=False)
@@ -230,10 +232,6 @@ def _summary_csv(every_period: bool) -> Callable[[pd.DataFrame], pd.DataFrame]:
         return kept.drop(columns=[c for c in SAME_ON_EVERY_ROW
                                   if c in summary.columns and summary[c].nunique() == 1])
     return rows
-
-
-def _whole(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame
 
 
 PARTIAL_SUFFIX = ".partial"
@@ -318,24 +316,30 @@ def remove_lock_file(folder: Path) -> None:
         (Path(folder) / LOCK_NAME).unlink()
 
 
-def write_outputs(folder: Path, tables: dict[str, pd.DataFrame], manifest: dict[str, Any],
-                  figures: dict[str, Any], all_csv: bool = False) -> None:
-    """Write every output file into ``folder`` (the partial folder): every table as Parquet;
+def write_outputs(folder: Path, summary: pd.DataFrame, scorecard: pd.DataFrame,
+                  manifest: dict[str, Any], figures: dict[str, Any], n_tasks: int,
+                  all_csv: bool = False) -> None:
+    """Write the run-wide files into ``folder`` (the partial folder) beside the datasets the
+    tasks wrote (``timeseries.parquet/``, ``financial_years.parquet/``, ``ledger.parquet/``,
+    one file per task: :mod:`caresim.partials`): the measures of every task joined into
+    ``measures.parquet``; the summary as Parquet;
     as CSV the tables people open by hand (financial years, the summary by financial year, the
-    scorecard, the ledger) and, with ``all_csv``, the monthly ``timeseries.csv`` and the
-    summary's monthly rows too."""
-    _write_table(tables["timeseries"], folder, "timeseries", _whole if all_csv else None)
-    _write_table(tables["financial_years"], folder, "financial_years", _whole)
-    _write_table(tables["summary"], folder, "summary", _summary_csv(all_csv))
-    summary = tables["summary"]
+    scorecard, the ledger: the tasks' rows joined in plan order) and, with ``all_csv``, the
+    monthly ``timeseries.csv`` and the summary's monthly rows too."""
+    from caresim.partials import CSV_TABLES, join_csv, join_measures
+
+    tasks = list(range(n_tasks))
+    join_measures(folder, n_tasks, folder / "measures.parquet")
+    for table, stem in CSV_TABLES.items():
+        join_csv(folder, tasks, table, folder / f"{stem}.csv")
+    if all_csv:
+        join_csv(folder, tasks, "monthly", folder / "timeseries.csv")
+    _write_table(summary, folder, "summary", _summary_csv(all_csv))
     manifest = {**manifest, "summary_csv": {
         "rows": "every period" if all_csv else "financial years",
         **{c: str(summary[c].iloc[0]) for c in SAME_ON_EVERY_ROW
            if c in summary.columns and len(summary) and summary[c].nunique() == 1}}}
-    tables["scorecard"].to_csv(folder / "scorecard.csv", index=False)
-    tables["ledger"].to_csv(folder / "ledger.csv", index=False)
-    if "measures" in tables:
-        tables["measures"].to_parquet(folder / "measures.parquet", index=False)
+    scorecard.to_csv(folder / "scorecard.csv", index=False)
     plots = folder / "plots"
     plots.mkdir(exist_ok=True)
     for name, fig in figures.items():

@@ -155,6 +155,8 @@ class RunFolder:
     summary: pd.DataFrame = field(repr=False)
     scorecard: pd.DataFrame = field(repr=False)
     ledger: pd.DataFrame = field(repr=False)
+    _lazy: dict[tuple[str, ...], RunTables] = field(default_factory=dict, repr=False,
+                                                    compare=False)
 
     @property
     def scenario(self) -> ResolvedScenario:
@@ -201,6 +203,31 @@ class RunFolder:
                                 f"file that cannot be read ({type(exc).__name__}: {exc})."
                                 ) from None
 
+    def tables_for(self, measures: tuple[str, ...]) -> RunTables:
+        """The run's per-replication tables holding only the metrics ``measures`` read: the
+        Parquet datasets are scanned with a filter on ``metric`` (pyarrow.dataset), so a
+        report of an England run of many replications never loads every metric."""
+        import pyarrow.dataset as ds
+
+        from caresim.measures import get_measure
+
+        needed = sorted({c for name in measures
+                         for c in (get_measure(name).expression.columns()
+                                   if get_measure(name).expression is not None else ())})
+        key = tuple(needed)
+        if key not in self._lazy:
+            try:
+                frames = [ds.dataset(self.path / name, format="parquet").to_table(
+                    filter=ds.field("metric").isin(needed)).to_pandas()
+                    for name in ("timeseries.parquet", "financial_years.parquet")]
+            except (OSError, ValueError) as exc:
+                raise RunStoreError(f"{self.path}: expected readable timeseries.parquet and "
+                                    "financial_years.parquet (written by `caresim run`); "
+                                    "found a file that cannot be read "
+                                    f"({type(exc).__name__}: {exc}).") from None
+            self._lazy[key] = RunTables(frames[0], frames[1], self.ledger)
+        return self._lazy[key]
+
     @property
     def n_runs(self) -> int:
         """Runs behind each mean of the reported scope (replications, times parameter sets
@@ -234,7 +261,8 @@ def load_run(path: Path) -> RunFolder:
         raise RunStoreError(f"{path}: expected {expected}; found no such folder.")
     if not path.is_dir():
         raise RunStoreError(f"{path}: expected {expected}; found a file.")
-    missing = [f for f in RUN_FILES if not (path / f).is_file()]
+    # the per-run tables are Parquet datasets (folders of per-task files) or single files
+    missing = [f for f in RUN_FILES if not (path / f).exists()]
     if missing:
         raise RunStoreError(f"{path}: expected {expected}; found no {', '.join(missing)}.")
     try:
@@ -483,7 +511,8 @@ def _reading_table(run: RunFolder, readings: tuple[Reading, ...]) -> pd.DataFram
     reading for the reported scope (no rows for a period the run does not hold)."""
     parts = []
     for r in readings:
-        v = measure_values(r.measure, run.tables, r.period, measure_scope(run.scope))
+        v = measure_values(r.measure, run.tables_for(tuple(x.measure for x in readings)),
+                           r.period, measure_scope(run.scope))
         parts.append(v.assign(reading=r.name, unit=r.unit))
     return pd.concat(parts, ignore_index=True)
 

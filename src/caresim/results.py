@@ -8,12 +8,15 @@ recomputed from its numerator and denominator at every level, never summed or av
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from caresim.calendar import fy_of
 from caresim.councils import ENGLAND_CODE
+from caresim.folding import Moments, group_quantiles
 from caresim.measures.formatting import COVERS_PARAMETERS, COVERS_RANDOMNESS
 from caresim.model.model import ReplicationResult
 from caresim.recording import BY_NAME, INDEX, METRICS
@@ -165,6 +168,17 @@ def ledger_table(
 
 
 
+SUMMARY_KEYS = ["scenario", "council_code", "period", "metric", "unit"]
+"""The groups of a summary (``period`` is the table's ``date`` or ``fy``)."""
+QUANTILE_SLICE_BYTES = 256 * 2**20
+"""Memory for one slice of runs x groups when quantiles are read from a run's dataset (bytes):
+a working size, not a model parameter."""
+
+
+def _keys(period_col: str) -> list[str]:
+    return [period_col if k == "period" else k for k in SUMMARY_KEYS]
+
+
 def summarise(table: pd.DataFrame, period_col: str, confidence: float = 0.95) -> pd.DataFrame:
     """Summary over runs: ``n, mean, sd, ci_low, ci_high, covers``.
 
@@ -174,15 +188,25 @@ def summarise(table: pd.DataFrame, period_col: str, confidence: float = 0.95) ->
     interval is the central 95% range of the outcome over parameter sets and replications.
     ``covers`` says which.
     """
-    keys = ["scenario", "council_code", period_col, "metric", "unit"]
+    keys = _keys(period_col)
     g = table.groupby(keys, observed=True, sort=False)["value"]
     out = g.agg(n="count", mean="mean", sd="std").reset_index()
     uncertain = "parameter_set" in table.columns and table["parameter_set"].nunique() > 1
+    q = None
     if uncertain:
         tail = (1 - confidence) / 2
         q = g.quantile([tail, 1 - tail]).unstack()
         q.columns = ["ci_low", "ci_high"]
-        out = out.merge(q.reset_index(), on=keys, how="left")
+        q = q.reset_index()
+    return _finish(out, period_col, q, confidence)
+
+
+def _finish(out: pd.DataFrame, period_col: str, q: pd.DataFrame | None,
+            confidence: float) -> pd.DataFrame:
+    """Intervals, ``covers`` and the summary's columns, from ``keys, n, mean, sd`` (and, with
+    several parameter sets, the quantiles ``q``)."""
+    if q is not None:
+        out = out.merge(q, on=_keys(period_col), how="left")
         out["covers"] = COVERS_PARAMETERS
     else:
         half = (
@@ -211,3 +235,56 @@ def summarise(table: pd.DataFrame, period_col: str, confidence: float = 0.95) ->
             "covers",
         ]
     ]
+
+
+def folded_summary(first: pd.DataFrame, period_col: str, moments: Moments,
+                   parts: list[Path] | None, confidence: float = 0.95) -> pd.DataFrame:
+    """The summary :func:`summarise` gives over every run, from runs folded one at a time.
+
+    Parameters
+    ----------
+    first : pandas.DataFrame
+        The first task's table: one row per group, the groups in order (every task has the
+        same rows; see :func:`caresim.partials.partial_of`).
+    period_col : str
+        ``date`` or ``fy``.
+    moments : caresim.folding.Moments
+        Every task's values folded in plan order.
+    parts : list of pathlib.Path, optional
+        With several parameter sets, every task's Parquet file of this table: the quantiles
+        need every value, read one slice of groups at a time.
+    confidence : float
+        The intervals' confidence.
+    """
+    keys = _keys(period_col)
+    if len(first) != moments.size:
+        raise ValueError(f"expected {moments.size} summary groups; found {len(first)} rows")
+    # one row per group in every task (checked where each task's partial is made), so the
+    # first task's rows are the groups in the order a groupby over all runs finds them
+    out = first[keys].reset_index(drop=True)
+    out["n"] = moments.n
+    out["mean"] = moments.mean()
+    out["sd"] = moments.sd()
+    q = None
+    if parts is not None:
+        tail = (1 - confidence) / 2
+        bounds = _dataset_quantiles(parts, moments.size, (tail, 1 - tail))
+        q = out[keys].assign(ci_low=bounds[0], ci_high=bounds[1])
+    return _finish(out, period_col, q, confidence)
+
+
+def _dataset_quantiles(parts: list[Path], size: int, qs: tuple[float, ...]) -> np.ndarray:
+    """Per-group quantiles over every task's ``value`` column, a slice of groups at a time."""
+    import pyarrow.parquet as pq
+
+    step = max(1, QUANTILE_SLICE_BYTES // (8 * max(1, len(parts))))
+    out = np.empty((len(qs), size))
+    for lo in range(0, size, step):
+        hi = min(size, lo + step)
+        block = np.empty((len(parts), hi - lo))
+        for r, path in enumerate(parts):
+            column = pq.read_table(path, columns=["value"]).column(0).to_numpy()
+            block[r] = column[lo:hi]
+            del column
+        out[:, lo:hi] = group_quantiles(block, qs)
+    return out

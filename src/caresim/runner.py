@@ -89,6 +89,28 @@ def run_task(index: int, task: Task) -> TaskResult:
     )
 
 
+def run_task_stored(index: int, task: Task, folder: str, csv_all: bool = False):
+    """Run one task (in any process with the run folder in reach), write its tables into the
+    run's datasets and return its small partial (:mod:`caresim.partials`)."""
+    from caresim.councils import scope_of
+    from caresim.measures import RunTables, measures_table
+    from caresim.partials import partial_of, stored, write_task
+
+    r = run_task(index, task)
+    t0 = time.perf_counter()
+    tables = {"monthly": stored(r.monthly), "fy": r.fy, "ledger": r.ledger}
+    tables["measures"] = measures_table(RunTables(tables["monthly"], tables["fy"],
+                                                  tables["ledger"]))
+    t1 = time.perf_counter()
+    write_task(Path(folder), index, tables, csv_all)
+    written = time.perf_counter() - t1
+    p = partial_of(index, tables["monthly"], tables["fy"], tables["ledger"], task.params,
+                   scope_of(list(task.codes)))
+    p.seconds = r.seconds + (time.perf_counter() - t0)
+    p.write_seconds = written
+    return p
+
+
 def plan(
     scenario_name: str,
     params: Scenario,
@@ -261,12 +283,24 @@ class RunStore:
         info["replications"] = len(states)
         self._write("plan.json", info)
 
-    def mark_done(self, result: TaskResult) -> None:
-        """Store a finished task's tables, then mark it done."""
+    def mark_done(self, result: Any) -> None:
+        """Mark a finished task done, storing its tables first when it returned them (a task
+        that wrote its own tables into the run's datasets returns a partial)."""
         i = result.task_index
-        for name in TABLES:
-            getattr(result, name).to_parquet(self.tasks_dir / f"{i}-{name}.parquet", index=False)
+        if isinstance(result, TaskResult):
+            for name in TABLES:
+                getattr(result, name).to_parquet(self.tasks_dir / f"{i}-{name}.parquet",
+                                                 index=False)
         self._set(i, state="done", seconds=round(result.seconds, 3))
+
+    def load_partial(self, index: int, task: Task) -> Any:
+        """A finished task's partial, recomputed from the files it wrote."""
+        from caresim.councils import scope_of
+        from caresim.partials import partial_of, read_task
+
+        t = read_task(self.folder, index)
+        return partial_of(index, t["monthly"], t["fy"], t["ledger"], task.params,
+                          scope_of(list(task.codes)))
 
     def mark_failed(self, index: int, error: str) -> None:
         """Record a failed task with its traceback."""
@@ -290,46 +324,85 @@ def execute(
     executor: Executor,
     store: RunStore | None = None,
     progress: Progress | None = None,
+    fold: Any = None,
 ) -> list[TaskResult]:
     """Run the tasks not yet done; results in plan order whatever the completion order.
+
+    With ``fold`` (a :class:`caresim.partials.RunFold`) and a ``store``, each task writes its
+    own tables into the store's folder and returns a small partial, which is folded in plan
+    order (a partial that arrives early waits for the ones before it; a task finished before a
+    resume is read back from its files when its turn comes); nothing is returned.
 
     A failed task is recorded (with its traceback) and the others go on; the error is raised
     after every task has finished, so nothing finished is lost.
     """
     todo = store.missing() if store is not None else list(range(len(tasks)))
     futures: dict[Future, int] = {}
+    stored = fold is not None and store is not None
+    csv_all = bool(store.plan_info().get("all_csv")) if stored else False
+
+    def submit(i: int) -> Future:
+        if stored:
+            return executor.submit(run_task_stored, i, tasks[i], str(store.folder.resolve()),
+                                   csv_all)
+        return executor.submit(run_task, i, tasks[i])
 
     def completed() -> Iterable[Future]:
         if isinstance(executor, SerialExecutor):
             # one task at a time, so each is stored before the next starts
             for i in todo:
-                fut = executor.submit(run_task, i, tasks[i])
+                fut = submit(i)
                 futures[fut] = i
                 yield fut
         else:
-            futures.update({executor.submit(run_task, i, tasks[i]): i for i in todo})
+            futures.update({submit(i): i for i in todo})
             yield from as_completed(futures)
 
     done: Iterable[Future] = completed()
     if progress is not None:
         done = progress(done, len(todo))
-    results: dict[int, TaskResult] = {}
+    results: dict[int, Any] = {}
     failures: list[tuple[int, str]] = []
+    first_os_error: OSError | None = None
+    pending = set(todo)
+
+    def fold_ready() -> None:
+        while fold.next_index < len(tasks):
+            i = fold.next_index
+            if i in results:
+                fold.add(results.pop(i))
+            elif i not in pending:  # finished before a resume: read back from its files
+                fold.add(store.load_partial(i, tasks[i]))
+            else:
+                return
+
     for fut in done:
-        i = futures[fut]
+        i = futures.pop(fut)
+        pending.discard(i)
         try:
             r = fut.result()
         except Exception as exc:
             tb = "".join(traceback.format_exception(exc))
             failures.append((i, tb))
+            if stored and isinstance(exc, OSError) and first_os_error is None:
+                first_os_error = exc
             if store is not None:
                 store.mark_failed(i, tb)
             continue
         if store is not None:
             store.mark_done(r)
         results[i] = r
+        if stored and not failures:
+            fold_ready()
     if failures:
+        if first_os_error is not None:
+            # a task that could not write its tables (a full disk, a read-only folder) is
+            # told as the parent's own failed write would be: the file, what was expected
+            raise first_os_error
         raise TaskFailure(failures, store.folder if store is not None else None)
+    if stored:
+        fold_ready()
+        return []
     if store is not None:
         return [results[i] if i in results else store.load(i) for i in range(len(tasks))]
     return [results[i] for i in range(len(tasks))]
@@ -463,14 +536,17 @@ def check_resumable(folder: Path) -> dict[str, Any]:
     if plan.auto_precision is None and n != planned:
         raise RunStoreError(f"{tasks_path}: expected {planned} tasks (the plan's replications "
                             f"x parameter sets); found {n}.")
+    from caresim.partials import DATASETS, dataset_dir, part_name
+
     for t in (t for t in tasks if t.state == "done"):
-        for name in TABLES:
-            table = folder / "tasks" / f"{t.index}-{name}.parquet"
+        for name in DATASETS:
+            table = dataset_dir(folder, name) / part_name(t.index)
             try:
                 pq.read_metadata(table)
             except (OSError, ValueError) as exc:
                 raise RunStoreError(f"{tasks_path}: task {t.index}: expected the tables of a "
-                                    f"finished task; found {table.name} missing or unreadable "
+                                    f"finished task; found {table.parent.name}/{table.name} "
+                                    "missing or unreadable "
                                     f"({type(exc).__name__}).") from None
     known = set(load_councils()["code"])
     unknown = [c for c in plan.codes if c not in known]

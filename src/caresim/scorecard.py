@@ -86,6 +86,12 @@ def wilson(k: np.ndarray, n: np.ndarray, z: float = 1.959964) -> tuple[np.ndarra
 def _first_met(series: pd.DataFrame, reading: TargetReading) -> pd.Series:
     """First month end (over the mean trajectory) each scope's value meets the target."""
     mean = series.groupby(["council_code", "date"], observed=True)["value"].mean().reset_index()
+    return _first_met_on_mean(mean, reading)
+
+
+def _first_met_on_mean(mean: pd.DataFrame, reading: TargetReading) -> pd.Series:
+    """First month end each scope's mean trajectory (``council_code, date, value``) meets the
+    target."""
     hit = mean[[reading.meets(v) for v in mean["value"]]]
     return hit.groupby("council_code", observed=True)["date"].min()
 
@@ -199,6 +205,93 @@ def _unscored_rows(reading: TargetReading, why: str, codes: list[str],
     return out[list(COLUMNS)]
 
 
+def target_inputs(tables: RunTables, targets: Targets, run: RunSettings | None = None
+                  ) -> dict[str, dict[str, pd.DataFrame | None]]:
+    """What the scorecard needs from some runs' tables, target by target: each run's value at
+    the target's reading, the measure's path over the month ends (for the date first met) and
+    the money base (for the verdict). Small: a few values per run and council, so a run's parent
+    gathers them task by task (:func:`scorecard_from_inputs`) instead of holding the tables.
+    A target the run cannot score is absent."""
+    out: dict[str, dict[str, pd.DataFrame | None]] = {}
+    defined_from = RunSettings.model_fields["start_date"].default
+    for reading in target_readings(targets):
+        if run is not None and unscored_reason(reading, run.start_date, run.end_date,
+                                               defined_from) is not None:
+            continue
+        path = (measure_values(reading.measure, tables, tables.month_ends, "all")
+                if isinstance(reading.period, MonthEnd) else None)
+        base = (measure_values(reading.money_base, tables, reading.period, "all")
+                if reading.money_base is not None else None)
+        out[reading.name] = {"per_rep": reading_values(reading, tables, scope="all"),
+                             "path": path, "base": base}
+    return out
+
+
+def _gathered(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Parts of :func:`caresim.measures.measure_values` from runs in plan order, in the order
+    one call over all the runs gives: by period (first seen first), then run (stable)."""
+    frame = pd.concat(parts, ignore_index=True)
+    order = {p: i for i, p in enumerate(dict.fromkeys(frame["period"]))}
+    return frame.iloc[frame["period"].map(order).to_numpy().argsort(kind="stable")
+                      ].reset_index(drop=True)
+
+
+def scorecard_from_inputs(inputs: list[dict[str, dict[str, pd.DataFrame | None]]],
+                          targets: Targets, codes: list[str], uncertain: bool,
+                          run: RunSettings | None = None,
+                          mean_paths: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
+    """The scorecard from :func:`target_inputs` of each task, in plan order.
+
+    Parameters
+    ----------
+    inputs : list of dict
+        One per task (a replication, or a parameter set x replication), in plan order.
+    targets : Targets
+        The scenario's targets.
+    codes : list of str
+        The councils run (GSS codes).
+    uncertain : bool
+        Whether the run drew more than one parameter set.
+    run : RunSettings, optional
+        The run's settings: a target outside the run is "not scored", with the reason.
+    mean_paths : dict, optional
+        Target name -> its measure's mean trajectory over the runs (``council_code, date,
+        value``), folded task by task (:class:`caresim.partials.RunFold`), for targets whose
+        ``path`` the inputs no longer hold.
+    """
+    covers = COVERS_PARAMETERS if uncertain else COVERS_RANDOMNESS
+    rows = []
+    defined_from = RunSettings.model_fields["start_date"].default
+    for reading in target_readings(targets):
+        why = (unscored_reason(reading, run.start_date, run.end_date, defined_from)
+               if run is not None else None)
+        if why is not None:
+            rows.append(_unscored_rows(reading, why, codes, covers))
+            continue
+        got = [i[reading.name] for i in inputs if reading.name in i]
+        if not got:
+            continue
+        per_rep = _run_units(_gathered([g["per_rep"] for g in got]))
+        if not len(per_rep):
+            continue
+        first = None
+        if isinstance(reading.period, MonthEnd) and mean_paths and reading.name in mean_paths:
+            first = _first_met_on_mean(mean_paths[reading.name], reading)
+        elif isinstance(reading.period, MonthEnd):
+            path = _run_units(_gathered([g["path"] for g in got]))
+            first = _first_met(path.assign(date=pd.to_datetime(path["period"])), reading)
+        base = None
+        if reading.money_base is not None:
+            b = _gathered([g["base"] for g in got])
+            base = b.groupby("council_code")["value"].mean()
+        rows.append(_rows(per_rep, reading, first, codes, base, covers=covers))
+    if not rows:
+        return pd.DataFrame(columns=list(COLUMNS))
+    out = pd.concat(rows, ignore_index=True)
+    out["scope"] = out["scope"].astype(str)
+    return out
+
+
 def scorecard(
     monthly: pd.DataFrame, fy: pd.DataFrame, ledger: pd.DataFrame, targets: Targets,
     run: RunSettings | None = None,
@@ -210,30 +303,6 @@ def scorecard(
     "not scored", with the reason (:func:`caresim.measures.targets.unscored_reason`), and no
     value or verdict of met."""
     uncertain = "parameter_set" in monthly.columns and monthly["parameter_set"].nunique() > 1
-    covers = COVERS_PARAMETERS if uncertain else COVERS_RANDOMNESS
     tables = RunTables(monthly, fy, ledger)
-    rows = []
-    defined_from = RunSettings.model_fields["start_date"].default
-    for reading in target_readings(targets):
-        why = (unscored_reason(reading, run.start_date, run.end_date, defined_from)
-               if run is not None else None)
-        if why is not None:
-            rows.append(_unscored_rows(reading, why, tables.council_codes, covers))
-            continue
-        per_rep = _run_units(reading_values(reading, tables, scope="all"))
-        if not len(per_rep):
-            continue
-        first = None
-        if isinstance(reading.period, MonthEnd):
-            path = _run_units(measure_values(reading.measure, tables, tables.month_ends, "all"))
-            first = _first_met(path.assign(date=pd.to_datetime(path["period"])), reading)
-        base = None
-        if reading.money_base is not None:
-            b = measure_values(reading.money_base, tables, reading.period, "all")
-            base = b.groupby("council_code")["value"].mean()
-        rows.append(_rows(per_rep, reading, first, tables.council_codes, base, covers=covers))
-    if not rows:
-        return pd.DataFrame(columns=list(COLUMNS))
-    out = pd.concat(rows, ignore_index=True)
-    out["scope"] = out["scope"].astype(str)
-    return out
+    return scorecard_from_inputs([target_inputs(tables, targets, run)], targets,
+                                 tables.council_codes, uncertain, run)

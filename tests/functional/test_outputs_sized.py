@@ -29,7 +29,11 @@ def folders(tmp_path_factory) -> dict[str, Path]:
 
 def test_by_default_no_monthly_csv_and_a_yearly_summary(folders: dict[str, Path]) -> None:
     f = folders["people"]
-    assert not (f / "timeseries.csv").exists() and (f / "timeseries.parquet").is_file()
+    # the monthly table is a Parquet dataset: one file per task
+    assert not (f / "timeseries.csv").exists() and (f / "timeseries.parquet").is_dir()
+    assert sorted(p.name for p in (f / "timeseries.parquet").iterdir()) == [
+        f"part-{i:06d}.parquet" for i in range(json.loads((f / "manifest.json").read_text())[
+            "replications"])]
     for name in ("financial_years.csv", "summary.csv", "scorecard.csv", "ledger.csv"):
         assert (f / name).is_file(), name
     csv = pd.read_csv(f / "summary.csv")

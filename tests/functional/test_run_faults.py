@@ -161,12 +161,12 @@ def test_resume_with_invalid_parameters(partial: Path, path: tuple[str, ...], va
 
 def test_resume_with_a_finished_task_missing(partial: Path,
                                              capsys: pytest.CaptureFixture[str]) -> None:
-    (partial / "tasks" / "0-ledger.parquet").write_bytes(b"not parquet")
+    (partial / "ledger.parquet" / "part-000000.parquet").write_bytes(b"not parquet")
     rc, err = run_cli(["run", "--resume", str(partial), "--quiet"], capsys)
     assert rc == 2
     one_paragraph(err)
-    assert "task 0: expected the tables of a finished task; found 0-ledger.parquet missing " \
-           "or unreadable" in err
+    assert "task 0: expected the tables of a finished task; found " \
+           "ledger.parquet/part-000000.parquet missing or unreadable" in err
 
 
 # --------------------------------------------------------------------------- non-finite output
@@ -177,14 +177,14 @@ def test_non_finite_money_exits_1_and_writes_nothing(short: Path, tmp_path: Path
                                                      capsys: pytest.CaptureFixture[str]) -> None:
     """A run producing NaN money exited 0 and wrote it; now it names the council, year and
     line, exits 1 and leaves nothing behind."""
-    real = app_run.build_tables
+    real = runner.run_task
 
-    def nan_spend(results, params):
-        tables = real(results, params)
-        tables.ledger.loc[tables.ledger.index[0], "spend_total_gbp"] = np.nan
-        return tables
+    def nan_spend(index, task):
+        r = real(index, task)
+        r.ledger.loc[r.ledger.index[0], "spend_total_gbp"] = np.nan
+        return r
 
-    monkeypatch.setattr(app_run, "build_tables", nan_spend)
+    monkeypatch.setattr(runner, "run_task", nan_spend)
     out = tmp_path / "out"
     out.mkdir()
     rc, err = run_cli(["run", str(short), "--quiet", *SERIAL, "--out", str(out)], capsys)
@@ -197,16 +197,16 @@ def test_non_finite_money_exits_1_and_writes_nothing(short: Path, tmp_path: Path
 def test_infinite_timeseries_value_is_named(short: Path, tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch,
                                             capsys: pytest.CaptureFixture[str]) -> None:
-    real = app_run.build_tables
+    real = runner.run_task
 
-    def inf_income(results, params):
-        tables = real(results, params)
-        ts = tables.timeseries
+    def inf_income(index, task):
+        r = real(index, task)
+        ts = r.monthly
         row = ts.index[(ts["metric"] == "income_gbp") & (ts["council_code"] == "E06000017")][3]
         ts.loc[row, "value"] = np.inf
-        return tables
+        return r
 
-    monkeypatch.setattr(app_run, "build_tables", inf_income)
+    monkeypatch.setattr(runner, "run_task", inf_income)
     rc, err = run_cli(["run", str(short), "--quiet", *SERIAL, "--out", str(tmp_path)], capsys)
     assert rc == 1
     assert "timeseries line 'income_gbp' for Rutland (E06000017) in 2008-07-31 is inf" in err
@@ -218,17 +218,17 @@ def test_infinite_timeseries_value_is_named(short: Path, tmp_path: Path,
 
 def test_full_disk(short: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                    capsys: pytest.CaptureFixture[str]) -> None:
-    import caresim.io as outputs
+    import caresim.partials as partials
 
-    def no_space(frame, folder, stem, csv):
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(folder / f"{stem}.parquet"))
+    def no_space(frame, path):  # each task writes its own part of the dataset
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
 
-    monkeypatch.setattr(outputs, "_write_table", no_space)
+    monkeypatch.setattr(partials, "_atomic_parquet", no_space)
     rc, err = run_cli(["run", str(short), "--quiet", *SERIAL, "--out", str(tmp_path)], capsys)
     assert rc == 2
     one_paragraph(err)
-    assert "timeseries.parquet: expected free space on the disk; found No space left on " \
-           "device" in err
+    assert "timeseries.parquet/part-000000.parquet: expected free space on the disk; found No " \
+           "space left on device" in err
     finished = [p for p in (tmp_path / "short").iterdir() if not p.name.endswith(".partial")]
     assert finished == []
 

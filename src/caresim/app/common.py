@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from caresim.councils import ENGLAND_CODE, resolve_council, select_councils
+from caresim.councils import resolve_council, scope_of, select_councils  # noqa: F401 (scope_of: re-exported)
 from caresim.errors import CouncilError, ScenarioError
 from caresim.measures.targets import check_targets
 from caresim.params.schema import Scenario
@@ -76,11 +76,6 @@ def scenario_warnings(scenario: ResolvedScenario) -> list[str]:
     return [f"{scenario.files[-1]}: {line}" for line in lines]
 
 
-def scope_of(codes: list[str]) -> str:
-    """The scope a run reports first: the council when one was run, else England."""
-    return codes[0] if len(codes) == 1 else ENGLAND_CODE
-
-
 def build_tables(results: list[TaskResult], params: Scenario) -> RunOutputs:
     """Every table of a run from its task results (summaries computed once, here)."""
     monthly = pd.concat([r.monthly for r in results], ignore_index=True)
@@ -91,10 +86,11 @@ def build_tables(results: list[TaskResult], params: Scenario) -> RunOutputs:
                                                                 params.run))
 
 
-def execute_tasks(tasks, spec: ExecutorSpec, store: RunStore | None, progress: Progress | None
-             ) -> list[TaskResult]:
+def execute_tasks(tasks, spec: ExecutorSpec, store: RunStore | None, progress: Progress | None,
+                  fold=None) -> list[TaskResult]:
+    """Run ``tasks`` on the executor ``spec`` names (see :func:`caresim.runner.execute`)."""
     executor = make_executor(spec)
     try:
-        return execute(tasks, executor, store, progress)
+        return execute(tasks, executor, store, progress, fold)
     finally:
         executor.shutdown()

@@ -8,19 +8,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from caresim.analysis.headline import PRECISION_HEADLINES, headline_values
+from caresim.analysis.headline import PRECISION_HEADLINES
 from caresim.analysis.replications import auto_rule, enough, next_batch, record
 from caresim.analysis.sampling import PARAMETER_SETS_DESIGN, parameter_sets, scenario_sets
 from caresim.app.common import (
     RunOutputs,
-    build_tables,
     execute_tasks,
     resolve_councils,
     scope_of,
 )
 from caresim.councils import load_councils
 from caresim.errors import InputError
-from caresim.finite import NonFiniteOutput, check_finite
+from caresim.finite import NonFiniteOutput
 from caresim.io import (
     check_output_root,
     claim_partial,
@@ -32,20 +31,14 @@ from caresim.io import (
     run_id,
     write_outputs,
 )
-from caresim.measures import (
-    RunTables,
-    measures_table,
-    monthly_rows,
-    scope_label,
-    yearly_rows,
-)
+from caresim.measures import monthly_rows, scope_label, yearly_rows
 from caresim.measures.targets import target_readings
 from caresim.params.schema import Scenario
+from caresim.partials import RunFold
 from caresim.runner import (
     ExecutorSpec,
     Progress,
     RunStore,
-    TaskResult,
     check_resumable,
     default_workers,
     plan,
@@ -58,8 +51,11 @@ def _figures(tables: RunOutputs, params: Scenario, codes: list[str], scope: str)
 
     where = scope_label(scope, codes)
     s = tables.summary
-    monthly_summary, fy_summary = monthly_rows(s), yearly_rows(s)
     n = int(s["n"].max()) if len(s) else 0
+    # the figures show the scope only: split its rows, not the whole summary (millions of
+    # rows for England), into months and years
+    s = s[(s["council_code"] == scope).to_numpy()]
+    monthly_summary, fy_summary = monthly_rows(s), yearly_rows(s)
     return {"pb_share": plotting.pb_share_figure(
                 monthly_summary, fy_summary, target_readings(params.targets), scope,
                 f"{where}: personal budget share against the targets ({n} replication(s))"),
@@ -68,36 +64,29 @@ def _figures(tables: RunOutputs, params: Scenario, codes: list[str], scope: str)
 
 
 def _auto_batches(store: RunStore, tasks_for, spec: ExecutorSpec, precision: float,
-                  share_precision: float, cap: int, scope: str,
-                  progress: Progress | None) -> list[TaskResult]:
+                  share_precision: float, cap: int, progress: Progress | None,
+                  fold: RunFold) -> None:
     first = max(3, spec.workers, spec.dask_local or 0)
-    results: list[TaskResult] = []
     while True:  # batches grow with the run, so the checks between them stay few
-        new = tasks_for(len(results), next_batch(len(results), first, cap))
+        done = fold.count
+        new = tasks_for(done, next_batch(done, first, cap))
         store.extend(len(new))
-        results = execute_tasks(tasks_for(0, len(results) + len(new)), spec, store, progress)
-        if (enough(_precision_values(results, scope), precision,
-                   share_precision=share_precision) or len(results) >= cap):
-            return results
+        execute_tasks(tasks_for(0, done + len(new)), spec, store, progress, fold)
+        if (enough(fold.headline_values(), precision, share_precision=share_precision)
+                or fold.count >= cap):
+            return
 
 
-def _precision_values(results: list[TaskResult], scope: str) -> pd.DataFrame:
-    """The headline values ``--replications auto`` narrows, one row per replication."""
-    return headline_values(pd.concat([r.monthly for r in results]),
-                           pd.concat([r.fy for r in results]),
-                           pd.concat([r.ledger for r in results]), scope, PRECISION_HEADLINES)
-
-
-def _precision(results: list[TaskResult], asked: float | None, share_asked: float, cap: int,
-               scope: str) -> dict | None:
+def _precision(fold: RunFold, asked: float | None, share_asked: float, cap: int
+               ) -> dict | None:
     """The precision reached by a run of two or more replications (:func:`caresim.analysis.
     replications.record`): the levels' largest relative half-width and the shares' largest
     half-width in units of a share; for a ``--replications auto`` run also what it asked for
     and whether the cap stopped it first. ``None`` for one run. A resumed run is measured on
     what it holds."""
-    if len(results) < 2:
+    if fold.count < 2:
         return None
-    return record(_precision_values(results, scope), asked, cap, share_asked)
+    return record(fold.headline_values(), asked, cap, share_asked)
 
 
 def run_scenario(path: str, out: Path, seed: int | None = None,
@@ -214,30 +203,29 @@ def _complete(store: RunStore, spec: ExecutorSpec, progress: Progress | None,
             tasks += plan(info["scenario"], drawn.params, codes, info["replications"], 0, k)
         return tasks
 
+    fold = RunFold()
     if info.get("parameter_sets"):
-        results = execute_tasks(tasks_for(0, 0), spec, store, progress)
+        execute_tasks(tasks_for(0, 0), spec, store, progress, fold)
     elif info.get("auto_precision") and not store.states():
-        results = _auto_batches(store, tasks_for, spec, info["auto_precision"],
-                                params.run.share_precision, params.run.max_replications, scope,
-                                progress)
+        _auto_batches(store, tasks_for, spec, info["auto_precision"],
+                      params.run.share_precision, params.run.max_replications, progress, fold)
     else:  # a fixed plan, or resuming an auto run: finish the tasks already planned
-        results = execute_tasks(tasks_for(0, len(store.states())), spec, store, progress)
+        execute_tasks(tasks_for(0, len(store.states())), spec, store, progress, fold)
     t_sim = time.perf_counter() - t0
-    tables = build_tables(results, params)
-    try:
-        check_finite(tables.ledger, tables.timeseries, tables.financial_years)
-    except NonFiniteOutput:
+    t_written = time.perf_counter()
+    if fold.non_finite is not None:
         discard_partial(store.folder)
-        raise
+        raise NonFiniteOutput(*fold.non_finite)
+    tables = folded_outputs(store.folder, fold, params)
     figures = _figures(tables, params, codes, scope)
     manifest = {
         "caresim_version": environment()["caresim"], "scenario": info["scenario"],
         "scenario_files": info["scenario_files"], "scenario_hash": info["scenario_hash"],
-        "master_seed": params.run.seed, "replications": len(results),
+        "master_seed": params.run.seed, "replications": fold.count,
         # under parameter uncertainty the intervals are ranges, not a mean's precision
         "precision": None if info.get("parameter_sets") else _precision(
-            results, info.get("auto_precision"), params.run.share_precision,
-            params.run.max_replications, scope),
+            fold, info.get("auto_precision"), params.run.share_precision,
+            params.run.max_replications),
         "replications_rule": (auto_rule(info["auto_precision"], params.run.share_precision,
                                         PRECISION_HEADLINES)
                               if info.get("auto_precision") else "fixed"),
@@ -249,18 +237,14 @@ def _complete(store: RunStore, spec: ExecutorSpec, progress: Progress | None,
         "councils": codes, "executor": spec.describe(), "command": info["command"],
         "started_utc": info["started_utc"], "environment": environment(),
         "timings_seconds": {"simulation": round(t_sim, 3),
-                            "tasks": [s.get("seconds") for s in store.states()]},
+                            "tasks": [s.get("seconds") for s in store.states()],
+                            "tasks_writing": round(fold.write_seconds, 3)},
         "parameters": info["parameters"],
         # when the simulation and its tables were done: the workbook and the manifest agree
         "finished_utc": dt.datetime.now(dt.UTC).isoformat(),
     }
-    measures = measures_table(RunTables(tables.timeseries, tables.financial_years,
-                                        tables.ledger))
-    write_outputs(store.folder, {
-        "timeseries": tables.timeseries, "financial_years": tables.financial_years,
-        "summary": tables.summary, "scorecard": tables.scorecard, "ledger": tables.ledger,
-        "measures": measures,
-    }, manifest, figures, bool(info.get("all_csv")))
+    write_outputs(store.folder, tables.summary, tables.scorecard, manifest, figures, fold.count,
+                  bool(info.get("all_csv")))
     from caresim.workbook import write_workbook
 
     write_workbook(store.folder / "workbook.xlsx", manifest, tables.summary, tables.scorecard,
@@ -269,4 +253,64 @@ def _complete(store: RunStore, spec: ExecutorSpec, progress: Progress | None,
 
     for fig in figures.values():
         plt.close(fig)
-    return finalise(store.folder), tables
+    final = finalise(store.folder)
+    tables.folder = final
+    tables.write_seconds = time.perf_counter() - t_written
+    return final, tables
+
+
+class StoredRunOutputs(RunOutputs):
+    """A written run's tables: the summary and scorecard in memory, the per-run tables read
+    from the run's Parquet datasets only when asked for (``timeseries``, ``financial_years``,
+    ``ledger``), so a run's parent never holds them unasked."""
+
+    def __init__(self, folder: Path, summary: pd.DataFrame, scorecard: pd.DataFrame) -> None:
+        self.folder = Path(folder)
+        self.summary = summary
+        self.scorecard = scorecard
+        self.write_seconds = 0.0
+        """Seconds the parent spent after the last task: summaries, files, plots, workbook."""
+
+    def _read(self, table: str) -> pd.DataFrame:
+        from caresim.partials import dataset_dir
+
+        return pd.read_parquet(dataset_dir(self.folder, table))
+
+    @property  # type: ignore[override]
+    def timeseries(self) -> pd.DataFrame:
+        """Every run's monthly rows (read from ``timeseries.parquet/``)."""
+        return self._read("monthly")
+
+    @property  # type: ignore[override]
+    def financial_years(self) -> pd.DataFrame:
+        """Every run's financial-year rows (read from ``financial_years.parquet/``)."""
+        return self._read("fy")
+
+    @property  # type: ignore[override]
+    def ledger(self) -> pd.DataFrame:
+        """Every run's ledger rows (read from ``ledger.parquet/``)."""
+        return self._read("ledger")
+
+
+def folded_outputs(folder: Path, fold: RunFold, params: Scenario) -> StoredRunOutputs:
+    """The summary and scorecard of a run whose tasks wrote their own tables and were folded.
+
+    The summary's groups come from the first task's tables; with several parameter sets its
+    95% ranges are read from every task's file a slice at a time
+    (:func:`caresim.results.folded_summary`)."""
+    from caresim.partials import dataset_dir, part_name, read_task
+    from caresim.results import folded_summary
+    from caresim.scorecard import scorecard_from_inputs
+
+    first = read_task(folder, 0, ("monthly", "fy"))
+    uncertain = len(fold.parameter_sets) > 1
+    parts = {t: ([dataset_dir(folder, t) / part_name(i) for i in range(fold.count)]
+                 if uncertain else None) for t in ("monthly", "fy")}
+    assert fold.monthly is not None and fold.fy is not None
+    summary = pd.concat([folded_summary(first["monthly"], "date", fold.monthly, parts["monthly"]),
+                         folded_summary(first["fy"], "fy", fold.fy, parts["fy"])],
+                        ignore_index=True)
+    del first
+    card = scorecard_from_inputs(fold.targets, params.targets, fold.council_codes, uncertain,
+                                 params.run, fold.mean_paths())
+    return StoredRunOutputs(folder, summary, card)

@@ -1,0 +1,76 @@
+"""The parent's stage after the tasks, step by step, on a finished one-replication run.
+
+Usage::
+
+    python benchmarks/parent_stage.py RUN_DIR WORK_DIR
+
+Copies the finished run ``RUN_DIR`` (one replication, e.g. all England) to ``WORK_DIR``,
+rebuilds what its task left in the run store (its measures and CSV rows), folds its partial,
+then runs the parent's steps (summary and scorecard, figures, files, workbook) printing after
+each the peak and current resident memory of this process (``VmHWM``, ``VmRSS``; the peak is
+reset after the fold, which a task does in its own process) and the seconds the step took.
+No simulation is run.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+
+
+def _memory() -> str:
+    got = {line.split(":")[0]: int(line.split()[1]) / 2**20
+           for line in Path("/proc/self/status").read_text().splitlines()
+           if line.startswith(("VmHWM", "VmRSS"))}
+    return f"peak {got['VmHWM']:.2f} GiB, now {got['VmRSS']:.2f} GiB"
+
+
+def main(src: Path, work: Path) -> int:
+    from caresim.app.run import _figures, folded_outputs
+    from caresim.io import write_outputs
+    from caresim.measures import RunTables, measures_table
+    from caresim.params.schema import Scenario
+    from caresim.partials import RunFold, read_task, write_task
+    from caresim.runner import RunStore, Task
+    from caresim.workbook import write_workbook
+
+    shutil.rmtree(work, ignore_errors=True)
+    shutil.copytree(src, work)
+    manifest = json.loads((src / "manifest.json").read_text())
+    params = Scenario.model_validate(manifest["parameters"])
+    codes = manifest["councils"]
+    scope = codes[0] if len(codes) == 1 else "E92000001"
+    t = read_task(work, 0)
+    t["measures"] = measures_table(RunTables(t["monthly"], t["fy"], t["ledger"]))
+    write_task(work, 0, t, False)
+    del t
+    fold = RunFold()
+    fold.add(RunStore(work).load_partial(0, Task(manifest["scenario"], params, tuple(codes), 0)))
+    gc.collect()
+    Path("/proc/self/clear_refs").write_text("5")  # reset the peak: the fold is a task's work
+    print(f"folded: {_memory()}")
+    t0 = time.perf_counter()
+    tables = folded_outputs(work, fold, params)
+    print(f"summary and scorecard: {_memory()}, {time.perf_counter() - t0:.1f} s")
+    t0 = time.perf_counter()
+    figures = _figures(tables, params, codes, scope)
+    print(f"figures: {_memory()}, {time.perf_counter() - t0:.1f} s")
+    for name in ("summary.parquet", "summary.csv", "measures.parquet", "manifest.json",
+                 "financial_years.csv", "ledger.csv", "scorecard.csv"):
+        (work / name).unlink(missing_ok=True)
+    t0 = time.perf_counter()
+    write_outputs(work, tables.summary, tables.scorecard, manifest, figures, 1, False)
+    print(f"files: {_memory()}, {time.perf_counter() - t0:.1f} s")
+    t0 = time.perf_counter()
+    write_workbook(work / "workbook.xlsx", manifest, tables.summary, tables.scorecard,
+                   tables.ledger, scope)
+    print(f"workbook: {_memory()}, {time.perf_counter() - t0:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(Path(sys.argv[1]), Path(sys.argv[2])))
