@@ -49,8 +49,21 @@ def _override():
 
 def test_the_example_has_every_part_of_an_own_plan() -> None:
     _, own = _override()
-    assert own.net_budget_gbp is not None and own.planned_savings_gbp is not None
-    assert own.net_budget_gbp.source and own.planned_savings_gbp.source
+    parts = (own.net_budget_gbp, own.planned_savings_gbp, own.opening_reserves_gbp,
+             own.reserves_floor_gbp)
+    assert all(part is not None and part.source for part in parts)
+
+
+def test_the_councils_own_reserves_open_the_ledger(ledger: pd.DataFrame) -> None:
+    """The first year opens with the council's own reserves, every year's floor is its own,
+    and each year opens where the last closed."""
+    _, own = _override()
+    for rep in REPLICATIONS:
+        rows = ledger.loc[rep]
+        assert rows["reserves_opening_gbp"].iloc[0] == own.opening_reserves_gbp.value
+        assert (rows["reserves_floor_gbp"] == own.reserves_floor_gbp.value).all()
+        np.testing.assert_array_equal(rows["reserves_opening_gbp"].to_numpy()[1:],
+                                      rows["reserves_closing_gbp"].to_numpy()[:-1])
 
 
 def test_the_budget_path_is_the_budget_set(ledger: pd.DataFrame) -> None:

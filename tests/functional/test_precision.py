@@ -88,10 +88,10 @@ def test_a_council_run_gets_intervals_by_default(rutland: Path, tmp_path: Path,
 
 def test_all_england_keeps_its_fixed_default_and_refuses_a_precision(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """All England takes run.replications (one run, about a minute); --precision there is
-    refused before anything runs."""
+    """All England takes run.replications (two runs side by side, about a minute); --precision
+    there is refused before anything runs."""
     assert main(["run", "baseline", "--precision", "0.01", "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert "--precision 0.01: expected with --replications auto or a run of selected " \
-        "councils" in err and "found 1 replication(s)" in err
+        "councils" in err and "found 2 replication(s)" in err
     assert not any(tmp_path.iterdir())
