@@ -336,7 +336,7 @@ def test_workers_end_when_the_parent_is_killed(short: Path, tmp_path: Path) -> N
     try:
         deadline = time.monotonic() + 600
         while time.monotonic() < deadline and proc.poll() is None:
-            stored = list(tmp_path.rglob("tasks/*-ledger.parquet"))
+            stored = list(tmp_path.rglob("ledger.parquet/part-*.parquet"))  # a task's tables
             children = parent.children(recursive=True)
             if stored and len(children) >= 2:
                 break

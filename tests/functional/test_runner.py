@@ -18,6 +18,7 @@ import pytest
 
 from caresim.app.common import build_tables
 from caresim.app.run import resume_run, run_scenario
+from caresim.errors import RunStoreError
 from caresim.runner import ExecutorSpec, RunStore, TaskFailure, execute, plan
 from caresim.scenario import load_scenario
 from tests.conftest import fail_task, scenario_until
@@ -97,6 +98,15 @@ def test_failed_task_keeps_finished_ones_and_resume_completes(serial_run, short,
     _assert_same(serial_run, _tables(folder))
 
 
+def _first_task_done(partial: Path) -> bool:
+    """Whether the run store in ``partial`` records its first task as done (its tables are
+    stored): the state file is written whole, but may not exist yet."""
+    try:
+        return RunStore.open(partial).states()[0]["state"] == "done"
+    except (OSError, ValueError, KeyError, IndexError, RunStoreError):
+        return False
+
+
 @pytest.mark.slow
 def test_killed_run_resumed_equals_uninterrupted(serial_run, short, tmp_path) -> None:
     """Kill a real `caresim run` process part way (after its first task is stored), resume it
@@ -111,7 +121,7 @@ def test_killed_run_resumed_equals_uninterrupted(serial_run, short, tmp_path) ->
     partial = None
     while time.time() < deadline:
         found = list(tmp_path.rglob("*.partial"))
-        if found and (found[0] / "tasks" / "0-ledger.parquet").exists():
+        if found and _first_task_done(found[0]):
             partial = found[0]
             break
         time.sleep(0.05)
