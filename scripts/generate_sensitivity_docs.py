@@ -262,9 +262,10 @@ def markdown(folder: Path, uncertain: Path | None = None, fixed: Path | None = N
     negligible = sorted(p for p, g in relative.groupby("parameter") if (g["rel"] < 0.01).all())
     best = ranks.min(axis=1).sort_values()
     lines += ["## Ranks across the outputs", "",
-              f"Rank of each assumption by {what} (1 = most influential) for each output, for "
-              f"the assumptions in the top {TOP} of at least one output.", "",
-              ranks.loc[best[best <= TOP].index].map(
+              f"Rank of every assumption screened by {what} (1 = most influential) for each "
+              f"output, those in the top {TOP} of some output first, then by their best rank, so "
+              f"each assumption added since the last screening can be found here.", "",
+              ranks.loc[best.index].map(
                   lambda v: "-" if pd.isna(v) else str(int(v))).reset_index()
               .rename(columns={"parameter": "assumption"})
               .to_markdown(index=False, disable_numparse=True,
