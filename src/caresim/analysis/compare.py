@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from caresim.analysis.replications import mean_half_width
 from caresim.measures.formatting import COVERS_PARAMETERS, COVERS_RANDOMNESS
 
 KEYS = ("parameter_set", "replication")
@@ -31,12 +32,6 @@ CONFIDENCE = 0.95
 
 MAX_UNPAIRED = 4_000_000
 """The most pairings of A's runs with B's that an unpaired range is computed over."""
-
-
-def _half(sd: float, n: int) -> float:
-    if n < 2 or not np.isfinite(sd):
-        return float("nan")
-    return float(stats.t.ppf(0.5 + CONFIDENCE / 2, n - 1) * sd / np.sqrt(n))
 
 
 def _keys(frame: pd.DataFrame) -> pd.DataFrame:
@@ -114,7 +109,7 @@ def paired_differences(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
             (alo, ahi), (blo, bhi), (dlo, dhi) = _range(va), _range(vb), _range(d.to_numpy())
             ulo, uhi = _unpaired_range(va, vb)
         else:
-            half = _half(float(d.std(ddof=1)), n) if n > 1 else float("nan")
+            half = mean_half_width(d.to_numpy(), CONFIDENCE)
             if n > 1 and half <= 1e-9 * scale:  # common random numbers made the draws identical
                 half = 0.0
             sa, sb = va.var(ddof=1) if n > 1 else np.nan, vb.var(ddof=1) if n > 1 else np.nan
@@ -124,7 +119,7 @@ def paired_differences(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
                 uhalf = float(stats.t.ppf(0.5 + CONFIDENCE / 2, dof) * se)
             else:
                 uhalf = 0.0 if n > 1 else float("nan")
-            ha, hb = (_half(float(np.std(v, ddof=1)) if n > 1 else np.nan, n) for v in (va, vb))
+            ha, hb = (mean_half_width(v, CONFIDENCE) for v in (va, vb))
             alo, ahi, blo, bhi = ma - ha, ma + ha, mb - hb, mb + hb
             dlo, dhi, ulo, uhi = mean - half, mean + half, mean - uhalf, mean + uhalf
         width, uwidth = dhi - dlo, uhi - ulo

@@ -32,6 +32,16 @@ def is_share(unit: object) -> bool:
     return unit == SHARE_UNIT
 
 
+def mean_half_width(values: np.ndarray, confidence: float = 0.95) -> float:
+    """Half-width of the t confidence interval of the mean of ``values`` (their unit); NaN
+    with fewer than two values. The one rule behind every interval of a mean over runs."""
+    x = np.asarray(values, dtype=float)
+    n = len(x)
+    if n < 2:
+        return float("nan")
+    return float(stats.t.ppf(0.5 + confidence / 2, n - 1) * x.std(ddof=1) / np.sqrt(n))
+
+
 def half_widths(values: pd.DataFrame, scale: Mapping[str, float] | None = None
                 ) -> pd.DataFrame:
     """The 95% half-width of each indicator's mean over replications, and how it is judged.
@@ -58,8 +68,7 @@ def half_widths(values: pd.DataFrame, scale: Mapping[str, float] | None = None
         unit = g["unit"].iloc[0] if "unit" in g.columns else ""
         n = len(x)
         mean = float(x.mean()) if n else float("nan")
-        half = float(stats.t.ppf(0.975, n - 1) * x.std(ddof=1) / np.sqrt(n)) if n > 1 \
-            else np.inf
+        half = mean_half_width(x) if n > 1 else np.inf
         base = abs(float(scale[name])) if scale is not None and name in scale else abs(mean)
         rel = 0.0 if half == 0 else (half / base if base > 0 else np.inf)
         rows[name] = {"unit": unit, "n": n, "mean": mean, "half": half,

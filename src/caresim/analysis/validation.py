@@ -16,6 +16,7 @@ import pandas as pd
 from scipy import stats
 
 from caresim.analysis.published import council_dp_counts
+from caresim.analysis.replications import mean_half_width
 from caresim.measures import (
     Reading,
     RunTables,
@@ -52,8 +53,7 @@ def validation_table(tables: RunTables) -> pd.DataFrame:
         values = figure_values(f, tables).to_numpy(dtype=float)
         n = len(values)
         mean = float(np.mean(values)) if n else float("nan")
-        half = (float(stats.t.ppf(0.975, n - 1) * np.std(values, ddof=1) / np.sqrt(n))
-                if n > 1 else float("nan"))
+        half = mean_half_width(values)
         error = mean - f.value
         compared = compared_measure(f)
         rows.append({
@@ -128,10 +128,8 @@ def reablement_check(tables: RunTables) -> pd.DataFrame:
         if year not in spend.index:
             continue
         values = ratio.get_group(year).to_numpy(dtype=float)
-        n = len(values)
         mean = float(np.mean(values))
-        half = (float(stats.t.ppf(0.975, n - 1) * np.std(values, ddof=1) / np.sqrt(n))
-                if n > 1 else float("nan"))
+        half = mean_half_width(values)
         count = float(episodes.mean()[year])
         rows.append({"year": year, "episodes": count,
                      "spend_per_episode_gbp": spend[year] / count if count else float("nan"),
