@@ -87,6 +87,11 @@ class Rationing(Section):
         return v
 
 
+MONTHS_IN_YEAR = 12
+"""Month ends in a financial year (a calendar fact, not a parameter)."""
+COVERT = RATIONING.index("covert_eligibility")
+"""The covert cut-off's column of the intensities (reassessment reaches as far as it does)."""
+
 SAVED = {m: f"rationing_{m}_gbp" for m in RATIONING}
 """The metric of each mechanism's saving (GBP)."""
 PEOPLE = {"deflection": "rationed_deflected", "covert_eligibility": "rationed_covert",
@@ -354,12 +359,13 @@ def plan(s: ModelState, date: dt.date, t0: float, t1: float) -> None:
     (nothing is left to save in).
     """
     rp, rs = s.p.finance.rationing, s.rationing
-    left = 12 - (s.rec.month - s.finance.fy_month0 + 1)
+    left = MONTHS_IN_YEAR - (s.rec.month - s.finance.fy_month0 + 1)
     if left <= 0:
         return
     need = forecast_need_gbp(s, t0, t1)
     short = np.maximum(need, 0.0)
-    spare = np.maximum(-need, 0.0) if left == 11 else np.zeros(s.n)
+    aprils = left == MONTHS_IN_YEAR - 1  # the year's first forecast, the only one that eases
+    spare = np.maximum(-need, 0.0) if aprils else np.zeros(s.n)
     order = [RATIONING.index(m) for m in rp.order.value]
     i = rs.intensity
     caps = _caps(s, date, left, np.ones(s.n))  # reassessment's per band of cut-off raised
@@ -367,7 +373,7 @@ def plan(s: ModelState, date: dt.date, t0: float, t1: float) -> None:
     def cap_of(k: int) -> np.ndarray:
         cap = caps[RATIONING[k]]
         if RATIONING[k] == "reassessment":  # it reaches as far as the covert cut-off does
-            return cap * i[:, 1] * rp.covert_max_band_share.value
+            return cap * i[:, COVERT] * rp.covert_max_band_share.value
         return cap
 
     for k in order:
@@ -382,10 +388,12 @@ def plan(s: ModelState, date: dt.date, t0: float, t1: float) -> None:
         i[:, k] -= drop
         spare = np.maximum(spare - drop * cap, 0.0)
     np.clip(i, 0.0, 1.0, out=i)
-    rs.deflect_p = i[:, 0] * rp.deflection_max_share.at(date)
-    rs.cutoff_offset = i[:, 1] * rp.covert_max_band_share.value
-    rs.reassess_p = i[:, 2] * rp.reassessment_max_share_of_reviews.value
-    rs.allocation = 1.0 - i[:, 3] * (1.0 - rp.allocation_factor_min.value)
+    rs.deflect_p = i[:, RATIONING.index("deflection")] * rp.deflection_max_share.at(date)
+    rs.cutoff_offset = i[:, COVERT] * rp.covert_max_band_share.value
+    rs.reassess_p = (i[:, RATIONING.index("reassessment")]
+                     * rp.reassessment_max_share_of_reviews.value)
+    rs.allocation = 1.0 - i[:, RATIONING.index("allocation")] * (
+        1.0 - rp.allocation_factor_min.value)
 
 
 def record(s: ModelState) -> None:
