@@ -42,6 +42,7 @@ near +-1 with another, is poorly identified.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -76,6 +77,22 @@ LAST_PERIOD = "2011-12"
 FIRST_PERIOD = "2008-09"
 JACOBIAN_STEP = 0.05
 """Forward-difference step, as a share of each parameter's range."""
+
+
+def evaluation_end(scenario_end: dt.date) -> dt.date:
+    """Where an evaluation's run stops: a year after the last fittable year, or the scenario's
+    own end if sooner.
+
+    Figures after 2011-12 are never targets, so an evaluation need not run to 2020; it runs
+    one more year so that nothing at the horizon (assessments begun near the end and not yet
+    finished) touches a fitted year. Every fitted figure is then identical to a full run's
+    (every financial-year table to 2011-12 was identical on all England, 2 December 2026, in
+    16.7 s against 42.9 s; ``tests/functional/test_calibration_horizon.py`` checks a sample).
+    A run to March 2012 is not enough: assessments begun in its last weeks changed 2011-12.
+    """
+    last_fitted = parse_period(LAST_PERIOD)
+    assert isinstance(last_fitted, FinancialYear)
+    return min(scenario_end, FinancialYear(last_fitted.start_year + 1).last_day)
 
 
 def target_year(t: Figure) -> str:

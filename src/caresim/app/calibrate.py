@@ -60,6 +60,7 @@ def calibrate(path: str, out: Path, seed: int | None = None, replications: int =
     executor = make_executor(spec)
 
     def evaluate(candidate: ResolvedScenario) -> pd.Series:
+        candidate = candidate.with_run(end_date=cal.evaluation_end(candidate.params.run.end_date))
         tasks = plan(scenario.name, candidate.params, codes, replications)
         results = execute(tasks, executor)
         monthly = pd.concat([r.monthly for r in results], ignore_index=True)
