@@ -1,11 +1,13 @@
 """Calibration: fit a named subset of ``assumption:`` parameters to the published record.
 
-**What is fitted.** :data:`PARAMETERS`: eleven assumptions, chosen because each governs a
+**What is fitted.** :data:`PARAMETERS`: thirteen assumptions, chosen because each governs a
 fitted series and none is pinned by a published figure: the starting PB share, the DP share of
 it and readiness (the 2009 levels), transformation speed and its half-effect spend (the pace to
 2012), PB take-up, the mean community package and the 18-64 cost multiplier (gross spend and
-its split), the DP requests by age band (DP users and DP spend) and the pass-through of local
-government cuts (net spend after 2010).
+its split), the DP requests by age band (DP users and DP spend), the pass-through of local
+government cuts (net spend after 2010), the share of the cashable savings target released from
+the budget (how tight budgets were before 2011) and the reach of covert eligibility within a
+FACS band (how far rationing cut clients and assessments).
 
 **Against what.** The published figures of role ``fitted`` (weight > 0) of
 :mod:`caresim.measures.figures`, each a measure at a period, up to a last financial year
@@ -30,7 +32,7 @@ Jacobian is a forward difference with a step of 5% of each range, large enough t
 model's Monte Carlo noise under common random numbers (a default step of 1e-8 would measure
 noise). Every model run counts against one budget of evaluations. The solver is deterministic,
 so the same seed reproduces the same fit. (Optuna's samplers were considered: they ignore the
-least-squares structure and need hundreds of evaluations for eleven parameters, each an
+least-squares structure and need hundreds of evaluations for thirteen parameters, each an
 England-scale model run.)
 
 **Identification.** At the optimum the Jacobian of the weighted residuals gives the local
@@ -67,6 +69,8 @@ PARAMETERS: tuple[str, ...] = (
     "personal_budgets.dp_request_18_64",
     "personal_budgets.dp_request_65plus",
     "finance.pass_through",
+    "finance.savings_target_released_share",
+    "finance.rationing.covert_max_band_share",
 )
 """The assumptions calibrated, as dotted paths into the scenario."""
 

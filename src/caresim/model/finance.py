@@ -3,9 +3,15 @@
 **Budget.** Each financial year (from 1 April) a council's net budget is last year's x (1 +
 inflation) x (1 + demography allowance) x (1 + pass_through x m x LG real funding change), with
 ``m = austerity_multiplier`` for years from ``austerity_from`` where the LG change is a cut
-(else 1). The first year starts from the net cost of the services in place on 1 April 2008 at
-2008 prices (a balanced start) unless the council's ``opening_budget_gbp`` is overridden;
-inflation applies from the second year.
+(else 1), less ``savings_target_released_share`` x the year's step of the cashable savings
+target (its cumulative share this year less last year's, x the 2007-08 net budget): a cashable
+saving is money released from the service, so the budget is set net of it and a council that
+does not deliver it must draw reserves or ration. (Before issue 15 the savings stayed in the
+budget, so every council underspent by about the target, 10% by 2010-11, and no budget bound
+before 2013.) The first year starts from the net cost of the services in place on 1 April 2008
+at 2008 prices (a balanced start) less that release, unless the council's ``opening_budget_gbp``
+is overridden (a council's own budget is its own, with its savings already in it); inflation
+applies from the second year.
 
 **Requirement.** Projected net spend = packages in place x (1 + inflation) x (1 + demand growth)
 x (1 - client charges share) + staff x (1 + inflation) + reablement and core transformation (their
@@ -63,6 +69,7 @@ class Finance(Section):
     austerity_from: DateSetting
     nhs_transfers_gbp_per_year: DatedGBPPerYear  # type: ignore[valid-type]
     client_charges_share_of_gross: Fraction  # type: ignore[valid-type]
+    savings_target_released_share: Fraction  # type: ignore[valid-type]
     levers: Levers
     reserves: reserves.Reserves
     rationing: rationing.Rationing
@@ -250,6 +257,7 @@ class FinanceState:
     n: int
     budget_gbp: np.ndarray = field(init=False)
     base_budget_gbp: np.ndarray = field(init=False)
+    target_to_date_gbp: np.ndarray = field(init=False)
     price_index: np.ndarray = field(init=False)
     staff_cost_index: np.ndarray = field(init=False)
     procurement_cut: np.ndarray = field(init=False)
@@ -273,6 +281,7 @@ class FinanceState:
         n = self.n
         self.budget_gbp = np.zeros(n)
         self.base_budget_gbp = np.zeros(n)
+        self.target_to_date_gbp = np.zeros(n)
         self.price_index = np.ones(n)
         self.staff_cost_index = np.ones(n)
         self.procurement_cut = np.zeros(n)
@@ -355,8 +364,11 @@ def start_year(s: ModelState, date: dt.date) -> None:
     if first:
         st.base_budget_gbp = opening_budget_gbp(p, s.inp, date, packages, staff)
         st.budget_gbp = st.base_budget_gbp.copy()
+    target_to_date = savings_target_share(p, st.fy_label) * st.base_budget_gbp
     budget = st.budget_gbp * (1 + infl) * (1 + f.demography_allowance_per_year.at(date)) * \
-        (1 + f.pass_through.value * lg)
+        (1 + f.pass_through.value * lg) - f.savings_target_released_share.value * np.maximum(
+            target_to_date - st.target_to_date_gbp, 0.0)
+    st.target_to_date_gbp = target_to_date
     if first:
         budget = np.where(np.isnan(s.inp.opening_budget_gbp), budget, s.inp.opening_budget_gbp)
     budget = own_plan.own_budget(s.inp.budget_path, st.fy_label, budget)
@@ -367,7 +379,6 @@ def start_year(s: ModelState, date: dt.date) -> None:
     proj_net = (proj_packages * (1 - charges) + proj_staff + (reab_share + core_share) * budget
                 - nhs_transfers)
     gap = proj_net - budget
-    target_to_date = savings_target_share(p, st.fy_label) * st.base_budget_gbp
     csr07 = np.maximum(target_to_date - st.savings_to_date_gbp, 0.0)
     requirement = np.maximum(np.maximum(gap, csr07), 0.0)
 
