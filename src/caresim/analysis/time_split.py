@@ -135,7 +135,8 @@ def rms(scaled: pd.Series, weight: pd.Series) -> float:
     return float(np.sqrt((w * r * r).sum() / w.sum()))
 
 
-def time_split_table(predictions: pd.DataFrame, validation: pd.DataFrame) -> pd.DataFrame:
+def time_split_table(predictions: pd.DataFrame, validation: pd.DataFrame,
+                     england: bool = True) -> pd.DataFrame:
     """Each predicted figure: published value, the split fit's prediction and scaled error, and
     the validated run's own value and scaled error.
 
@@ -147,6 +148,9 @@ def time_split_table(predictions: pd.DataFrame, validation: pd.DataFrame) -> pd.
     validation : pandas.DataFrame
         :func:`caresim.analysis.validation.validation_table` of the run: ``series``,
         ``period`` and ``model_mean`` are used.
+    england : bool
+        Whether the run covered all England. When it did not, its counts and money are not
+        England's: their scaled errors are left out (NaN, with a note); shares are kept.
 
     Returns
     -------
@@ -171,6 +175,8 @@ def time_split_table(predictions: pd.DataFrame, validation: pd.DataFrame) -> pd.
             note = "no longer a published figure in validation_figures.csv"
         elif not np.isfinite(value):
             note = "the run gave no value"
+        elif not england and figure.unit != "fraction":
+            note = "the run covers some councils only: not England's level"
         else:
             scaled = float(residuals(pd.Series({key: value}), [figure])[0])
             if not np.isclose(figure.value, p["published"], rtol=1e-9, atol=0):
@@ -256,7 +262,7 @@ def time_split_markdown(check: TimeSplitCheck | None, partial: bool) -> list[str
         "`data/time_split.csv` by `scripts/update_time_split.py`.", ""]
     if partial:
         lines += ["The validated run covers some councils only: its counts and money are "
-                  "not England's, so its scaled errors for levels do not measure the fit.", ""]
+                  "not England's, so its scaled errors are shown for shares only.", ""]
     lines += ["| series | period | published | split fit's prediction | scaled error | "
               "this run | scaled error | note |", "|---|---|---|---|---|---|---|---|"]
     for _, t in check.table.iterrows():
