@@ -55,6 +55,7 @@ def provenance(folder: Path) -> dict:
     :data:`caresim.analysis.time_split.PROVENANCE_KEYS` and ``sample`` (council names)."""
     from caresim.analysis.calibration import LAST_PERIOD, calibration_sample
     from caresim.councils import load_councils, select_councils
+    from caresim.period import FinancialYear, parse_period
 
     report = _read(folder / "report.md")
     m = REPORT.search(report)
@@ -71,10 +72,12 @@ def provenance(folder: Path) -> dict:
     if stamp is None:
         raise Refused(f"{folder}: expected a calibration folder named <UTC time>Z-<hash>; found "
                       f"'{folder.name}'.")
-    if m["fit_until"] >= LAST_PERIOD:
-        raise Refused(f"{folder / 'report.md'}: expected a calibration fitted to before "
-                      f"{LAST_PERIOD} (--fit-until 2010-11), which predicts what it was not "
-                      f"fitted to; found one fitted up to {m['fit_until']}.")
+    last = parse_period(LAST_PERIOD)
+    year_before = str(FinancialYear(last.start_year - 1))
+    if m["fit_until"] != year_before:
+        raise Refused(f"{folder / 'report.md'}: expected a calibration fitted up to "
+                      f"{year_before} (--fit-until {year_before}), which predicts {LAST_PERIOD}, "
+                      f"the last fitted year; found one fitted up to {m['fit_until']}.")
     every, councils = int(m["every"]), int(m["councils"])
     every_council = select_councils([])
     codes = calibration_sample(every_council, every)

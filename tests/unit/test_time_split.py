@@ -168,7 +168,9 @@ def test_the_script_ships_the_predictions_with_their_provenance(tmp_path: Path) 
 
 
 @pytest.mark.parametrize("until, councils, why", [
-    ("2011-12", 4, "expected a calibration fitted to before 2011-12"),
+    ("2011-12", 4, "expected a calibration fitted up to 2010-11 (--fit-until 2010-11), which "
+                   "predicts 2011-12, the last fitted year; found one fitted up to 2011-12"),
+    ("2009-10", 4, "found one fitted up to 2009-10"),
     ("2010-11", 5, "expected every 50th of the 152 councils (4); found 5 councils"),
 ])
 def test_the_script_refuses_a_calibration_it_cannot_ship(
@@ -190,6 +192,9 @@ def test_a_shipped_file_without_provenance_is_refused(tmp_path: Path) -> None:
     (tmp_path / ts.PROVENANCE_FILE).write_text("---\n" + yaml.safe_dump({"calibration": "x"})
                                                + "---\n", encoding="utf-8")
     with pytest.raises(InputError, match="found no date, command"):
+        ts.load_time_split(tmp_path)
+    (tmp_path / ts.PROVENANCE_FILE).write_text("---\n: [unclosed\n---\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"expected YAML front matter .* found none"):
         ts.load_time_split(tmp_path)
 
 

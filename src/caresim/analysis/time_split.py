@@ -80,7 +80,10 @@ def read_front_matter(text: str, name: str) -> dict:
         :data:`PROVENANCE_KEYS`.
     """
     parts = text.split("---\n", 2)
-    meta = yaml.safe_load(parts[1]) if len(parts) == 3 and parts[0] == "" else None
+    try:
+        meta = yaml.safe_load(parts[1]) if len(parts) == 3 and parts[0] == "" else None
+    except yaml.YAMLError:
+        meta = None
     missing = [k for k in PROVENANCE_KEYS if not isinstance(meta, dict) or k not in meta]
     if missing:
         raise InputError(
@@ -234,10 +237,12 @@ def time_split_markdown(check: TimeSplitCheck | None, partial: bool) -> list[str
     """The section "How well caresim predicts" as Markdown lines; when ``check`` is ``None``,
     the plain statement that no time split is shipped. ``partial``: the validated run covered
     only some councils."""
-    lines = ["", "## How well caresim predicts: fitted to 2010/11, predicting 2011/12", ""]
+    title = "## How well caresim predicts"
     if check is None:
-        return [*lines, NOT_SHIPPED]
+        return ["", f"{title}: fitted to 2010/11, predicting 2011/12", "", NOT_SHIPPED]
     p = check.provenance
+    lines = ["", f"{title}: fitted to {_year(p['fit_until'])}, predicting "
+             f"{_year(p['predicts'])}", ""]
     w, n, r = summary(check.table, "split")
     rw, rn, rr = summary(check.table, "run")
     fit, predicts = _year(p["fit_until"]), _year(p["predicts"])
