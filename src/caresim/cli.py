@@ -232,8 +232,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
         args.council,
     )
     if not args.quiet:
+        from caresim.analysis.time_split import summary_line
+
         print(f"wrote {v.folder}")
         print(v.markdown)
+        print(summary_line(v.time_split))
     return EXIT_OK
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -16,6 +17,9 @@ from caresim.results import summarise
 from caresim.runner import ExecutorSpec, Progress, default_workers, plan
 from caresim.scenario import load_scenario
 
+if TYPE_CHECKING:
+    from caresim.analysis.time_split import TimeSplitCheck
+
 
 @dataclass
 class Validation:
@@ -26,6 +30,7 @@ class Validation:
     spread_summary: dict
     markdown: str
     folder: Path
+    time_split: TimeSplitCheck | None = None
 
 
 def validate(path: str, out: Path, replications: int | None = None, seed: int | None = None,
@@ -34,20 +39,26 @@ def validate(path: str, out: Path, replications: int | None = None, seed: int | 
     """Run a scenario (all England by default) and compare it with every published series.
 
     Writes ``out/validation/<id>/``: ``validation.csv``, ``validation.md``,
-    ``council_spread.csv`` and one plot per series in ``plots/``.
+    ``council_spread.csv``, ``reablement_check.csv``, ``time_split.csv`` (when a time-split
+    calibration is shipped: :mod:`caresim.analysis.time_split`) and one plot per series in
+    ``plots/``.
     """
     from caresim import __version__, plotting
+    from caresim.analysis.time_split import TimeSplitCheck, load_time_split, time_split_table
     from caresim.analysis.validation import (
         council_spread,
         reablement_check,
         validation_markdown,
         validation_table,
     )
+    from caresim.councils import select_councils
 
     scenario, codes = resolve_councils(
         load_scenario(path).with_run(seed=seed, replications=replications), councils or [])
     params = scenario.params
     check_output_root(out)
+    shipped = load_time_split()  # a bad shipped file stops validate before the run
+    every_council = select_councils([])
     reps = params.run.replications
     spec = spec or ExecutorSpec(workers=default_workers(reps))
     results = execute_tasks(plan(scenario.name, params, codes, reps), spec, None, progress)
@@ -60,7 +71,10 @@ def validate(path: str, out: Path, replications: int | None = None, seed: int | 
             "command": " ".join(["caresim", *(command or [])[1:]]) if command
             else "caresim validate"}
     reablement = reablement_check(run)
-    markdown = validation_markdown(table, spread_summary, meta, reablement)
+    split = None if shipped is None else TimeSplitCheck(
+        time_split_table(shipped.predictions, table, england=len(codes) == len(every_council)),
+        shipped.provenance)
+    markdown = validation_markdown(table, spread_summary, meta, reablement, split)
     started = dt.datetime.now(dt.UTC)
     figures = {}
     for series, rows in table.groupby("series", sort=False):
@@ -69,9 +83,10 @@ def validate(path: str, out: Path, replications: int | None = None, seed: int | 
                                                        rows["period"].iloc[0]))
     folder = write_folder(out / "validation" / run_id(started, scenario.hash[:8]),
                           csv={"validation.csv": table, "council_spread.csv": spread,
-                               "reablement_check.csv": reablement},
+                               "reablement_check.csv": reablement,
+                               **({} if split is None else {"time_split.csv": split.table})},
                           text={"validation.md": markdown}, figures=figures, dpi=110)
-    return Validation(table, spread, spread_summary, markdown, folder)
+    return Validation(table, spread, spread_summary, markdown, folder, split)
 
 
 def _path(run: RunTables, measure: str, period: str) -> pd.DataFrame | None:
