@@ -11,8 +11,9 @@ to the floor, and no further: the part of it beyond reserves above the floor, th
 (:mod:`caresim.model.rationing`) could not close within its caps, is met from the council's
 general fund (its other services cut or its corporate budget, as councils do), the ledger line
 and metric ``general_fund_support_gbp``. It is 0 in every year whose overspend reserves above
-the floor absorb. An underspend first restores reserves that fell below the floor (a council
-rebuilds its minimum balance before anything else), then a share
+the floor absorb. An underspend first restores reserves below the floor (a council rebuilds
+its minimum balance before anything else; reachable only from reserves that open below it, which
+the model's never do), then a share
 ``underspend_share_to_reserves`` of the rest is added to them (the rest returns to the council's
 general fund). So, to the penny,
 
