@@ -23,6 +23,7 @@ from caresim.model import (
     personal_budgets,
     prevention,
     rationing,
+    reserves,
     reviews,
     services,
     transformation,
@@ -56,6 +57,7 @@ METRICS: tuple[Metric, ...] = (
     *grant.DIVERTED,
     *personal_budgets.FLOWS,
     *rationing.FLOWS,
+    *reserves.FLOWS,
     # financial-year only
     *services.YEAR,
     *personal_budgets.YEAR,

@@ -889,10 +889,13 @@ def _unmet_need(run: RunFolder, name: str) -> list[Block]:
     return [
         Heading(3, f"Unmet need, recorded and latent, {name}: people in the year"),
         Para("When reserves above their floor cannot absorb a forecast overspend, the council "
-             "rations within the year. A return (RAP, ASC-CAR) sees *recorded* unmet need: "
-             "people assessed as not eligible under the published threshold, and people who "
-             "gave up waiting. It does not see *latent* unmet need: people deflected at the "
-             "front door appear as contacts resolved at first contact, people refused under "
+             "rations within the year; what rationing cannot close within its caps is met from "
+             "the council's general fund (the ledger's \"Met from the general fund\"), so "
+             "reserves never close below their floor. A return (RAP, ASC-CAR) sees *recorded* "
+             "unmet need: people assessed as not eligible under the published threshold, and "
+             "people who gave up waiting. It does not see *latent* unmet need: people "
+             "deflected at the front door appear as contacts resolved at first contact, people "
+             "refused under "
              "the covert cut-off as ordinary ineligible assessments, and people withdrawn at "
              "review as ordinary ends of service. The effective cut-off is the published band "
              "plus the covert share of a band, at the year's end (mean over councils)."),

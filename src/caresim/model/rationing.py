@@ -14,9 +14,16 @@ save ``cap = flow a month x reach x mean package x left**2 / 24`` over the ``lef
 ``g`` raises its intensity by ``min(1 - intensity, g / cap)`` and what it cannot cover passes
 to the next. The forecast is made again every month and intensities carry over: within the
 year they only rise; April's forecast, the first on a new budget, can ease them (in the reverse
-order) when it is above its aim. A shortfall beyond every cap stays a gap: the floor holds
-only as far as the caps allow (tests/functional/test_budgets.py checks it in every bundled
-scenario).
+order) when it is above its aim.
+
+**The gap beyond every cap.** Issue 15's last mechanism, cuts to low-level community services
+(day care, meals), is not one here: the model has one community package, not services by type.
+So the gap is written down instead: at the year end, the overspend beyond reserves above the
+floor (what rationing could not close within its caps, and the margin did not absorb) is met
+from the council's general fund, its other services or its corporate budget
+(:mod:`caresim.model.reserves`, ledger line and metric ``general_fund_support_gbp``), and
+reserves close at the floor. No council-year closes below its floor, whatever the caps
+(tests/functional/test_budgets.py checks it in every bundled scenario).
 
 **Mechanisms** (each recorded in people and pounds, saved = what it changed):
 
