@@ -125,11 +125,17 @@ def next_batch(done: int, first: int, cap: int) -> int:
 
 
 def auto_rule(precision: float, share_precision: float, measures: tuple[str, ...] | list[str],
-              of: str = "the 95% interval") -> str:
-    """The stopping rule of ``auto`` in one line, for a manifest."""
+              of: str = "the 95% interval", cap: int | None = None,
+              fewest: int | None = None) -> str:
+    """The stopping rule of ``auto`` in one line, for a manifest; with ``cap`` and ``fewest``
+    also the most and the fewest replications it makes."""
+    bounds = ""
+    if cap is not None:
+        bounds = (f"; at least {fewest} and " if fewest is not None else "; ") + \
+            f"at most {cap} replications"
     return (f"auto: {of} within {precision:g} relative half-width for levels and "
             f"{share_precision:g} (units of a share) absolute half-width for shares, for "
-            f"{', '.join(measures)}")
+            f"{', '.join(measures)}{bounds}")
 
 
 def record(values: pd.DataFrame, asked: float | None, cap: int,
@@ -209,6 +215,8 @@ def describe(manifest: dict) -> str:
     if p["met"]:
         return f"{n} ({rule}; reached {got_text})"
     wanted = f"{asked:.1%}" + (f" and {_points(share_asked)}" if share_asked else "")
-    why = (f"the cap of {p['cap']} replications stopped it first" if p["stopped_at_cap"]
+    cap_from = f" ({p['cap_from']})" if p.get("cap_from") else ""
+    why = (f"the cap of {p['cap']} replications{cap_from} stopped it first"
+           if p["stopped_at_cap"]
            else "a resumed run adds no replications beyond those planned before it stopped")
     return f"{n} ({rule}; reached {got_text}, not {wanted}: {why})"
