@@ -216,7 +216,7 @@ def describe(manifest: dict) -> str:
         return f"{n} ({rule}; reached {got_text})"
     wanted = f"{asked:.1%}" + (f" and {_points(share_asked)}" if share_asked else "")
     cap_from = f" ({p['cap_from']})" if p.get("cap_from") else ""
-    why = (f"the cap of {p['cap']} replications{cap_from} stopped it first"
+    why = (f"the cap of {p['cap']} replications stopped it first{cap_from}"
            if p["stopped_at_cap"]
            else "a resumed run adds no replications beyond those planned before it stopped")
     return f"{n} ({rule}; reached {got_text}, not {wanted}: {why})"
