@@ -151,3 +151,29 @@ def test_a_precision_with_a_fixed_number_is_refused(
     assert "--precision 0.01: expected with --replications auto or without --replications" \
         in err and "found 2 replication(s)" in err
     assert not any(tmp_path.iterdir())
+
+
+def test_a_resumed_default_run_goes_on_to_its_cap(
+        rutland_capped: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A default run that failed in its first batch, resumed, runs the missing task and then
+    the batches an uninterrupted run would have, to its cap; it does not stop at the first
+    batch and call that its result."""
+    import caresim.runner as runner
+    from tests.conftest import fail_task
+
+    real = fail_task(monkeypatch)
+    assert main(["run", str(rutland_capped), "--workers", "1", "--quiet",
+                 "--out", str(tmp_path / "out")]) == 1
+    (partial,) = (tmp_path / "out").rglob("*.partial")
+    calls: list[int] = []
+    monkeypatch.setattr(runner, "run_task", lambda i, t: calls.append(i) or real(i, t))
+    assert main(["run", "--resume", str(partial), "--workers", "1", "--quiet"]) == 0
+    assert calls == [1, 3]  # the failed task of the first batch (0-2), then the next batch
+    (manifest,) = (tmp_path / "out").rglob("manifest.json")
+    m = json.loads(manifest.read_text(encoding="utf-8"))
+    p = m["precision"]
+    assert m["replications"] == p["cap"] == 4
+    assert p["stopped_at_cap"] is True and p["cap_from"] == "run.council_replications"
+    assert "the cap of 4 replications stopped it first (run.council_replications)" in \
+        capsys.readouterr().err

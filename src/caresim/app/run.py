@@ -68,17 +68,20 @@ def _auto_batches(store: RunStore, tasks_for, spec: ExecutorSpec, precision: flo
                   fold: RunFold) -> None:
     """Add batches of replications until the headline measures reach ``precision`` (levels,
     relative) and ``share_precision`` (shares, units of a share), after at least ``fewest``
-    replications (or ``cap``, if lower) and at most ``cap``."""
+    replications (or ``cap``, if lower) and at most ``cap``. Replications already in ``fold``
+    (a resumed run's) count: the batches and the checks fall where an uninterrupted run's
+    do."""
     fewest = min(fewest, cap)
     first = max(fewest, spec.workers, spec.dask_local or 0)
-    while True:  # batches grow with the run, so the checks between them stay few
+    # batches grow with the run, so the checks between them stay few
+    while fold.count < cap and not (
+            fold.count >= fewest
+            and enough(fold.headline_values(), precision, fewest,
+                       share_precision=share_precision)):
         done = fold.count
         new = tasks_for(done, next_batch(done, first, cap))
         store.extend(len(new))
         execute_tasks(tasks_for(0, done + len(new)), spec, store, progress, fold)
-        if (enough(fold.headline_values(), precision, fewest, share_precision=share_precision)
-                or fold.count >= cap):
-            return
 
 
 def _precision(fold: RunFold, asked: float | None, share_asked: float, cap: int,
@@ -225,11 +228,13 @@ def _complete(store: RunStore, spec: ExecutorSpec, progress: Progress | None,
     fold = RunFold()
     if info.get("parameter_sets"):
         execute_tasks(tasks_for(0, 0), spec, store, progress, fold)
-    elif info.get("auto_precision") and not store.states():
+    elif info.get("auto_precision"):
+        if store.states():  # resuming: finish the batch planned when it stopped, then go on
+            execute_tasks(tasks_for(0, len(store.states())), spec, store, progress, fold)
         _auto_batches(store, tasks_for, spec, info["auto_precision"],
                       params.run.share_precision, cap, params.run.min_replications, progress,
                       fold)
-    else:  # a fixed plan, or resuming an auto run: finish the tasks already planned
+    else:  # a fixed plan: run the tasks planned and not done
         execute_tasks(tasks_for(0, len(store.states())), spec, store, progress, fold)
     t_sim = time.perf_counter() - t0
     t_written = time.perf_counter()
