@@ -63,16 +63,21 @@ def _figures(tables: RunOutputs, params: Scenario, codes: list[str], scope: str)
                 fy_summary, scope, f"{where}: adult social care spend by financial year")}
 
 
+def _first_batch(spec: ExecutorSpec, fewest: int, cap: int) -> int:
+    """The first batch of a precision-driven run: ``fewest`` replications (or ``cap``, if
+    lower), or one per worker if there are more workers."""
+    return max(min(fewest, cap), spec.workers, spec.dask_local or 0)
+
+
 def _auto_batches(store: RunStore, tasks_for, spec: ExecutorSpec, precision: float,
-                  share_precision: float, cap: int, fewest: int, progress: Progress | None,
-                  fold: RunFold) -> None:
+                  share_precision: float, cap: int, fewest: int, first: int,
+                  progress: Progress | None, fold: RunFold) -> None:
     """Add batches of replications until the headline measures reach ``precision`` (levels,
     relative) and ``share_precision`` (shares, units of a share), after at least ``fewest``
-    replications (or ``cap``, if lower) and at most ``cap``. Replications already in ``fold``
-    (a resumed run's) count: the batches and the checks fall where an uninterrupted run's
-    do."""
+    replications (or ``cap``, if lower) and at most ``cap``, ``first`` to begin with.
+    Replications already in ``fold`` (a resumed run's) count: with the ``first`` of its plan,
+    the batches and the checks fall where an uninterrupted run's do."""
     fewest = min(fewest, cap)
-    first = max(fewest, spec.workers, spec.dask_local or 0)
     # batches grow with the run, so the checks between them stay few
     while fold.count < cap and not (
             fold.count >= fewest
@@ -170,6 +175,8 @@ def run_scenario(path: str, out: Path, seed: int | None = None,
             "scenario_hash": scenario.hash, "codes": codes, "replications": reps,
             "auto_precision": precision if auto else None, "command": command or [],
             "auto_cap": cap if auto else None, "auto_cap_from": cap_from if auto else None,
+            "auto_first": (_first_batch(spec, params.run.min_replications, cap)
+                           if auto else None),
             "all_csv": all_csv,
             "parameter_sets": parameter_sets(params, parameter_uncertainty, params.run.seed),
             "started_utc": started.isoformat(), "parameters": params.model_dump(mode="json")}
@@ -232,8 +239,10 @@ def _complete(store: RunStore, spec: ExecutorSpec, progress: Progress | None,
         if store.states():  # resuming: finish the batch planned when it stopped, then go on
             execute_tasks(tasks_for(0, len(store.states())), spec, store, progress, fold)
         _auto_batches(store, tasks_for, spec, info["auto_precision"],
-                      params.run.share_precision, cap, params.run.min_replications, progress,
-                      fold)
+                      params.run.share_precision, cap, params.run.min_replications,
+                      info.get("auto_first") or _first_batch(spec, params.run.min_replications,
+                                                             cap),
+                      progress, fold)
     else:  # a fixed plan: run the tasks planned and not done
         execute_tasks(tasks_for(0, len(store.states())), spec, store, progress, fold)
     t_sim = time.perf_counter() - t0
