@@ -185,8 +185,10 @@ def _points(x: float) -> str:
 
 def describe(manifest: dict) -> str:
     """The replications of a run in words, from its manifest: how many, and for a run with
-    ``--replications auto`` the precision asked for, the precision reached, and whether the cap
-    stopped it first. One text for the console, the report and the workbook."""
+    ``--replications auto`` (or the default of ``caresim run``) the precision asked for, the
+    precision reached, and whether the cap stopped it first, naming the setting or option the
+    cap came from when the manifest records it (``precision.cap_from``). One text for the
+    console, the report and the workbook."""
     n = manifest.get("replications")
     p = manifest.get("precision")
     if not p:

@@ -78,8 +78,9 @@ def _auto_batches(store: RunStore, tasks_for, spec: ExecutorSpec, precision: flo
     Replications already in ``fold`` (a resumed run's) count: with the ``first`` of its plan,
     the batches and the checks fall where an uninterrupted run's do."""
     fewest = min(fewest, cap)
-    # batches grow with the run, so the checks between them stay few
-    while fold.count < cap and not (
+    # batches grow with the run, so the checks between them stay few; a non-finite output
+    # ends the run (it is refused after the loop), so no batch follows it
+    while fold.count < cap and fold.non_finite is None and not (
             fold.count >= fewest
             and enough(fold.headline_values(), precision, fewest,
                        share_precision=share_precision)):
