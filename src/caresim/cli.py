@@ -70,7 +70,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     from caresim.analysis.replications import describe
 
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    if (manifest.get("precision") or {}).get("met") is False:
+    # the precision asked for, reached, and the cap that stopped it first: on stderr, once
+    short = (manifest.get("precision") or {}).get("met") is False
+    if short:
         print(f"caresim: warning: replications {describe(manifest)}", file=sys.stderr)
     if not args.quiet:
         print(f"wrote {folder}")
@@ -78,7 +80,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         if pu:
             print(f"replications: {manifest['replications'] // pu['parameter_sets']} of each of "
                   f"{pu['parameter_sets']} parameter sets (intervals: {pu['intervals']})")
-        elif manifest.get("replications", 1) > 1:
+        elif manifest.get("replications", 1) > 1 and not short:
             print(f"replications: {describe(manifest)}")
         print(format_scorecard(tables.scorecard))
     return EXIT_OK

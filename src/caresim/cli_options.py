@@ -121,15 +121,16 @@ def precision_options(r: argparse.ArgumentParser, what: str,
         "--precision",
         type=float,
         metavar="X",
-        help=f"with --replications auto: add replications until {what} have, for a level "
-        f"(money, people), a half-width <= X {relative_to} (default: the scenario's "
-        "run.precision, 0.05 in the bundled scenarios)",
+        help=f"with --replications auto (or, for run, without --replications): add "
+        f"replications until {what} have, for a level (money, people), a half-width <= X "
+        f"{relative_to} (default: the scenario's run.precision, 0.05 in the bundled "
+        "scenarios)",
     )
     r.add_argument(
         "--share-precision",
         type=float,
         metavar="X",
-        help="with --replications auto: and, for a share (the PB share), a half-width <= X in "
+        help="with --precision's rule: and, for a share (the PB share), a half-width <= X in "
         "units of a share, 0.01 being one percentage point (default: the scenario's "
         "run.share_precision, 0.01 in the bundled scenarios)",
     )
@@ -137,8 +138,10 @@ def precision_options(r: argparse.ArgumentParser, what: str,
         "--max-replications",
         type=int,
         metavar="N",
-        help="with --replications auto: stop at N replications and say so (default: the "
-        "scenario's run.max_replications, 200 in the bundled scenarios)",
+        help="with --replications auto (or, for run, without --replications): stop at N "
+        "replications and say so (default: the scenario's run.max_replications, 200 in the "
+        "bundled scenarios; for run without --replications, the cap of its scope, see "
+        "--replications)",
     )
     r.add_argument(
         "--parameter-uncertainty",
@@ -162,10 +165,14 @@ def run_options(r: argparse.ArgumentParser, replications_help: str | None = None
     r.add_argument(
         "--replications",
         metavar="N|auto" if auto else "N",
-        help=replications_help or "number of replications, or 'auto': until the 95%% "
-        "intervals of the headline measures are within --precision (default: the scenario's "
-        "run.replications for all England, its run.council_replications, auto in the bundled "
-        "scenarios, for selected councils)",
+        help=replications_help or "number of replications (exactly that many), or 'auto': "
+        "until the 95%% intervals of the headline measures are within --precision and "
+        "--share-precision, at most --max-replications (default: the same rule, at least the "
+        "scenario's run.min_replications, 3, and at most its run.replications for all England, "
+        "2 in the bundled scenarios, about a minute on 2 cores, or its "
+        "run.council_replications for selected councils, 20; when the cap stops it first, the "
+        "console, the manifest and the report say so, with the precision asked for and "
+        "reached)",
     )
     r.add_argument(
         "--council",

@@ -34,6 +34,15 @@ def test_the_cap_is_named_when_it_stops_the_run() -> None:
     assert "reached 5.2%, not 2.0%" in text and "the cap of 200 replications" in text
 
 
+def test_the_setting_behind_the_cap_is_named_when_recorded() -> None:
+    """A default run's cap comes from a setting by scope; the text names it, so a reader knows
+    what to raise."""
+    m = auto(2, 0.02, 0.052, cap=2)
+    m["precision"]["cap_from"] = "run.replications"
+    assert describe(m).endswith("the cap of 2 replications stopped it first "
+                                "(run.replications))")
+
+
 def test_a_resumed_run_short_of_its_precision_says_why() -> None:
     text = describe(auto(9, 0.02, 0.052))
     assert "reached 5.2%, not 2.0%" in text and "resumed" in text and "cap" not in text

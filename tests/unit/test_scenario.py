@@ -11,12 +11,14 @@ from pathlib import Path
 import pydantic
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 from caresim import scenario as sc
 from caresim import scenario_files
 from caresim.cli import main
 from caresim.errors import InputError, ScenarioError
-from caresim.params.schema import Scenario
+from caresim.params.schema import RunSettings, Scenario
 from caresim.scenario import load_scenario
 
 BUNDLED = ["baseline", "deep_austerity", "grant_extended", "no_grant", "pb_acceptance",
@@ -492,3 +494,27 @@ def test_extends_an_unknown_name_says_what_it_accepts(tmp_path: Path) -> None:
     child.write_text("extends: baseline_v2\nname: mine\n", encoding="utf-8")
     with pytest.raises(ScenarioError, match="or a bundled scenario's name"):
         load_scenario(child)
+
+
+@given(england=st.integers(1, 10_000), councils=st.one_of(st.integers(1, 10_000),
+                                                        st.just("auto")),
+       most=st.integers(3, 10_000))
+def test_the_default_cap_is_read_from_the_scopes_setting(england: int, councils: int | str,
+                                                        most: int) -> None:
+    """caresim run's default replications stop at run.replications for all England, at
+    run.council_replications for selected councils (run.max_replications when that is auto),
+    and say which setting it was."""
+    run = RunSettings(replications=england, council_replications=councils,
+                      max_replications=most)
+    assert run.default_cap(True) == (england, "run.replications")
+    assert run.default_cap(False) == ((most, "run.max_replications") if councils == "auto"
+                                      else (councils, "run.council_replications"))
+
+
+def test_a_scenario_that_extends_nothing_has_the_bundled_run_defaults() -> None:
+    """The schema's defaults of the replication settings are prior.yaml's, so a scenario that
+    extends nothing runs the same default as the bundled ones."""
+    bundled = load_scenario("prior").params.run
+    keys = ("replications", "council_replications", "min_replications", "precision",
+            "share_precision", "max_replications")
+    assert {k: getattr(RunSettings(), k) for k in keys} == {k: getattr(bundled, k) for k in keys}

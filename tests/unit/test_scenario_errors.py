@@ -91,6 +91,16 @@ CASES: dict[str, list[str]] = {
         "expected a whole number from 1 to 10000 or 'auto'",
         "found 'lots'",
     ],
+    "min_replications_one.yaml": [
+        "key 'run.min_replications'",
+        "expected a value greater than or equal to 2",
+        "found 1",
+    ],
+    "min_replications_above_cap.yaml": [
+        "key 'run'",
+        "expected min_replications no more than max_replications (40)",
+        "found 50",
+    ],
     "bad_date_key.yaml": [
         "key 'grant.tranches_gbp.values'",
         "expected dates like 2010-04-01 as keys",

@@ -125,11 +125,17 @@ def next_batch(done: int, first: int, cap: int) -> int:
 
 
 def auto_rule(precision: float, share_precision: float, measures: tuple[str, ...] | list[str],
-              of: str = "the 95% interval") -> str:
-    """The stopping rule of ``auto`` in one line, for a manifest."""
+              of: str = "the 95% interval", cap: int | None = None,
+              fewest: int | None = None) -> str:
+    """The stopping rule of ``auto`` in one line, for a manifest; with ``cap`` and ``fewest``
+    also the most and the fewest replications it makes."""
+    bounds = ""
+    if cap is not None:
+        bounds = (f"; at least {fewest} and " if fewest is not None else "; ") + \
+            f"at most {cap} replications"
     return (f"auto: {of} within {precision:g} relative half-width for levels and "
             f"{share_precision:g} (units of a share) absolute half-width for shares, for "
-            f"{', '.join(measures)}")
+            f"{', '.join(measures)}{bounds}")
 
 
 def record(values: pd.DataFrame, asked: float | None, cap: int,
@@ -179,8 +185,10 @@ def _points(x: float) -> str:
 
 def describe(manifest: dict) -> str:
     """The replications of a run in words, from its manifest: how many, and for a run with
-    ``--replications auto`` the precision asked for, the precision reached, and whether the cap
-    stopped it first. One text for the console, the report and the workbook."""
+    ``--replications auto`` (or the default of ``caresim run``) the precision asked for, the
+    precision reached, and whether the cap stopped it first, naming the setting or option the
+    cap came from when the manifest records it (``precision.cap_from``). One text for the
+    console, the report and the workbook."""
     n = manifest.get("replications")
     p = manifest.get("precision")
     if not p:
@@ -209,6 +217,8 @@ def describe(manifest: dict) -> str:
     if p["met"]:
         return f"{n} ({rule}; reached {got_text})"
     wanted = f"{asked:.1%}" + (f" and {_points(share_asked)}" if share_asked else "")
-    why = (f"the cap of {p['cap']} replications stopped it first" if p["stopped_at_cap"]
+    cap_from = f" ({p['cap_from']})" if p.get("cap_from") else ""
+    why = (f"the cap of {p['cap']} replications stopped it first{cap_from}"
+           if p["stopped_at_cap"]
            else "a resumed run adds no replications beyond those planned before it stopped")
     return f"{n} ({rule}; reached {got_text}, not {wanted}: {why})"

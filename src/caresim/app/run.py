@@ -63,22 +63,35 @@ def _figures(tables: RunOutputs, params: Scenario, codes: list[str], scope: str)
                 fy_summary, scope, f"{where}: adult social care spend by financial year")}
 
 
+def _first_batch(spec: ExecutorSpec, fewest: int, cap: int) -> int:
+    """The first batch of a precision-driven run: ``fewest`` replications (or ``cap``, if
+    lower), or one per worker if there are more workers."""
+    return max(min(fewest, cap), spec.workers, spec.dask_local or 0)
+
+
 def _auto_batches(store: RunStore, tasks_for, spec: ExecutorSpec, precision: float,
-                  share_precision: float, cap: int, progress: Progress | None,
-                  fold: RunFold) -> None:
-    first = max(3, spec.workers, spec.dask_local or 0)
-    while True:  # batches grow with the run, so the checks between them stay few
+                  share_precision: float, cap: int, fewest: int, first: int,
+                  progress: Progress | None, fold: RunFold) -> None:
+    """Add batches of replications until the headline measures reach ``precision`` (levels,
+    relative) and ``share_precision`` (shares, units of a share), after at least ``fewest``
+    replications (or ``cap``, if lower) and at most ``cap``, ``first`` to begin with.
+    Replications already in ``fold`` (a resumed run's) count: with the ``first`` of its plan,
+    the batches and the checks fall where an uninterrupted run's do."""
+    fewest = min(fewest, cap)
+    # batches grow with the run, so the checks between them stay few; a non-finite output
+    # ends the run (it is refused after the loop), so no batch follows it
+    while fold.count < cap and fold.non_finite is None and not (
+            fold.count >= fewest
+            and enough(fold.headline_values(), precision, fewest,
+                       share_precision=share_precision)):
         done = fold.count
         new = tasks_for(done, next_batch(done, first, cap))
         store.extend(len(new))
         execute_tasks(tasks_for(0, done + len(new)), spec, store, progress, fold)
-        if (enough(fold.headline_values(), precision, share_precision=share_precision)
-                or fold.count >= cap):
-            return
 
 
-def _precision(fold: RunFold, asked: float | None, share_asked: float, cap: int
-               ) -> dict | None:
+def _precision(fold: RunFold, asked: float | None, share_asked: float, cap: int,
+               cap_from: str | None = None) -> dict | None:
     """The precision reached by a run of two or more replications (:func:`caresim.analysis.
     replications.record`): the levels' largest relative half-width and the shares' largest
     half-width in units of a share; for a ``--replications auto`` run also what it asked for
@@ -86,7 +99,10 @@ def _precision(fold: RunFold, asked: float | None, share_asked: float, cap: int
     what it holds."""
     if fold.count < 2:
         return None
-    return record(fold.headline_values(), asked, cap, share_asked)
+    out = record(fold.headline_values(), asked, cap, share_asked)
+    if out is not None and asked and cap_from:
+        out["cap_from"] = cap_from
+    return out
 
 
 def run_scenario(path: str, out: Path, seed: int | None = None,
@@ -102,10 +118,13 @@ def run_scenario(path: str, out: Path, seed: int | None = None,
     ``replications="auto"`` adds replications until the 95% interval of the headline indicators
     is within ``precision`` for the levels (relative half-width; default the scenario's
     ``run.precision``) and ``share_precision`` for the shares (absolute half-width in units of a
-    share; default ``run.share_precision``), at most ``max_replications`` (default
-    ``run.max_replications``). Without ``replications``, a
-    run of all England takes the scenario's ``run.replications`` and a run of selected councils
-    its ``run.council_replications``. ``all_csv`` adds the monthly per-council
+    share; default ``run.share_precision``), at least ``run.min_replications`` and at most
+    ``max_replications`` (default ``run.max_replications``). Without ``replications`` (and
+    without ``parameter_uncertainty``) the run is the same, capped by scope
+    (:meth:`caresim.params.schema.RunSettings.default_cap`): at ``run.replications`` for all
+    England, at ``run.council_replications`` for selected councils, unless
+    ``max_replications`` is given. A whole number of ``replications`` runs exactly that many.
+    ``all_csv`` adds the monthly per-council
     ``timeseries.csv`` to the CSVs written beside the Parquet tables (see
     :func:`caresim.io.write_outputs`). ``parameter_uncertainty=N`` draws N
     parameter sets (scrambled Sobol over every assumption's range and distribution, calibrated
@@ -124,18 +143,23 @@ def run_scenario(path: str, out: Path, seed: int | None = None,
         seed=seed, replications=replications if isinstance(replications, int) else None,
         max_replications=max_replications, share_precision=share_precision), councils or [])
     params = scenario.params
-    if replications is None:
-        replications = (params.run.replications if len(codes) == len(load_councils())
-                        or parameter_uncertainty is not None
-                        else params.run.council_replications)
+    cap, cap_from = params.run.max_replications, "--max-replications"
+    if replications is None and parameter_uncertainty is not None:
+        replications = params.run.replications
+    elif replications is None:  # the default: precision-driven, capped by scope
+        replications = "auto"
+        if max_replications is None:
+            cap, cap_from = params.run.default_cap(len(codes) == len(load_councils()))
+    elif max_replications is None:
+        cap_from = "run.max_replications"
     auto = replications == "auto"
     if share_precision is not None and precision is None and not auto:
         raise InputError(f"--share-precision {share_precision:g}: expected with --replications "
-                         f"auto; found {replications} replication(s).")
+                         f"auto or without --replications; found {replications} "
+                         "replication(s).")
     if precision is not None and not auto:
-        raise InputError(f"--precision {precision:g}: expected with --replications auto or a "
-                         f"run of selected councils, whose run.council_replications is auto; "
-                         f"found {replications} replication(s).")
+        raise InputError(f"--precision {precision:g}: expected with --replications auto or "
+                         f"without --replications; found {replications} replication(s).")
     if parameter_uncertainty is not None and (auto or parameter_uncertainty < 1):
         raise InputError("--parameter-uncertainty: expected a whole number >= 1 with a fixed "
                          "--replications; found "
@@ -146,10 +170,14 @@ def run_scenario(path: str, out: Path, seed: int | None = None,
     check_output_root(out)
     reps = params.run.replications
     precision = precision or params.run.precision
-    spec = spec or ExecutorSpec(workers=1 if reps == 1 else default_workers(reps))
+    n_most = cap if auto else reps
+    spec = spec or ExecutorSpec(workers=1 if n_most == 1 else default_workers(n_most))
     info = {"scenario": scenario.name, "scenario_files": list(scenario.files),
             "scenario_hash": scenario.hash, "codes": codes, "replications": reps,
             "auto_precision": precision if auto else None, "command": command or [],
+            "auto_cap": cap if auto else None, "auto_cap_from": cap_from if auto else None,
+            "auto_first": (_first_batch(spec, params.run.min_replications, cap)
+                           if auto else None),
             "all_csv": all_csv,
             "parameter_sets": parameter_sets(params, parameter_uncertainty, params.run.seed),
             "started_utc": started.isoformat(), "parameters": params.model_dump(mode="json")}
@@ -194,6 +222,8 @@ def _complete(store: RunStore, spec: ExecutorSpec, progress: Progress | None,
     params = scenario.params
     codes = info["codes"]
     scope = scope_of(codes)
+    # a run planned before the cap was recorded in its plan had --max-replications's
+    cap = info.get("auto_cap") or params.run.max_replications
 
     def tasks_for(first: int, count: int):
         if not info.get("parameter_sets"):
@@ -206,10 +236,15 @@ def _complete(store: RunStore, spec: ExecutorSpec, progress: Progress | None,
     fold = RunFold()
     if info.get("parameter_sets"):
         execute_tasks(tasks_for(0, 0), spec, store, progress, fold)
-    elif info.get("auto_precision") and not store.states():
+    elif info.get("auto_precision"):
+        if store.states():  # resuming: finish the batch planned when it stopped, then go on
+            execute_tasks(tasks_for(0, len(store.states())), spec, store, progress, fold)
         _auto_batches(store, tasks_for, spec, info["auto_precision"],
-                      params.run.share_precision, params.run.max_replications, progress, fold)
-    else:  # a fixed plan, or resuming an auto run: finish the tasks already planned
+                      params.run.share_precision, cap, params.run.min_replications,
+                      info.get("auto_first") or _first_batch(spec, params.run.min_replications,
+                                                             cap),
+                      progress, fold)
+    else:  # a fixed plan: run the tasks planned and not done
         execute_tasks(tasks_for(0, len(store.states())), spec, store, progress, fold)
     t_sim = time.perf_counter() - t0
     t_written = time.perf_counter()
@@ -224,10 +259,11 @@ def _complete(store: RunStore, spec: ExecutorSpec, progress: Progress | None,
         "master_seed": params.run.seed, "replications": fold.count,
         # under parameter uncertainty the intervals are ranges, not a mean's precision
         "precision": None if info.get("parameter_sets") else _precision(
-            fold, info.get("auto_precision"), params.run.share_precision,
-            params.run.max_replications),
+            fold, info.get("auto_precision"), params.run.share_precision, cap,
+            info.get("auto_cap_from")),
         "replications_rule": (auto_rule(info["auto_precision"], params.run.share_precision,
-                                        PRECISION_HEADLINES)
+                                        PRECISION_HEADLINES, cap=cap,
+                                        fewest=min(params.run.min_replications, cap))
                               if info.get("auto_precision") else "fixed"),
         "parameter_uncertainty": ({
             "parameter_sets": len(info["parameter_sets"]), "design": PARAMETER_SETS_DESIGN,

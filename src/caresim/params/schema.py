@@ -41,11 +41,18 @@ class RunSettings(Section):
     start_date: dt.date = dt.date(2008, 4, 1)
     end_date: dt.date = dt.date(2020, 3, 31)
     seed: int = Field(default=20080401, ge=0)
-    replications: int = Field(default=1, ge=1, le=10_000)
-    """Replications of a run of all England (and of compare, validate, calibrate)."""
+    replications: int = Field(default=2, ge=1, le=10_000)
+    """All England: the cap of ``caresim run``'s default, which adds replications until the
+    headline measures reach ``precision`` and ``share_precision`` and stops here if they have
+    not; and the replications of compare, validate, calibrate and of a run under
+    ``--parameter-uncertainty`` (a fixed number)."""
     council_replications: int | Literal["auto"] = 20
-    """Replications of ``caresim run`` for selected councils, so that a council's result has
-    intervals; ``auto`` adds replications until the headline measures reach ``precision``."""
+    """Selected councils: the cap of ``caresim run``'s default, as ``replications`` is for all
+    England; ``auto`` caps it at ``max_replications``."""
+    min_replications: int = Field(default=3, ge=2, le=10_000)
+    """The fewest replications a precision-driven run (the default, or ``--replications auto``)
+    makes before it checks the precision, unless its cap is lower: at least two, so every
+    default result has an interval."""
     precision: float = Field(default=0.05, gt=0, le=1, allow_inf_nan=False)
     """Relative half-width of the 95% interval that ``auto`` stops at for a level (money,
     people): half-width / |mean| (a fraction)."""
@@ -54,7 +61,8 @@ class RunSettings(Section):
     in units of a share: 0.01 is one percentage point. Absolute, not relative: a small
     council's PB share is near zero, where a relative rule never converges."""
     max_replications: int = Field(default=200, ge=3, le=10_000)
-    """The most replications ``auto`` runs before it stops and says so."""
+    """The most replications ``--replications auto`` (asked for) runs before it stops and says
+    so."""
     councils: tuple[str, ...] = ()
 
     @field_validator("council_replications", mode="before")
@@ -72,6 +80,34 @@ class RunSettings(Section):
             return v
         raise ValueError("expected a half-width in units of a share, above 0 and at most 1 "
                          f"(0.01 is one percentage point); found {v!r}")
+
+    def default_cap(self, all_england: bool) -> tuple[int, str]:
+        """The cap of ``caresim run``'s default (precision-driven) replications, and the
+        setting it comes from: ``replications`` for all England, ``council_replications``
+        (``max_replications`` when that is ``auto``) for selected councils.
+
+        Parameters
+        ----------
+        all_england : bool
+            True for a run of every council.
+
+        Returns
+        -------
+        tuple of (int, str)
+            The cap (replications) and the key it was read from (``run.<key>``).
+        """
+        if all_england:
+            return self.replications, "run.replications"
+        if self.council_replications == "auto":
+            return self.max_replications, "run.max_replications"
+        return int(self.council_replications), "run.council_replications"
+
+    @model_validator(mode="after")
+    def _fewest(self) -> RunSettings:
+        if self.min_replications > self.max_replications:
+            raise ValueError(f"expected min_replications no more than max_replications "
+                             f"({self.max_replications}); found {self.min_replications}")
+        return self
 
     @model_validator(mode="after")
     def _dates(self) -> RunSettings:
