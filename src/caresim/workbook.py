@@ -149,9 +149,10 @@ class _Sheet:
     """A sheet with a bold, frozen, filtered header row and set column widths, written a row
     at a time, each cell by its type.
 
-    Text is always stored as text, never as a formula or a link (a plain ``write`` would store
-    a string starting with ``=``, such as ``=HYPERLINK(...)`` from a scenario's description,
-    as a live formula)."""
+    Text is always stored as text (``write_string``, in a workbook made with xlsxwriter's
+    ``strings_to_formulas`` and ``strings_to_urls`` off), never as a formula or a link: a
+    string starting with ``=``, such as ``=HYPERLINK(...)`` from a scenario's description,
+    stays the text it is."""
 
     def __init__(self, book: _Book, title: str, header: list[str], widths: list[float],
                  wrap_header: bool = False) -> None:
