@@ -9,7 +9,10 @@ rebuilds what its task left in the run store (its measures and CSV rows), folds 
 then runs the parent's steps (summary and scorecard, figures, files, workbook) printing after
 each the peak and current resident memory of this process (``VmHWM``, ``VmRSS``; the peak is
 reset after the fold, which a task does in its own process) and the seconds the step took.
-No simulation is run.
+No simulation is run. Last it prints the share of the run spent writing (issue 18's goal: at
+most 20%): the stage's seconds plus the task's own writing (``tasks_writing`` in the run's
+manifest), over the task's simulation (its seconds less its writing, from the same manifest;
+measured when the run was made, so compare under the same load).
 """
 
 from __future__ import annotations
@@ -53,6 +56,7 @@ def main(src: Path, work: Path) -> int:
     gc.collect()
     Path("/proc/self/clear_refs").write_text("5")  # reset the peak: the fold is a task's work
     print(f"folded: {_memory()}")
+    stage = time.perf_counter()
     t0 = time.perf_counter()
     tables = folded_outputs(work, fold, params)
     print(f"summary and scorecard: {_memory()}, {time.perf_counter() - t0:.1f} s")
@@ -69,6 +73,14 @@ def main(src: Path, work: Path) -> int:
     write_workbook(work / "workbook.xlsx", manifest, tables.summary, tables.scorecard,
                    tables.ledger, scope)
     print(f"workbook: {_memory()}, {time.perf_counter() - t0:.1f} s")
+    stage = time.perf_counter() - stage
+    timings = manifest.get("timings_seconds") or {}
+    task_writing = float(timings.get("tasks_writing") or 0.0)
+    simulation = float(timings.get("simulation") or 0.0) - task_writing
+    print(f"parent's stage {stage:.1f} s + the task's writing {task_writing:.1f} s = "
+          f"{stage + task_writing:.1f} s of writing"
+          + (f", {(stage + task_writing) / simulation:.0%} of the run's {simulation:.1f} s of "
+             "simulation" if simulation > 0 else ""))
     return 0
 
 

@@ -226,11 +226,18 @@ SAME_ON_EVERY_ROW = ("scenario", "covers")
 of ``summary.csv``."""
 
 
-def _summary_csv(every_period: bool) -> Callable[[pd.DataFrame], pd.DataFrame]:
+def _same_on_every_row(summary: pd.DataFrame) -> dict[str, str]:
+    """The :data:`SAME_ON_EVERY_ROW` columns of ``summary`` with one value, and that value
+    (each column looked at once: millions of rows for England)."""
+    return {c: str(summary[c].iloc[0]) for c in SAME_ON_EVERY_ROW
+            if c in summary.columns and summary[c].nunique() == 1}
+
+
+def _summary_csv(every_period: bool, same: dict[str, str]
+                 ) -> Callable[[pd.DataFrame], pd.DataFrame]:
     def rows(summary: pd.DataFrame) -> pd.DataFrame:
         kept = summary if every_period else yearly_rows(summary)
-        return kept.drop(columns=[c for c in SAME_ON_EVERY_ROW
-                                  if c in summary.columns and summary[c].nunique() == 1])
+        return kept.drop(columns=list(same))
     return rows
 
 
@@ -334,11 +341,10 @@ def write_outputs(folder: Path, summary: pd.DataFrame, scorecard: pd.DataFrame,
         join_csv(folder, tasks, table, folder / f"{stem}.csv")
     if all_csv:
         join_csv(folder, tasks, "monthly", folder / "timeseries.csv")
-    _write_table(summary, folder, "summary", _summary_csv(all_csv))
+    same = _same_on_every_row(summary)
+    _write_table(summary, folder, "summary", _summary_csv(all_csv, same))
     manifest = {**manifest, "summary_csv": {
-        "rows": "every period" if all_csv else "financial years",
-        **{c: str(summary[c].iloc[0]) for c in SAME_ON_EVERY_ROW
-           if c in summary.columns and len(summary) and summary[c].nunique() == 1}}}
+        "rows": "every period" if all_csv else "financial years", **same}}
     scorecard.to_csv(folder / "scorecard.csv", index=False)
     plots = folder / "plots"
     plots.mkdir(exist_ok=True)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -171,9 +172,13 @@ def join_measures(folder: Path, n_tasks: int, target: Path) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    tmp = target.with_name(f".{target.name}.partial")
+    if n_tasks == 1:  # one task's file is already the joined table, row groups and all
+        shutil.copyfile(dataset_dir(folder, "measures") / part_name(0), tmp)
+        os.replace(tmp, target)
+        return
     files = [pq.ParquetFile(dataset_dir(folder, "measures") / part_name(i))
              for i in range(n_tasks)]
-    tmp = target.with_name(f".{target.name}.partial")
     writer = None
     try:
         for g in range(files[0].num_row_groups):

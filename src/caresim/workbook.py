@@ -16,14 +16,14 @@ labelled by the selection run (``3 councils``; England only when all were run).
 from __future__ import annotations
 
 import datetime as dt
+import math
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from xlsxwriter import Workbook
+from xlsxwriter.format import Format
 
 from caresim.analysis.replications import describe
 from caresim.councils import ENGLAND_CODE
@@ -78,10 +78,12 @@ SETTING_SOURCE = "run setting of the scenario file (not a measured value)"
 
 MONEY = "#,##0;-#,##0"
 PERCENT = "0.0%"
-HEADER_FONT = Font(bold=True)
-HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
-SCOPE_FILL = PatternFill("solid", fgColor="F2F2F2")
-ASSUMPTION_FILL = PatternFill("solid", fgColor="FFF2CC")
+HEADER_FILL = "#DCE6F1"
+SCOPE_FILL = "#F2F2F2"
+ASSUMPTION_FILL = "#FFF2CC"
+DATE_FORMAT = "yyyy-mm-dd"
+HEADER_ROW_HEIGHT = 45
+"""Height of a wrapped header row (points): three lines of text."""
 
 
 def _names(councils: list[str]) -> dict[str, str]:
@@ -105,85 +107,138 @@ def _unit_format(unit: str) -> str:
     return excel_format(unit)
 
 
-def _cell(ws: Any, value: Any) -> WriteOnlyCell:
-    """A cell holding ``value``; text is always stored as text, never as a formula (openpyxl
-    would store a string starting with ``=`` as a live formula, such as ``=HYPERLINK(...)``
-    from a scenario's description)."""
-    c = WriteOnlyCell(ws, value=value)
-    if isinstance(value, str) and c.data_type == "f":
-        c.data_type = "s"
-    return c
+class _Book:
+    """A workbook being written and its cell formats, one per combination of number format,
+    fill, bold and header alignment (xlsxwriter formats are whole styles, made once and
+    shared)."""
+
+    def __init__(self, wb: Workbook) -> None:
+        self.wb = wb
+        self.made: dict[tuple[str | None, str | None, bool, bool, bool], Format | None] = {}
+        self.rows: dict[tuple[tuple[str | None, ...], str | None, bool], list[Format | None]] = {}
+
+    def get(self, number: str | None, fill: str | None = None, bold: bool = False,
+            header: bool = False, wrap: bool = False) -> Format | None:
+        """The format of a cell (``None`` for a plain one)."""
+        key = (number, fill, bold, header, wrap)
+        if key not in self.made:
+            props: dict[str, Any] = {}
+            if number:
+                props["num_format"] = number
+            if fill:
+                props.update(pattern=1, bg_color=fill)
+            if bold:
+                props["bold"] = True
+            if header:
+                props["valign"] = "top"
+            if wrap:
+                props["text_wrap"] = True
+            self.made[key] = self.wb.add_format(props) if props else None
+        return self.made[key]
+
+    def row(self, numbers: tuple[str | None, ...], fill: str | None,
+            bold: bool) -> list[Format | None]:
+        """The formats of a row's cells."""
+        key = (numbers, fill, bold)
+        if key not in self.rows:
+            self.rows[key] = [self.get(n, fill, bold) for n in numbers]
+        return self.rows[key]
 
 
 class _Sheet:
-    """A write-only sheet with a bold, frozen, filtered header row and set column widths."""
+    """A sheet with a bold, frozen, filtered header row and set column widths, written a row
+    at a time, each cell by its type.
 
-    def __init__(self, wb: Workbook, title: str, header: list[str], widths: list[float],
+    Text is always stored as text (``write_string``, in a workbook made with xlsxwriter's
+    ``strings_to_formulas`` and ``strings_to_urls`` off), never as a formula or a link: a
+    string starting with ``=``, such as ``=HYPERLINK(...)`` from a scenario's description,
+    stays the text it is."""
+
+    def __init__(self, book: _Book, title: str, header: list[str], widths: list[float],
                  wrap_header: bool = False) -> None:
-        self.ws = wb.create_sheet(title)
+        self.ws = book.wb.add_worksheet(title)
+        self.book = book
         self.n_cols = len(header)
-        for j, w in enumerate(widths, start=1):
-            self.ws.column_dimensions[get_column_letter(j)].width = w
-        self.ws.freeze_panes = "A2"
-        cells = []
-        for h in header:
-            c = _cell(self.ws, h)
-            c.font = HEADER_FONT
-            c.fill = HEADER_FILL
-            c.alignment = Alignment(wrap_text=wrap_header, vertical="top")
-            cells.append(c)
+        for j, w in enumerate(widths):
+            self.ws.set_column(j, j, w)
+        self.ws.freeze_panes(1, 0)
         if wrap_header:
-            self.ws.row_dimensions[1].height = 45
-        self.ws.append(cells)
+            self.ws.set_row(0, HEADER_ROW_HEIGHT)
+        head = book.get(None, HEADER_FILL, True, header=True, wrap=wrap_header)
+        for j, h in enumerate(header):
+            self.ws.write_string(0, j, h, head)
         self.rows = 1
 
-    def row(self, values: list[Any], formats: list[str | None] | None = None,
-            fill: PatternFill | None = None, bold: bool = False) -> None:
-        cells = []
+    def row(self, values: list[Any], numbers: list[str | None] | None = None,
+            fill: str | None = None, bold: bool = False) -> None:
+        """Append a row: ``numbers`` the number format of each cell (``None``: General)."""
+        formats = self.book.row(tuple(numbers) if numbers else (None,) * len(values), fill,
+                                bold)
+        ws, i = self.ws, self.rows
         for j, v in enumerate(values):
-            if isinstance(v, float) and pd.isna(v):
-                v = None
-            c = _cell(self.ws, v)
-            if formats and formats[j]:
-                c.number_format = formats[j]
-            if fill is not None:
-                c.fill = fill
-            if bold:
-                c.font = HEADER_FONT
-            cells.append(c)
-        self.ws.append(cells)
+            f = formats[j]
+            if isinstance(v, str):
+                ws.write_string(i, j, v, f)
+            elif v is None or (isinstance(v, float | np.floating) and not math.isfinite(v)):
+                ws.write_blank(i, j, None, f)
+            elif isinstance(v, bool):
+                ws.write_boolean(i, j, v, f)
+            elif isinstance(v, int | float | np.integer | np.floating):
+                ws.write_number(i, j, v, f)
+            elif isinstance(v, dt.date):
+                ws.write_datetime(i, j, v, f or self.book.get(DATE_FORMAT))
+            else:
+                ws.write_string(i, j, str(v), f)
         self.rows += 1
 
     def finish(self) -> None:
-        last = get_column_letter(self.n_cols)
-        self.ws.auto_filter.ref = f"A1:{last}{max(self.rows, 2)}"
+        self.ws.autofilter(0, 0, max(self.rows, 2) - 1, self.n_cols - 1)
 
 
-def _scorecard_sheet(wb: Workbook, card: pd.DataFrame, scope: str,
+def _in_scope_order(frame: pd.DataFrame, column: str, scope: str, names: dict[str, str],
+                    within: list[str] | None = None) -> pd.DataFrame:
+    """``frame``'s rows by scope (:func:`_scope_order` of its ``column``), each scope's rows
+    in their order in ``frame`` or sorted by ``within``; one sort, not one filter per scope."""
+    codes = frame[column].astype(str)
+    order = {c: i for i, c in enumerate(_scope_order(list(codes.unique()), scope, names))}
+    keyed = frame.assign(**{_ORDER: codes.map(order).to_numpy()})
+    return keyed.sort_values([_ORDER, *(within or [])], kind="stable").drop(columns=_ORDER)
+
+
+_ORDER = "_scope_order"
+"""A sort key column, dropped after sorting."""
+
+
+def _or_each(values: pd.Series, text: str) -> list[Any]:
+    """:func:`_or` of each value."""
+    return [_or(v, text) for v in values.tolist()]
+
+
+def _scorecard_sheet(book: _Book, card: pd.DataFrame, scope: str,
                      names: dict[str, str], targets: tuple[TargetReading, ...]) -> None:
     header = ["scope code", "scope", "target", "verdict", "target value", "value (mean)",
               "met", "date first met", "p_met", "p_met 95% low", "p_met 95% high",
               "replications", "gap to target", "interval covers"]
-    sheet = _Sheet(wb, "Scorecard", header,
+    sheet = _Sheet(book, "Scorecard", header,
                    [12, 22, 30, 70, 12, 14, 8, 14, 8, 13, 14, 12, 14, 15])
-    card = card.assign(scope=card["scope"].astype(str))
+    card = _in_scope_order(card.assign(scope=card["scope"].astype(str)), "scope", scope, names)
     units = {t.name: t.unit for t in targets}
-    for code in _scope_order(list(card["scope"].unique()), scope, names):
-        for _, r in card[card["scope"] == code].iterrows():
-            f = excel_format(units[str(r["target"])])
-            n = int(r["n"])
-            first = r["date_first_met"] if isinstance(r["date_first_met"], str) else ""
-            if not first:
-                first = NOT_SCORED if n == 0 else NEVER_MET
-            low, high = (_or(r["p_met_low"], NO_INTERVAL if n else NOT_SCORED),
-                         _or(r["p_met_high"], NO_INTERVAL if n else NOT_SCORED))
-            sheet.row([code, names.get(code, code), r["target"], r["verdict"],
-                       float(r["threshold"]), _or(r["value"], NOT_SCORED),
-                       met_word(r["met"], r["n"]), first,
-                       _or(r["p_met"], NOT_SCORED), low, high,
-                       n, _or(r["gap"], NOT_SCORED), r["covers"]],
-                      [None, None, None, None, f, f, None, None, "0.00", "0.00", "0.00", "0",
-                       f, None], SCOPE_FILL if code == scope else None)
+    for r in card.to_dict("records"):
+        code = r["scope"]
+        f = excel_format(units[str(r["target"])])
+        n = int(r["n"])
+        first = r["date_first_met"] if isinstance(r["date_first_met"], str) else ""
+        if not first:
+            first = NOT_SCORED if n == 0 else NEVER_MET
+        low, high = (_or(r["p_met_low"], NO_INTERVAL if n else NOT_SCORED),
+                     _or(r["p_met_high"], NO_INTERVAL if n else NOT_SCORED))
+        sheet.row([code, names.get(code, code), r["target"], r["verdict"],
+                   float(r["threshold"]), _or(r["value"], NOT_SCORED),
+                   met_word(r["met"], r["n"]), first,
+                   _or(r["p_met"], NOT_SCORED), low, high,
+                   n, _or(r["gap"], NOT_SCORED), r["covers"]],
+                  [None, None, None, None, f, f, None, None, "0.00", "0.00", "0.00", "0",
+                   f, None], SCOPE_FILL if code == scope else None)
     sheet.finish()
 
 
@@ -195,7 +250,7 @@ def _or(value: Any, text: str) -> Any:
     return text if pd.isna(v) else v
 
 
-def _ledger_sheet(wb: Workbook, ledger: pd.DataFrame, scope: str,
+def _ledger_sheet(book: _Book, ledger: pd.DataFrame, scope: str,
                   names: dict[str, str]) -> None:
     from caresim.recording import LEDGER
 
@@ -208,21 +263,27 @@ def _ledger_sheet(wb: Workbook, ledger: pd.DataFrame, scope: str,
         if "replication" in led else pd.Series(1, index=means.index)
     header = ["council code", "council", "financial year", "replications",
               *[f"{labels.get(c, c)} (GBP)\n{c}" for c in lines]]
-    sheet = _Sheet(wb, "Ledger", header, [12, 22, 10, 8, *[18] * len(lines)],
+    sheet = _Sheet(book, "Ledger", header, [12, 22, 10, 8, *[18] * len(lines)],
                    wrap_header=True)
     formats = [None, None, None, "0", *[MONEY] * len(lines)]
-    codes = list(means.index.get_level_values(0).unique())
-    for code in _scope_order(codes, scope, names):
-        block = means.loc[code]
-        for fy, r in block.iterrows():
-            sheet.row([code, names.get(code, code), fy, int(n.loc[(code, fy)]),
-                       *[float(r[c]) for c in lines]], formats,
-                      SCOPE_FILL if code == scope else None)
+    rows = _in_scope_order(means.assign(**{_N: n.reindex(means.index)}).reset_index(),
+                           "council_code", scope, names)
+    for code, fy, k, values in zip(rows["council_code"].tolist(), rows["fy"].tolist(),
+                                   rows[_N].astype(int).tolist(),
+                                   rows[lines].to_numpy(dtype=float).tolist(), strict=True):
+        sheet.row([code, names.get(code, code), fy, k, *values], formats,
+                  SCOPE_FILL if code == scope else None)
     sheet.finish()
 
 
-def _headline_sheet(wb: Workbook, summary: pd.DataFrame, scope: str,
+_N = "_replications"
+"""A column of the ledger's means: the replications of each row."""
+
+
+def _headline_sheet(book: _Book, summary: pd.DataFrame, scope: str,
                     names: dict[str, str]) -> None:
+    # the headline metrics' rows first (a few percent of the summary), then their years
+    summary = summary[summary["metric"].astype(str).isin(HEADLINE_METRICS).to_numpy()]
     yearly = yearly_rows(summary.assign(period=summary["period"].astype(str)))
     s = pd.concat([metric_rows(yearly, name) for name in HEADLINE_METRICS], ignore_index=True)
     s["council_code"] = s["council_code"].astype(str)
@@ -232,18 +293,18 @@ def _headline_sheet(wb: Workbook, summary: pd.DataFrame, scope: str,
     s["unit"] = s["unit"].astype(str)
     header = ["scope code", "scope", "metric", "definition", "unit", "financial year",
               "replications", "mean", "95% low", "95% high"]
-    sheet = _Sheet(wb, "Headline by year", header, [12, 22, 24, 50, 10, 10, 8, 16, 16, 16])
-    for code in _scope_order(list(s["council_code"].unique()), scope, names):
-        block = s[s["council_code"] == code].sort_values(["metric", "period"])
-        for r in block.itertuples():
-            metric = str(r.metric)
-            f = _unit_format(r.unit)
-            definition = get_measure(metric).label
-            sheet.row([code, names.get(code, code), metric, definition, r.unit, r.period,
-                       int(r.n), float(r.mean), _or(r.ci_low, NO_INTERVAL),
-                       _or(r.ci_high, NO_INTERVAL)],
-                      [None, None, None, None, None, None, "0", f, f, f],
-                      SCOPE_FILL if code == scope else None)
+    sheet = _Sheet(book, "Headline by year", header, [12, 22, 24, 50, 10, 10, 8, 16, 16, 16])
+    s = _in_scope_order(s, "council_code", scope, names, ["metric", "period"])
+    definitions = {m: get_measure(m).label for m in HEADLINE_METRICS}
+    formats = {u: [None, None, None, None, None, None, "0", f, f, f]
+               for u in s["unit"].unique() for f in [_unit_format(u)]}
+    for code, metric, unit, period, n, mean, low, high in zip(
+            s["council_code"].tolist(), s["metric"].astype(str).tolist(), s["unit"].tolist(),
+            s["period"].tolist(), s["n"].astype(int).tolist(),
+            s["mean"].astype(float).tolist(), _or_each(s["ci_low"], NO_INTERVAL),
+            _or_each(s["ci_high"], NO_INTERVAL), strict=True):
+        sheet.row([code, names.get(code, code), metric, definitions[metric], unit, period, n,
+                   mean, low, high], formats[unit], SCOPE_FILL if code == scope else None)
     sheet.finish()
 
 
@@ -257,10 +318,10 @@ def _cell_value(value: Any) -> Any:
     return value
 
 
-def _parameters_sheet(wb: Workbook, params: Scenario) -> None:
+def _parameters_sheet(book: _Book, params: Scenario) -> None:
     scenario = ResolvedScenario.of(params)
     header = ["parameter", "value", "unit", "source", "range", "assumption"]
-    sheet = _Sheet(wb, "Parameters", header, [44, 40, 16, 90, 22, 12])
+    sheet = _Sheet(book, "Parameters", header, [44, 40, 16, 90, 22, 12])
     for path, leaf in flatten_parameters(params).items():
         rng = getattr(scenario.get(path), "range", None)
         source = str(leaf["source"] or "").strip()
@@ -288,11 +349,11 @@ def _no_unit(value: Any) -> str:
     return "date"
 
 
-def _about_sheet(wb: Workbook, manifest: dict[str, Any], params: Scenario, scope: str,
+def _about_sheet(book: _Book, manifest: dict[str, Any], params: Scenario, scope: str,
                  names: dict[str, str]) -> None:
     env = manifest.get("environment") or {}
     councils = [str(c) for c in manifest.get("councils") or []]
-    sheet = _Sheet(wb, "About", ["item", "value"], [34, 120])
+    sheet = _Sheet(book, "About", ["item", "value"], [34, 120])
     rows: list[tuple[str, Any]] = [
         ("Scenario", manifest.get("scenario")),
         ("Description", params.description),
@@ -357,11 +418,18 @@ def write_workbook(path: Path, manifest: dict[str, Any], summary: pd.DataFrame,
     """
     names = _names([str(c) for c in manifest.get("councils") or []])
     params = Scenario.model_validate(manifest["parameters"])
-    wb = Workbook(write_only=True)
-    _scorecard_sheet(wb, scorecard, scope, names, target_readings(params.targets))
-    _ledger_sheet(wb, ledger, scope, names)
-    _headline_sheet(wb, summary, scope, names)
-    _parameters_sheet(wb, params)
-    _about_sheet(wb, manifest, params, scope, names)
     with atomic_file(Path(path)) as tmp:
-        wb.save(tmp)
+        # shared strings (not constant_memory): the repeated labels are stored once, which is
+        # faster and smaller; the cells held until closing (about 75 MiB for England) stay
+        # below the peak the parent reached writing the run's files
+        wb = Workbook(str(tmp), {"constant_memory": False, "strings_to_formulas": False,
+                                 "strings_to_urls": False, "strings_to_numbers": False})
+        try:
+            book = _Book(wb)
+            _scorecard_sheet(book, scorecard, scope, names, target_readings(params.targets))
+            _ledger_sheet(book, ledger, scope, names)
+            _headline_sheet(book, summary, scope, names)
+            _parameters_sheet(book, params)
+            _about_sheet(book, manifest, params, scope, names)
+        finally:
+            wb.close()

@@ -72,6 +72,12 @@ def test_tasks_finishing_in_reverse_fold_in_plan_order(short: Path, tmp_path: Pa
                                   check_exact=True)
     join_csv(store.folder, [0, 1, 2], "ledger", tmp_path / "ledger.csv")
     assert (tmp_path / "ledger.csv").read_text() == ledger.to_csv(index=False)
+    # a one-task run's measures.parquet is its task's file, copied: the same table
+    join_measures(store.folder, 1, tmp_path / "one.parquet")
+    first = [pd.read_parquet(dataset_dir(store.folder, t) / part_name(0))
+             for t in ("monthly", "fy", "ledger")]
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "one.parquet"),
+                                  measures_table(RunTables(*first)), check_exact=True)
 
 
 def test_a_task_with_another_layout_is_refused() -> None:

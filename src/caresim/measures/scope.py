@@ -7,7 +7,9 @@ selection, named by the council when one was run and by the count otherwise ("3 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 
 from caresim.councils import ENGLAND_CODE, load_councils
 
@@ -15,9 +17,12 @@ ENGLAND = "England"
 """The aggregate's label when every council was run."""
 
 
-def _names() -> dict[str, str]:
+@functools.cache
+def _names() -> Mapping[str, str]:
+    """Every council's name by code, made once (like :func:`load_councils`, which it reads):
+    a scorecard labels each of its rows, over a thousand for England."""
     df = load_councils()
-    return dict(zip(df["code"], df["name"], strict=True))
+    return MappingProxyType(dict(zip(df["code"].tolist(), df["name"].tolist(), strict=True)))
 
 
 def aggregate_label(codes: Iterable[str]) -> str:

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
+import numpy as np
 import pandas as pd
 
 from caresim.councils import ENGLAND_CODE
@@ -235,8 +236,10 @@ def period_kinds(periods: pd.Series) -> pd.Series:
     """The kind of each period label of a table column (:data:`caresim.period.KINDS`), each
     distinct label parsed once; tables that mix month ends and years (``summary``) are split
     with it."""
-    kinds = {p: parse_period(str(p)).KIND for p in pd.unique(periods)}
-    return periods.map(kinds)
+    codes, labels = pd.factorize(periods, use_na_sentinel=False)
+    kinds = np.array([parse_period(str(p)).KIND for p in labels], dtype=object)
+    # one lookup per row by position (``Series.map`` hashed each of millions of labels)
+    return pd.Series(kinds[codes], index=periods.index, name=periods.name)
 
 
 def monthly_rows(frame: pd.DataFrame, column: str = "period") -> pd.DataFrame:
