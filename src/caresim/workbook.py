@@ -33,6 +33,7 @@ from caresim.measures import (
     excel_format,
     get_measure,
     metric_rows,
+    metrics_rows,
     yearly_rows,
 )
 from caresim.measures.targets import NOT_SCORED, TargetReading, met_word, target_readings
@@ -283,7 +284,7 @@ _N = "_replications"
 def _headline_sheet(book: _Book, summary: pd.DataFrame, scope: str,
                     names: dict[str, str]) -> None:
     # the headline metrics' rows first (a few percent of the summary), then their years
-    summary = summary[summary["metric"].astype(str).isin(HEADLINE_METRICS).to_numpy()]
+    summary = metrics_rows(summary, HEADLINE_METRICS)
     yearly = yearly_rows(summary.assign(period=summary["period"].astype(str)))
     s = pd.concat([metric_rows(yearly, name) for name in HEADLINE_METRICS], ignore_index=True)
     s["council_code"] = s["council_code"].astype(str)

@@ -6,7 +6,7 @@ import numpy as np
 
 from caresim.calendar import DAYS_PER_YEAR
 from caresim.recording import INDEX
-from tests.conftest import params_with, run
+from tests.conftest import NO_RATIONING, params_with, run
 
 COUNCILS = ("Kent",)
 
@@ -98,13 +98,15 @@ def test_resolution_at_contact_is_binomial() -> None:
 
 
 def test_eligible_share_matches_need_mix_at_fixed_threshold() -> None:
-    """With the threshold fixed at substantial (no eligibility lever) and no returns, the
-    share found eligible is P(need >= substantial) of the assessed mix."""
+    """With the threshold fixed at substantial (no eligibility lever, no rationing: the
+    effective cut-off is the published one) and no returns, the share found eligible is
+    P(need >= substantial) of the assessed mix."""
     from caresim.councils import select_councils
 
     code = select_councils(list(COUNCILS))[0]
     params = params_with(
         "baseline",
+        **NO_RATIONING,
         **{
             "assessment.p_unmet_return.value": 0.0,
             "finance.levers.eligibility_max_threshold.value": "substantial",

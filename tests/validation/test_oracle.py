@@ -15,7 +15,6 @@ the same comparison rejects it.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import json
 from statistics import NormalDist
@@ -28,7 +27,7 @@ from benchmarks.reference import Staff, fy_statistics, run_reference
 from caresim.councils import select_councils
 from caresim.model.model import run_replication
 from caresim.params.schema import Scenario
-from tests.conftest import params_with
+from tests.conftest import NO_RATIONING, params_with
 
 COUNCILS = ("Rutland", "Isles of Scilly")
 """Small councils: Rutland's queues saturate after the staff cuts; Scilly has one server."""
@@ -38,17 +37,6 @@ R = 20
 """Replications of each model."""
 ALPHA = 0.01
 """Family-wise error rate of the Bonferroni bound."""
-NO_RATIONING = {
-    "finance.rationing.deflection_max_share.values": {dt.date(2008, 4, 1): 0.0},
-    "finance.rationing.covert_max_band_share.value": 0.0,
-    "finance.rationing.reassessment_max_share_of_reviews.value": 0.0,
-    "finance.rationing.allocation_factor_min.value": 1.0,
-}
-"""Rationing off (as in ``steady``): the per-person reference has no in-year rationing (issue
-15), so both models run without it; its arithmetic is checked by hand in
-``tests/functional/test_budgets.py``. With it on, the twelve-year comparison finds the engine's
-waits of 2018-20 shorter than the reference's (z = -4.4), as it should: deflection cuts the
-requests for assessment."""
 RMS_MAX = 1.5
 """Largest root mean square z accepted as consistent with 1."""
 

@@ -26,6 +26,7 @@ from caresim.measures.scope import aggregate_label, scope_label
 from caresim.measures.tables import (
     RunTables,
     metric_rows,
+    metrics_rows,
     monthly_rows,
     period_kinds,
     yearly_rows,
@@ -55,6 +56,7 @@ __all__ = [
     "measure_values",
     "measures_table",
     "metric_rows",
+    "metrics_rows",
     "money_scale",
     "monthly_rows",
     "period_kinds",

@@ -252,6 +252,23 @@ def yearly_rows(frame: pd.DataFrame, column: str = "period") -> pd.DataFrame:
     return frame[(period_kinds(frame[column]) == FinancialYear.KIND).to_numpy()]
 
 
+def metrics_rows(frame: pd.DataFrame, measures: tuple[str, ...] | list[str]) -> pd.DataFrame:
+    """The rows of a long table holding any of several measures that are metrics of the
+    tables, in the table's order: one pass over a large summary before :func:`metric_rows`
+    splits them (the workbook's headline sheet).
+
+    Raises
+    ------
+    MeasureError
+        When a measure is not a metric of the tables.
+    """
+    for measure in measures:
+        if measure not in COLUMNS or COLUMNS[measure].table != "tidy":
+            raise MeasureError(f"measure '{measure}': expected a metric of the tidy tables (a "
+                               "measure with a row in summary); found none.")
+    return frame[frame["metric"].astype(str).isin(measures).to_numpy()]
+
+
 def metric_rows(frame: pd.DataFrame, measure: str, scope: str | None = None,
                 kind: str | None = None) -> pd.DataFrame:
     """The rows of a long table (``timeseries``, ``financial_years``, ``summary``) holding a
