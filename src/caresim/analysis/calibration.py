@@ -199,10 +199,14 @@ def residuals(values: pd.Series, targets: list[Figure]) -> np.ndarray:
     return np.array(out)
 
 
+def weighted_mean_square(r: np.ndarray, w: np.ndarray) -> float:
+    """``sum(w r^2) / sum(w)`` of scaled residuals ``r`` with weights ``w`` (dimensionless)."""
+    return float((w * r * r).sum() / w.sum())
+
+
 def objective(r: np.ndarray, targets: list[Figure]) -> float:
     """Weighted mean squared scaled residual."""
-    w = np.array([t.weight for t in targets])
-    return float((w * r * r).sum() / w.sum())
+    return weighted_mean_square(r, np.array([t.weight for t in targets]))
 
 
 @dataclass

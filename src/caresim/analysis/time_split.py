@@ -21,7 +21,12 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from caresim.analysis.calibration import COUNT_SCALE, SHARE_SCALE, residuals
+from caresim.analysis.calibration import (
+    COUNT_SCALE,
+    SHARE_SCALE,
+    residuals,
+    weighted_mean_square,
+)
 from caresim.errors import InputError
 from caresim.measures import format_value
 from caresim.measures.figures import load_figures
@@ -135,7 +140,7 @@ def rms(scaled: pd.Series, weight: pd.Series) -> float:
     if not ok.any():
         return float("nan")
     r, w = scaled.to_numpy(dtype=float)[ok], weight.to_numpy(dtype=float)[ok]
-    return float(np.sqrt((w * r * r).sum() / w.sum()))
+    return float(np.sqrt(weighted_mean_square(r, w)))
 
 
 def time_split_table(predictions: pd.DataFrame, validation: pd.DataFrame,

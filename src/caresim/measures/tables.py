@@ -252,6 +252,13 @@ def yearly_rows(frame: pd.DataFrame, column: str = "period") -> pd.DataFrame:
     return frame[(period_kinds(frame[column]) == FinancialYear.KIND).to_numpy()]
 
 
+def _check_tidy(measure: str) -> None:
+    """Raise :class:`MeasureError` unless ``measure`` is a metric of the tidy tables."""
+    if measure not in COLUMNS or COLUMNS[measure].table != "tidy":
+        raise MeasureError(f"measure '{measure}': expected a metric of the tidy tables (a "
+                           "measure with a row in summary); found none.")
+
+
 def metrics_rows(frame: pd.DataFrame, measures: tuple[str, ...] | list[str]) -> pd.DataFrame:
     """The rows of a long table holding any of several measures that are metrics of the
     tables, in the table's order: one pass over a large summary before :func:`metric_rows`
@@ -263,9 +270,7 @@ def metrics_rows(frame: pd.DataFrame, measures: tuple[str, ...] | list[str]) -> 
         When a measure is not a metric of the tables.
     """
     for measure in measures:
-        if measure not in COLUMNS or COLUMNS[measure].table != "tidy":
-            raise MeasureError(f"measure '{measure}': expected a metric of the tidy tables (a "
-                               "measure with a row in summary); found none.")
+        _check_tidy(measure)
     return frame[frame["metric"].astype(str).isin(measures).to_numpy()]
 
 
@@ -283,9 +288,7 @@ def metric_rows(frame: pd.DataFrame, measure: str, scope: str | None = None,
     MeasureError
         When ``measure`` is not a metric of the tables.
     """
-    if measure not in COLUMNS or COLUMNS[measure].table != "tidy":
-        raise MeasureError(f"measure '{measure}': expected a metric of the tidy tables (a "
-                           "measure with a row in summary); found none.")
+    _check_tidy(measure)
     mask = (frame["metric"].astype(str) == measure).to_numpy(copy=True)
     if scope is not None:
         mask &= (frame["council_code"].astype(str) == scope).to_numpy()
