@@ -6,13 +6,16 @@ Usage::
 
 Copies the finished run ``RUN_DIR`` (one replication, e.g. all England) to ``WORK_DIR``,
 rebuilds what its task left in the run store (its measures and CSV rows), folds its partial,
-then runs the parent's steps (summary and scorecard, figures, files, workbook) printing after
-each the peak and current resident memory of this process (``VmHWM``, ``VmRSS``; the peak is
-reset after the fold, which a task does in its own process) and the seconds the step took.
-No simulation is run. Last it prints the share of the run spent writing (issue 18's goal: at
-most 20%): the stage's seconds plus the task's own writing (``tasks_writing`` in the run's
-manifest), over the task's simulation (its seconds less its writing, from the same manifest;
-measured when the run was made, so compare under the same load).
+then runs the parent's steps one after another (summary and scorecard, files, figures and
+workbook) printing after each the peak and current resident memory of this process
+(``VmHWM``, ``VmRSS``; the peak is reset after the fold, which a task does in its own process)
+and the seconds the step took. Then it replays the stage again as a run does it, the figures
+and workbook made in a second process beside the files for a run of many councils
+(:mod:`caresim.app.side`). No simulation is run. For each replay it prints the share of the
+run spent writing (issue 18's goal: at most 20%): the stage's seconds plus the task's own
+writing (``tasks_writing`` in the run's manifest), over the task's simulation (its seconds
+less its writing, from the same manifest; measured when the run was made, so compare under
+the same load).
 """
 
 from __future__ import annotations
@@ -32,14 +35,18 @@ def _memory() -> str:
     return f"peak {got['VmHWM']:.2f} GiB, now {got['VmRSS']:.2f} GiB"
 
 
-def main(src: Path, work: Path) -> int:
-    from caresim.app.run import _figures, folded_outputs
+def _replay_stage(src: Path, work: Path, overlapped: bool) -> float:
+    """Copy the run, rebuild and fold its task, then time the parent's stage; returns its
+    seconds. ``overlapped``: as a run does it (the plots and workbook in a second process for
+    a run of many councils, beside the tables); else step by step in this process, printing
+    each step's seconds and this process's memory."""
+    from caresim.app.run import _documents, folded_outputs
+    from caresim.app.side import draw_and_book, side_process
     from caresim.io import write_outputs
     from caresim.measures import RunTables, measures_table
     from caresim.params.schema import Scenario
     from caresim.partials import RunFold, read_task, write_task
     from caresim.runner import RunStore, Task
-    from caresim.workbook import write_workbook
 
     shutil.rmtree(work, ignore_errors=True)
     shutil.copytree(src, work)
@@ -54,6 +61,19 @@ def main(src: Path, work: Path) -> int:
     fold = RunFold()
     fold.add(RunStore(work).load_partial(0, Task(manifest["scenario"], params, tuple(codes), 0)))
     gc.collect()
+    for name in ("summary.parquet", "summary.csv", "measures.parquet", "manifest.json",
+                 "financial_years.csv", "ledger.csv", "scorecard.csv", "workbook.xlsx"):
+        (work / name).unlink(missing_ok=True)
+    shutil.rmtree(work / "plots", ignore_errors=True)
+    if overlapped:
+        with side_process(len(codes)) as side:
+            time.sleep(5)  # as in a run, the second process starts while the tasks run
+            stage = time.perf_counter()
+            tables = folded_outputs(work, fold, params)
+            documents = side.submit(_documents(work, tables, params, codes, scope, manifest))
+            write_outputs(work, tables.summary, tables.scorecard, manifest, 1, False)
+            documents.result()
+            return time.perf_counter() - stage
     Path("/proc/self/clear_refs").write_text("5")  # reset the peak: the fold is a task's work
     print(f"folded: {_memory()}")
     stage = time.perf_counter()
@@ -61,26 +81,26 @@ def main(src: Path, work: Path) -> int:
     tables = folded_outputs(work, fold, params)
     print(f"summary and scorecard: {_memory()}, {time.perf_counter() - t0:.1f} s")
     t0 = time.perf_counter()
-    figures = _figures(tables, params, codes, scope)
-    print(f"figures: {_memory()}, {time.perf_counter() - t0:.1f} s")
-    for name in ("summary.parquet", "summary.csv", "measures.parquet", "manifest.json",
-                 "financial_years.csv", "ledger.csv", "scorecard.csv"):
-        (work / name).unlink(missing_ok=True)
-    t0 = time.perf_counter()
-    write_outputs(work, tables.summary, tables.scorecard, manifest, figures, 1, False)
+    write_outputs(work, tables.summary, tables.scorecard, manifest, 1, False)
     print(f"files: {_memory()}, {time.perf_counter() - t0:.1f} s")
     t0 = time.perf_counter()
-    write_workbook(work / "workbook.xlsx", manifest, tables.summary, tables.scorecard,
-                   tables.ledger, scope)
-    print(f"workbook: {_memory()}, {time.perf_counter() - t0:.1f} s")
-    stage = time.perf_counter() - stage
+    draw_and_book(_documents(work, tables, params, codes, scope, manifest))
+    print(f"figures and workbook: {_memory()}, {time.perf_counter() - t0:.1f} s")
+    return time.perf_counter() - stage
+
+
+def main(src: Path, work: Path) -> int:
+    manifest = json.loads((src / "manifest.json").read_text())
     timings = manifest.get("timings_seconds") or {}
     task_writing = float(timings.get("tasks_writing") or 0.0)
     simulation = float(timings.get("simulation") or 0.0) - task_writing
-    print(f"parent's stage {stage:.1f} s + the task's writing {task_writing:.1f} s = "
-          f"{stage + task_writing:.1f} s of writing"
-          + (f", {(stage + task_writing) / simulation:.0%} of the run's {simulation:.1f} s of "
-             "simulation" if simulation > 0 else ""))
+    for overlapped in (False, True):
+        stage = _replay_stage(src, work, overlapped)
+        how = "as a run does it" if overlapped else "step by step"
+        print(f"parent's stage ({how}) {stage:.1f} s + the task's writing {task_writing:.1f} s "
+              f"= {stage + task_writing:.1f} s of writing"
+              + (f", {(stage + task_writing) / simulation:.0%} of the run's {simulation:.1f} s "
+                 "of simulation" if simulation > 0 else ""))
     return 0
 
 

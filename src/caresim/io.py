@@ -324,15 +324,15 @@ def remove_lock_file(folder: Path) -> None:
 
 
 def write_outputs(folder: Path, summary: pd.DataFrame, scorecard: pd.DataFrame,
-                  manifest: dict[str, Any], figures: dict[str, Any], n_tasks: int,
-                  all_csv: bool = False) -> None:
+                  manifest: dict[str, Any], n_tasks: int, all_csv: bool = False) -> None:
     """Write the run-wide files into ``folder`` (the partial folder) beside the datasets the
     tasks wrote (``timeseries.parquet/``, ``financial_years.parquet/``, ``ledger.parquet/``,
     one file per task: :mod:`caresim.partials`): the measures of every task joined into
     ``measures.parquet``; the summary as Parquet;
     as CSV the tables people open by hand (financial years, the summary by financial year, the
     scorecard, the ledger: the tasks' rows joined in plan order) and, with ``all_csv``, the
-    monthly ``timeseries.csv`` and the summary's monthly rows too."""
+    monthly ``timeseries.csv`` and the summary's monthly rows too. The plots and the workbook
+    are made beside these (:mod:`caresim.app.side`)."""
     from caresim.partials import CSV_TABLES, join_csv, join_measures
 
     tasks = list(range(n_tasks))
@@ -346,10 +346,6 @@ def write_outputs(folder: Path, summary: pd.DataFrame, scorecard: pd.DataFrame,
     manifest = {**manifest, "summary_csv": {
         "rows": "every period" if all_csv else "financial years", **same}}
     scorecard.to_csv(folder / "scorecard.csv", index=False)
-    plots = folder / "plots"
-    plots.mkdir(exist_ok=True)
-    for name, fig in figures.items():
-        fig.savefig(plots / f"{name}.png", dpi=120, bbox_inches="tight")
     manifest = {"finished_utc": dt.datetime.now(dt.UTC).isoformat(), **manifest}
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, default=json_default))
 

@@ -281,11 +281,18 @@ _N = "_replications"
 """A column of the ledger's means: the replications of each row."""
 
 
+def headline_rows(summary: pd.DataFrame) -> pd.DataFrame:
+    """The summary's rows the "Headline by year" sheet shows: the financial-year rows of
+    :data:`HEADLINE_METRICS`, every scope (a few percent of an England summary's rows).
+    Applied to its own result it returns the same rows, so a caller may select them first."""
+    # the headline metrics' rows first, then their years
+    summary = metrics_rows(summary, HEADLINE_METRICS)
+    return yearly_rows(summary.assign(period=summary["period"].astype(str)))
+
+
 def _headline_sheet(book: _Book, summary: pd.DataFrame, scope: str,
                     names: dict[str, str]) -> None:
-    # the headline metrics' rows first (a few percent of the summary), then their years
-    summary = metrics_rows(summary, HEADLINE_METRICS)
-    yearly = yearly_rows(summary.assign(period=summary["period"].astype(str)))
+    yearly = headline_rows(summary)
     s = pd.concat([metric_rows(yearly, name) for name in HEADLINE_METRICS], ignore_index=True)
     s["council_code"] = s["council_code"].astype(str)
     s["metric"] = pd.Categorical(s["metric"].astype(str), categories=HEADLINE_METRICS,
@@ -408,7 +415,8 @@ def write_workbook(path: Path, manifest: dict[str, Any], summary: pd.DataFrame,
         ``scenario_files``, ``scenario_hash``, ``master_seed``, ``replications`` and
         ``councils``.
     summary : pandas.DataFrame
-        ``summary.parquet``: monthly and financial-year summaries over replications.
+        ``summary.parquet``: monthly and financial-year summaries over replications, or only
+        its :func:`headline_rows` (all the workbook reads).
     scorecard : pandas.DataFrame
         ``scorecard.csv``.
     ledger : pandas.DataFrame

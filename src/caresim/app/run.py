@@ -17,6 +17,7 @@ from caresim.app.common import (
     resolve_councils,
     scope_of,
 )
+from caresim.app.side import Documents, side_process
 from caresim.councils import load_councils
 from caresim.errors import InputError
 from caresim.finite import NonFiniteOutput
@@ -31,7 +32,7 @@ from caresim.io import (
     run_id,
     write_outputs,
 )
-from caresim.measures import monthly_rows, scope_label, yearly_rows
+from caresim.measures import scope_label
 from caresim.measures.targets import target_readings
 from caresim.params.schema import Scenario
 from caresim.partials import RunFold
@@ -46,21 +47,23 @@ from caresim.runner import (
 from caresim.scenario import ResolvedScenario, load_scenario
 
 
-def _figures(tables: RunOutputs, params: Scenario, codes: list[str], scope: str) -> dict:
-    from caresim import plotting  # matplotlib only where plots are made
+def _documents(folder: Path, tables: RunOutputs, params: Scenario, codes: list[str],
+               scope: str, manifest: dict) -> Documents:
+    """What the run's plots and workbook are made from (:mod:`caresim.app.side`)."""
+    from caresim.workbook import headline_rows
 
     where = scope_label(scope, codes)
     s = tables.summary
     n = int(s["n"].max()) if len(s) else 0
-    # the figures show the scope only: split its rows, not the whole summary (millions of
-    # rows for England), into months and years
-    s = s[(s["council_code"] == scope).to_numpy()]
-    monthly_summary, fy_summary = monthly_rows(s), yearly_rows(s)
-    return {"pb_share": plotting.pb_share_figure(
-                monthly_summary, fy_summary, target_readings(params.targets), scope,
-                f"{where}: personal budget share against the targets ({n} replication(s))"),
-            "spend": plotting.spend_figure(
-                fy_summary, scope, f"{where}: adult social care spend by financial year")}
+    # the figures show the scope only: its rows, not the whole summary (millions of rows for
+    # England), are split into months and years
+    return Documents(
+        folder=folder, manifest=manifest, scope_rows=s[(s["council_code"] == scope).to_numpy()],
+        headline_rows=headline_rows(s), scorecard=tables.scorecard, scope=scope,
+        targets=target_readings(params.targets),
+        titles={"pb_share": f"{where}: personal budget share against the targets "
+                            f"({n} replication(s))",
+                "spend": f"{where}: adult social care spend by financial year"})
 
 
 def _first_batch(spec: ExecutorSpec, fewest: int, cap: int) -> int:
@@ -233,27 +236,44 @@ def _complete(store: RunStore, spec: ExecutorSpec, progress: Progress | None,
             tasks += plan(info["scenario"], drawn.params, codes, info["replications"], 0, k)
         return tasks
 
-    fold = RunFold()
-    if info.get("parameter_sets"):
-        execute_tasks(tasks_for(0, 0), spec, store, progress, fold)
-    elif info.get("auto_precision"):
-        if store.states():  # resuming: finish the batch planned when it stopped, then go on
+    with side_process(len(codes)) as side:  # started now: its imports overlap the tasks
+        fold = RunFold()
+        if info.get("parameter_sets"):
+            execute_tasks(tasks_for(0, 0), spec, store, progress, fold)
+        elif info.get("auto_precision"):
+            if store.states():  # resuming: finish the batch planned when it stopped, go on
+                execute_tasks(tasks_for(0, len(store.states())), spec, store, progress, fold)
+            _auto_batches(store, tasks_for, spec, info["auto_precision"],
+                          params.run.share_precision, cap, params.run.min_replications,
+                          info.get("auto_first") or _first_batch(
+                              spec, params.run.min_replications, cap),
+                          progress, fold)
+        else:  # a fixed plan: run the tasks planned and not done
             execute_tasks(tasks_for(0, len(store.states())), spec, store, progress, fold)
-        _auto_batches(store, tasks_for, spec, info["auto_precision"],
-                      params.run.share_precision, cap, params.run.min_replications,
-                      info.get("auto_first") or _first_batch(spec, params.run.min_replications,
-                                                             cap),
-                      progress, fold)
-    else:  # a fixed plan: run the tasks planned and not done
-        execute_tasks(tasks_for(0, len(store.states())), spec, store, progress, fold)
-    t_sim = time.perf_counter() - t0
-    t_written = time.perf_counter()
-    if fold.non_finite is not None:
-        discard_partial(store.folder)
-        raise NonFiniteOutput(*fold.non_finite)
-    tables = folded_outputs(store.folder, fold, params)
-    figures = _figures(tables, params, codes, scope)
-    manifest = {
+        t_sim = time.perf_counter() - t0
+        t_written = time.perf_counter()
+        if fold.non_finite is not None:
+            discard_partial(store.folder)
+            raise NonFiniteOutput(*fold.non_finite)
+        tables = folded_outputs(store.folder, fold, params)
+        manifest = _manifest(store, spec, info, params, fold, cap, t_sim)
+        # the plots and the workbook are made beside the tables (a second process for a run
+        # of many councils), from the same manifest
+        documents = side.submit(_documents(store.folder, tables, params, codes, scope,
+                                           manifest))
+        write_outputs(store.folder, tables.summary, tables.scorecard, manifest, fold.count,
+                      bool(info.get("all_csv")))
+        documents.result()
+    final = finalise(store.folder)
+    tables.folder = final
+    tables.write_seconds = time.perf_counter() - t_written
+    return final, tables
+
+
+def _manifest(store: RunStore, spec: ExecutorSpec, info: dict, params: Scenario,
+              fold: RunFold, cap: int, t_sim: float) -> dict:
+    """The run's ``manifest.json`` (what was run, how, and how long it took)."""
+    return {
         "caresim_version": environment()["caresim"], "scenario": info["scenario"],
         "scenario_files": info["scenario_files"], "scenario_hash": info["scenario_hash"],
         "master_seed": params.run.seed, "replications": fold.count,
@@ -270,7 +290,7 @@ def _complete(store: RunStore, spec: ExecutorSpec, progress: Progress | None,
             "seed": params.run.seed, "parameters": sorted(info["parameter_sets"][0]),
             "intervals": "95% range over parameter sets and replications"}
             if info.get("parameter_sets") else None),
-        "councils": codes, "executor": spec.describe(), "command": info["command"],
+        "councils": info["codes"], "executor": spec.describe(), "command": info["command"],
         "started_utc": info["started_utc"], "environment": environment(),
         "timings_seconds": {"simulation": round(t_sim, 3),
                             "tasks": [s.get("seconds") for s in store.states()],
@@ -279,20 +299,6 @@ def _complete(store: RunStore, spec: ExecutorSpec, progress: Progress | None,
         # when the simulation and its tables were done: the workbook and the manifest agree
         "finished_utc": dt.datetime.now(dt.UTC).isoformat(),
     }
-    write_outputs(store.folder, tables.summary, tables.scorecard, manifest, figures, fold.count,
-                  bool(info.get("all_csv")))
-    from caresim.workbook import write_workbook
-
-    write_workbook(store.folder / "workbook.xlsx", manifest, tables.summary, tables.scorecard,
-                   tables.ledger, scope)
-    import matplotlib.pyplot as plt
-
-    for fig in figures.values():
-        plt.close(fig)
-    final = finalise(store.folder)
-    tables.folder = final
-    tables.write_seconds = time.perf_counter() - t_written
-    return final, tables
 
 
 class StoredRunOutputs(RunOutputs):

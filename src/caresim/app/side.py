@@ -1,0 +1,140 @@
+"""A run's figures and workbook, drawn and written beside the parent's tables.
+
+After its tasks, a run's parent builds the summary and scorecard, then has two independent
+pieces of writing left: the tables (``measures.parquet``, the summary, the CSVs) and the
+documents people open (the two plots and ``workbook.xlsx``). For a run of many councils the
+documents go to one second process (spawn start method), started when the run begins so that
+its imports (matplotlib, xlsxwriter) are done while the tasks run; the parent writes the
+tables meanwhile, so the two halves overlap on a second core, and the parent never imports
+matplotlib. A run of few councils, whose documents take a fraction of a second, writes them
+in the parent, by the same function (:func:`draw_and_book`), so both ways write the same
+files.
+
+Measured on one England replication (issue 18; ``docs/performance.md``): the figures and the
+workbook took about 5 s of the parent's 10.6 s after the task, the tables about 3 s.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+from collections.abc import Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from caresim.measures.targets import TargetReading
+from caresim.worker_guard import exit_with_parent
+
+SIDE_MIN_COUNCILS = 20
+"""Runs of at least this many councils draw their figures and write their workbook in a
+second process; smaller runs do it in the parent. About 25 ms of workbook per council
+(3.8 s for 153 scopes, measured), so below 20 councils the documents take under half a second,
+less than starting a process and importing its libraries (about 1.5 s of CPU)."""
+
+PLOT_DPI = 120
+"""Resolution of a run's plots (dots per inch)."""
+
+
+@dataclass(frozen=True)
+class Documents:
+    """What the figures and the workbook of a run need, small enough to send to a process.
+
+    Attributes
+    ----------
+    folder : pathlib.Path
+        The run's partial folder; the ledger is read from its ``ledger.parquet/`` dataset.
+    manifest : dict
+        The run manifest as the workbook records it.
+    scope_rows : pandas.DataFrame
+        The summary's rows of the scope shown (monthly and financial-year).
+    headline_rows : pandas.DataFrame
+        The summary's financial-year rows of the workbook's headline metrics, every scope.
+    scorecard : pandas.DataFrame
+        The run's scorecard.
+    scope : str
+        GSS code shown first: the council of a one-council run, else ``E92000001``.
+    targets : tuple of TargetReading
+        The scenario's targets, drawn on the PB-share plot.
+    titles : dict
+        Plot name (``pb_share``, ``spend``) -> title.
+    """
+
+    folder: Path
+    manifest: dict[str, Any]
+    scope_rows: pd.DataFrame
+    headline_rows: pd.DataFrame
+    scorecard: pd.DataFrame
+    scope: str
+    targets: tuple[TargetReading, ...]
+    titles: dict[str, str]
+
+
+def draw_and_book(docs: Documents) -> None:
+    """Draw the run's plots into ``plots/`` (PNG) and write ``workbook.xlsx`` in its folder."""
+    from caresim import plotting  # matplotlib only where plots are made
+    from caresim.io import save_figure
+    from caresim.measures import monthly_rows, yearly_rows
+    from caresim.partials import dataset_dir
+    from caresim.workbook import write_workbook
+
+    months, years = monthly_rows(docs.scope_rows), yearly_rows(docs.scope_rows)
+    figures = {"pb_share": plotting.pb_share_figure(months, years, docs.targets, docs.scope,
+                                                    docs.titles["pb_share"]),
+               "spend": plotting.spend_figure(years, docs.scope, docs.titles["spend"])}
+    plots = docs.folder / "plots"
+    plots.mkdir(exist_ok=True)
+    for name, fig in figures.items():
+        save_figure(fig, plots / f"{name}.png", PLOT_DPI)
+    ledger = pd.read_parquet(dataset_dir(docs.folder, "ledger"))
+    write_workbook(docs.folder / "workbook.xlsx", docs.manifest, docs.headline_rows,
+                   docs.scorecard, ledger, docs.scope)
+
+
+def _warm() -> None:
+    """Import what :func:`draw_and_book` needs (run in the second process as it starts)."""
+    import caresim.plotting
+    import caresim.workbook  # noqa: F401
+
+
+class _Inline:
+    """Runs :func:`draw_and_book` in the calling process when the result is asked for."""
+
+    def __init__(self, docs: Documents) -> None:
+        self.docs = docs
+
+    def result(self) -> None:
+        draw_and_book(self.docs)
+
+
+class SideProcess:
+    """Where a run's documents are made: a second process, or the parent (``pool`` None)."""
+
+    def __init__(self, pool: Executor | None) -> None:
+        self.pool = pool
+
+    def submit(self, docs: Documents) -> Future | _Inline:
+        """Start making ``docs`` (in the parent: when ``result()`` is called)."""
+        if self.pool is None:
+            return _Inline(docs)
+        return self.pool.submit(draw_and_book, docs)
+
+
+@contextmanager
+def side_process(n_councils: int) -> Iterator[SideProcess]:
+    """A :class:`SideProcess` for a run of ``n_councils``: a second process, started now and
+    importing its libraries, for :data:`SIDE_MIN_COUNCILS` or more; else the parent. The
+    process ends when the block does (after its work, or on an error)."""
+    if n_councils < SIDE_MIN_COUNCILS:
+        yield SideProcess(None)
+        return
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"),
+                               initializer=exit_with_parent)
+    try:
+        pool.submit(_warm)
+        yield SideProcess(pool)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
