@@ -331,7 +331,10 @@ def execute(
     With ``fold`` (a :class:`caresim.partials.RunFold`) and a ``store``, each task writes its
     own tables into the store's folder and returns a small partial, which is folded in plan
     order (a partial that arrives early waits for the ones before it; a task finished before a
-    resume is read back from its files when its turn comes); nothing is returned.
+    resume is read back from its files when its turn comes); nothing is returned. With
+    ``fold`` and no store, each task's :class:`TaskResult` is given to ``fold.add`` in plan
+    order (its ``next_index`` says which task is due) and dropped, so a caller that reduces
+    each task's tables as it comes never holds them all; nothing is returned.
 
     A failed task is recorded (with its traceback) and the others go on; the error is raised
     after every task has finished, so nothing finished is lost.
@@ -392,7 +395,7 @@ def execute(
         if store is not None:
             store.mark_done(r)
         results[i] = r
-        if stored and not failures:
+        if fold is not None and not failures:
             fold_ready()
     if failures:
         if first_os_error is not None:
@@ -400,7 +403,7 @@ def execute(
             # told as the parent's own failed write would be: the file, what was expected
             raise first_os_error
         raise TaskFailure(failures, store.folder if store is not None else None)
-    if stored:
+    if fold is not None:
         fold_ready()
         return []
     if store is not None:
