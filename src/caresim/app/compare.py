@@ -5,13 +5,16 @@ parameter sets), so replication r of set k of each draws the same random numbers
 stream. ``--replications auto`` adds replications to every scenario in batches until the
 paired differences B - A of the headline measures reach the precision asked for
 (:mod:`caresim.analysis.replications`), or the cap ``run.max_replications`` stops it.
+
+The parent keeps no run's tables: each task's result is reduced as it comes, in plan order, to
+what compare reads of it (:class:`ScenarioRuns`) and dropped.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -32,14 +35,17 @@ from caresim.analysis.sampling import (
     parameter_sets,
     scenario_sets,
 )
-from caresim.app.common import RunOutputs, build_tables, execute_tasks, resolve_councils, scope_of
+from caresim.app.common import execute_tasks, resolve_councils, scope_of
 from caresim.errors import InputError
 from caresim.io import check_output_root, environment, run_id, write_folder
 from caresim.measures import RunTables
 from caresim.measures.readings import COMPARE_EXTRAS
 from caresim.measures.targets import target_readings
+from caresim.params.schema import Scenario
+from caresim.partials import RunFold, partial_of
 from caresim.runner import ExecutorSpec, Progress, TaskResult, default_workers, plan
 from caresim.scenario import ResolvedScenario, load_scenario
+from caresim.scorecard import scorecard_from_inputs
 
 PAIRED_DIFFERENCES = "the 95% interval of each paired difference B - A"
 """What ``compare --replications auto`` narrows."""
@@ -71,12 +77,95 @@ class Comparison:
     manifest: dict | None = None
 
 
-def _target_values(tables: RunOutputs, scope: str, targets) -> pd.DataFrame:
-    """Per-run values of each scorecard target (for paired differences)."""
-    run = RunTables(tables.timeseries, tables.financial_years, tables.ledger)
+def _target_values(run: RunTables, scope: str, targets) -> pd.DataFrame:
+    """Per-run values of each scorecard target (for paired differences), run by run."""
     values = reading_table(target_readings(targets), run, scope, prefix="target ")
     return values.sort_values(["parameter_set", "replication"], kind="stable",
                               ignore_index=True)
+
+
+def _indicator_major(values: pd.DataFrame) -> pd.DataFrame:
+    """Per-run values of some readings gathered run by run (each run's readings in turn), in
+    the order one :func:`caresim.analysis.headline.reading_table` over all the runs gives: by
+    indicator (first seen first), then run (stable)."""
+    order = {name: i for i, name in enumerate(dict.fromkeys(values["indicator"]))}
+    return values.iloc[values["indicator"].map(order).to_numpy().argsort(kind="stable")
+                       ].reset_index(drop=True)
+
+
+@dataclass
+class ScenarioRuns:
+    """What compare keeps of one scenario's runs, reduced as each arrives (in plan order):
+    a :class:`caresim.partials.RunFold` of them (the scorecard's inputs and the headlines
+    ``auto`` narrows) and each run's per-replication values; never a run's tables.
+
+    Attributes
+    ----------
+    name : str
+        The scenario.
+    params : Scenario
+        Its parameters (its targets and run settings; under parameter uncertainty those of the
+        scenario, not of a set drawn).
+    scope : str
+        The scope compared (:func:`caresim.councils.scope_of`).
+    fold : RunFold
+        Its runs folded.
+    values : list of tuple
+        Per run: its headline values, its :data:`caresim.measures.readings.COMPARE_EXTRAS`
+        and its target values (``parameter_set, replication, indicator, unit, value``).
+    """
+
+    name: str
+    params: Scenario
+    scope: str
+    fold: RunFold = field(default_factory=RunFold)
+    values: list[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]] = field(
+        default_factory=list)
+
+    def add(self, result: TaskResult) -> None:
+        """Reduce the scenario's next run (in plan order) to what compare reads of it."""
+        monthly, fy, ledger = result.monthly, result.fy, result.ledger
+        self.fold.add(partial_of(self.fold.count, monthly, fy, ledger, self.params, self.scope,
+                                 result.seconds))
+        run = RunTables(monthly, fy, ledger)
+        self.values.append((headline_values(monthly, fy, ledger, self.scope),
+                            reading_table(COMPARE_EXTRAS, run, self.scope),
+                            _target_values(run, self.scope, self.params.targets)))
+
+    def per_replication(self) -> pd.DataFrame:
+        """``parameter_set, replication, indicator, unit, value, scenario`` of every run: the
+        headlines, then the extras, each by indicator then run, then the targets by run."""
+        headlines, extras, targets = (pd.concat(block, ignore_index=True)
+                                      for block in zip(*self.values, strict=True))
+        targets = targets.sort_values(["parameter_set", "replication"], kind="stable",
+                                      ignore_index=True)
+        return pd.concat([_indicator_major(headlines), _indicator_major(extras), targets],
+                         ignore_index=True).assign(scenario=self.name)
+
+    def precision_values(self) -> pd.DataFrame:
+        """The headlines ``auto`` narrows, of every run (by indicator, then run)."""
+        return _indicator_major(self.fold.headline_values())
+
+    def scorecard(self) -> pd.DataFrame:
+        """The scenario's scorecard over its runs (as ``caresim run`` folds it)."""
+        fold = self.fold
+        return scorecard_from_inputs(fold.targets, self.params.targets, fold.council_codes,
+                                     len(fold.parameter_sets) > 1, self.params.run,
+                                     fold.mean_paths())
+
+
+@dataclass
+class _Batch:
+    """The ``fold`` :func:`caresim.runner.execute` gives each task's result, in plan order:
+    hands it to the scenario the task belongs to."""
+
+    owners: list[ScenarioRuns]
+    next_index: int = 0
+
+    def add(self, result: TaskResult) -> None:
+        """Reduce the next task's result into its scenario's runs."""
+        self.owners[self.next_index].add(result)
+        self.next_index += 1
 
 
 def _verdicts(card: pd.DataFrame, scope: str) -> dict[str, str]:
@@ -112,38 +201,30 @@ def shared_uncertainty(scenarios: list[ResolvedScenario]) -> tuple[list[ParamSpe
     return shared, held
 
 
-def _run_batch(variants: list[tuple[str, list[ResolvedScenario]]], codes: list[str],
-               first: int, count: int, spec: ExecutorSpec, progress: Progress | None
-               ) -> list[list[TaskResult]]:
+def _run_batch(variants: list[list[ResolvedScenario]], runs: list[ScenarioRuns],
+               codes: list[str], first: int, count: int, spec: ExecutorSpec,
+               progress: Progress | None) -> None:
     """Replications ``first .. first + count - 1`` of each parameter set of every scenario, as
-    one batch of tasks (so no worker waits for the next scenario); the results per scenario."""
-    tasks, sizes = [], []
-    for name, sets in variants:
-        mine = [t for k, drawn in enumerate(sets)
-                for t in plan(name, drawn.params, codes, count, first, k)]
-        tasks += mine
-        sizes.append(len(mine))
-    results = execute_tasks(tasks, spec, None, progress)
-    out, at = [], 0
-    for n in sizes:
-        out.append(results[at:at + n])
-        at += n
-    return out
+    one batch of tasks (so no worker waits for the next scenario), each task's result reduced
+    into its scenario's runs as it comes."""
+    tasks, owners = [], []
+    for sets, mine in zip(variants, runs, strict=True):
+        new = [t for k, drawn in enumerate(sets)
+               for t in plan(mine.name, drawn.params, codes, count, first, k)]
+        tasks += new
+        owners += [mine] * len(new)
+    execute_tasks(tasks, spec, None, progress, _Batch(owners))
 
 
-def _precision_pairs(results: list[list[TaskResult]], scope: str) -> tuple[pd.DataFrame, dict]:
+def _precision_pairs(runs: list[ScenarioRuns]) -> tuple[pd.DataFrame, dict]:
     """Paired differences B - A of the headlines ``auto`` narrows, one indicator per scenario
     B (``<B>: <headline>``), with the level each is relative to."""
     from caresim.analysis.compare import difference_scale, paired_values
 
-    def values(rs: list[TaskResult]) -> pd.DataFrame:
-        return headline_values(pd.concat([r.monthly for r in rs]), pd.concat([r.fy for r in rs]),
-                               pd.concat([r.ledger for r in rs]), scope, PRECISION_HEADLINES)
-
-    base = values(results[0])
+    base = runs[0].precision_values()
     parts, scale = [], {}
-    for k, rs in enumerate(results[1:], start=1):
-        pairs = paired_values(base, values(rs))
+    for k, mine in enumerate(runs[1:], start=1):
+        pairs = paired_values(base, mine.precision_values())
         pairs["indicator"] = f"{k}: " + pairs["indicator"]
         parts.append(pairs)
         scale |= difference_scale(pairs)
@@ -241,7 +322,7 @@ def compare(paths: list[str], out: Path, seed: int | None = None,
         if announce is not None:
             announce(text)
 
-    results: list[list[TaskResult]] = [[] for _ in resolved]
+    runs = [ScenarioRuns(name, r.params, scope) for name, r, _ in resolved]
     done = 0
     start = max(3, spec.workers, spec.dask_local or 0) if auto else reps
     names = [name for name, _, _ in resolved]
@@ -251,14 +332,11 @@ def compare(paths: list[str], out: Path, seed: int | None = None,
                 f"{n_sets} parameter sets x {count} replication(s)")
         where = f" ({done + 1} to {done + count})" if auto else ""
         say(f"running {', '.join(names)}: {what}{where} of {len(codes)} council(s) each")
-        batch = _run_batch(list(zip(names, variants, strict=True)), codes, done, count, spec,
-                           progress)
-        for k, rs in enumerate(batch):
-            results[k] += rs
+        _run_batch(variants, runs, codes, done, count, spec, progress)
         done += count
         if not auto:
             break
-        pairs, scale = _precision_pairs(results, scope)
+        pairs, scale = _precision_pairs(runs)
         if enough(pairs, precision, share_precision=share_precision, scale=scale):
             break
         got = (f"{reached(pairs, scale):.1%} for levels and {reached_points(pairs) * 100:.1f} "
@@ -270,21 +348,13 @@ def compare(paths: list[str], out: Path, seed: int | None = None,
         say(f"after {done} replications the paired differences are within {got}; adding more")
     precision_record = None
     if not sets:  # under parameter uncertainty the intervals are ranges, not a mean's precision
-        pairs, scale = _precision_pairs(results, scope)
+        pairs, scale = _precision_pairs(runs)
         precision_record = record(pairs, precision if auto else None, cap,
                                   share_precision if auto else None, scale)
     if precision_record is not None:
         precision_record["of"] = PAIRED_DIFFERENCES
-    per_rep, verdicts = [], []
-    for k, (name, r, _) in enumerate(resolved):
-        tables = build_tables(results[k], r.params)
-        run = RunTables(tables.timeseries, tables.financial_years, tables.ledger)
-        values = pd.concat([headline_values(tables.timeseries, tables.financial_years,
-                                            tables.ledger, scope),
-                            reading_table(COMPARE_EXTRAS, run, scope),
-                            _target_values(tables, scope, r.params.targets)], ignore_index=True)
-        per_rep.append(values.assign(scenario=name))
-        verdicts.append(_verdicts(tables.scorecard, scope))
+    per_rep = [mine.per_replication() for mine in runs]
+    verdicts = [_verdicts(mine.scorecard(), scope) for mine in runs]
     diffs = [paired_differences(per_rep[0].drop(columns="scenario"),
                                 other.drop(columns="scenario"))
              .assign(a=resolved[0][0], b=other["scenario"].iloc[0],
