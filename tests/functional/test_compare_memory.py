@@ -1,0 +1,103 @@
+"""``caresim compare`` keeps its parent's memory flat (issue 18): each task's tables are
+reduced as they come and dropped, and what is kept gives the rows the whole tables give.
+Rutland to March 2011: the claims concern what the parent holds, not later years."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from caresim import runner
+from caresim.analysis.compare import paired_differences
+from caresim.analysis.headline import headline_values, reading_table
+from caresim.app import compare as compare_app
+from caresim.app.common import build_tables
+from caresim.measures import RunTables
+from caresim.measures.readings import COMPARE_EXTRAS
+from caresim.runner import ExecutorSpec, TaskResult
+from caresim.scenario import load_scenario
+from tests.conftest import scenario_until
+
+END = "2011-03-31"
+REPLICATIONS = 3
+
+
+@pytest.fixture(scope="module")
+def scenarios(tmp_path_factory) -> list[Path]:
+    folder = tmp_path_factory.mktemp("scenarios")
+    return [scenario_until(folder, END), scenario_until(folder, END, extends="no_grant")]
+
+
+def _compare(scenarios: list[Path], out: Path) -> compare_app.Comparison:
+    return compare_app.compare([str(p) for p in scenarios], out, seed=7,
+                               replications=REPLICATIONS, councils=["Rutland"],
+                               spec=ExecutorSpec(workers=1))
+
+
+def held(made: list[weakref.ref[TaskResult]]) -> int:
+    """How many of the task results made are still held somewhere."""
+    return sum(ref() is not None for ref in made)
+
+
+def test_each_task_result_is_dropped_once_reduced(scenarios: list[Path], tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    made: list[weakref.ref[TaskResult]] = []
+    most = []
+    run_task = runner.run_task
+
+    def spy(index: int, task: runner.Task) -> TaskResult:
+        result = run_task(index, task)
+        gc.collect()
+        most.append(held(made) + 1)  # the results still held as this one is made
+        made.append(weakref.ref(result))
+        return result
+
+    monkeypatch.setattr(runner, "run_task", spy)
+    _compare(scenarios, tmp_path)
+    assert len(most) == 2 * REPLICATIONS
+    # one at a time (the last one's, until the loop moves on), never every task's tables
+    assert max(most) <= 2
+    gc.collect()
+    assert held(made) == 0
+
+
+def test_the_reduction_gives_the_rows_of_the_whole_tables(
+        scenarios: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    kept: list[TaskResult] = []
+    run_task = runner.run_task
+
+    def keep(index: int, task: runner.Task) -> TaskResult:
+        kept.append(run_task(index, task))
+        return kept[-1]
+
+    monkeypatch.setattr(runner, "run_task", keep)
+    got = _compare(scenarios, tmp_path)
+    # the whole tables of each scenario (the tasks run scenario by scenario, in plan order),
+    # read as compare read them before it reduced each task's
+    per_rep, verdicts = [], []
+    for k, path in enumerate(scenarios):
+        scenario = load_scenario(str(path))
+        tables = build_tables(kept[k * REPLICATIONS:(k + 1) * REPLICATIONS], scenario.params)
+        run = RunTables(tables.timeseries, tables.financial_years, tables.ledger)
+        scope = got.manifest["scope"]
+        per_rep.append(pd.concat([
+            headline_values(tables.timeseries, tables.financial_years, tables.ledger, scope),
+            reading_table(COMPARE_EXTRAS, run, scope),
+            compare_app._target_values(run, scope, scenario.params.targets)],
+            ignore_index=True).assign(scenario=scenario.name))
+        verdicts.append(compare_app._verdicts(tables.scorecard, scope))
+    pd.testing.assert_frame_equal(got.per_replication, pd.concat(per_rep, ignore_index=True),
+                                  check_exact=True)
+    expected = paired_differences(per_rep[0].drop(columns="scenario"),
+                                  per_rep[1].drop(columns="scenario"))
+    pd.testing.assert_frame_equal(
+        got.differences[expected.columns.tolist()], expected, check_exact=True)
+    assert got.differences["verdict_a"].tolist() == \
+        got.differences["indicator"].map(verdicts[0]).fillna("").tolist()
+    assert got.differences["verdict_b"].tolist() == \
+        got.differences["indicator"].map(verdicts[1]).fillna("").tolist()
+    assert any(got.differences["verdict_a"])
