@@ -31,9 +31,10 @@ from caresim.worker_guard import exit_with_parent
 
 SIDE_MIN_COUNCILS = 20
 """Runs of at least this many councils draw their figures and write their workbook in a
-second process; smaller runs do it in the parent. About 25 ms of workbook per council
-(3.8 s for 153 scopes, measured), so below 20 councils the documents take under half a second,
-less than starting a process and importing its libraries (about 1.5 s of CPU)."""
+second process; smaller runs do it in the parent. The workbook takes about 25 ms per council
+(3.8 s for England's 153 scopes), so below 20 councils the documents take under half a second,
+less than starting a process and importing its libraries (1.8 s of CPU and 270 MB, measured
+with ``/usr/bin/time`` on ``python -c "import caresim.plotting, caresim.workbook"``)."""
 
 PLOT_DPI = 120
 """Resolution of a run's plots (dots per inch)."""
