@@ -31,8 +31,8 @@ class _RecordingPool(ProcessPoolExecutor):
 
 
 def _run(root: Path, scenario: Path, name: str) -> Path:
-    assert main(["run", str(scenario), "--replications", "2", "--workers", "1", "--quiet",
-                 "--seed", "11", "--out", str(root / name)]) == 0
+    assert main(["run", str(scenario), "--replications", "1", "--quiet", "--seed", "11",
+                 "--out", str(root / name)]) == 0
     (folder,) = (p.parent for p in (root / name).rglob("manifest.json"))
     return folder
 
