@@ -4,11 +4,17 @@ source and status (see :mod:`caresim.analysis.published`).
 
 Also the spread between councils: each council's PB/DP holders on 31 March 2010 against its
 PSS EX1 count of direct payments and personal budgets (A4.20) on that date.
+
+Every reader takes a run's tables or the values validate gathered run by run: each run's tables
+are reduced to the values of the :class:`Query` list validate reads (:func:`query_values`), and
+the runs' values concatenated (:func:`gather_values`) are those one reading of every run's
+tables gives, so the readers' statistics are the same either way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
@@ -28,7 +34,92 @@ from caresim.measures import (
     reading_values,
 )
 from caresim.measures.figures import Figure, load_figures
-from caresim.period import parse_period
+from caresim.measures.values import AGGREGATE, default_periods, in_period_order
+from caresim.period import FinancialYear, MonthEnd, parse_period
+
+
+@dataclass(frozen=True)
+class Query:
+    """Values of one measure a reader of this module reads from a run.
+
+    Attributes
+    ----------
+    measure : str
+        The measure (a name of :data:`caresim.measures.catalogue.MEASURES`).
+    periods : tuple of str
+        The periods, in the order the reader wants them; empty with ``kind``.
+    kind : str, optional
+        Instead of ``periods``: every period of this kind (``MonthEnd.KIND`` or
+        ``FinancialYear.KIND``) the tables hold, in time order.
+    scope : str
+        As :func:`caresim.measures.measure_values` takes it.
+    """
+
+    measure: str
+    periods: tuple[str, ...] = ()
+    kind: str | None = None
+    scope: str = AGGREGATE
+
+
+Values = Mapping[Query, pd.DataFrame]
+"""Each query's values (:func:`caresim.measures.measure_values`' columns) over some runs."""
+
+
+def query_values(queries: Sequence[Query], tables: RunTables) -> dict[Query, pd.DataFrame]:
+    """The values of each query in the tables given (one run's, or several runs').
+
+    Parameters
+    ----------
+    queries : sequence of Query
+        What to read (a query repeated is read once).
+    tables : RunTables
+        The tables.
+
+    Returns
+    -------
+    dict
+        Query -> ``scenario, parameter_set, replication, council_code, period, value`` (the
+        value in the measure's unit), as :func:`caresim.measures.measure_values` gives them.
+    """
+    out = {}
+    for q in dict.fromkeys(queries):
+        periods = (list(q.periods) if q.kind is None else
+                   default_periods(get_measure(q.measure), tables, [q.kind]))
+        out[q] = measure_values(q.measure, tables, periods, q.scope)
+    return out
+
+
+def gather_values(runs: Sequence[Values]) -> dict[Query, pd.DataFrame]:
+    """The values of each query over runs read one by one (:func:`query_values`), in run
+    order: those :func:`query_values` gives of every run's tables at once.
+
+    Parameters
+    ----------
+    runs : sequence of mapping
+        Each run's values, in plan order (every run read for the same queries).
+
+    Returns
+    -------
+    dict
+        Query -> the runs' values concatenated and ordered by period, then run.
+    """
+    out = {}
+    for q in runs[0]:
+        frames = [r[q] for r in runs]
+        full = [f for f in frames if len(f)]
+        if not full:
+            out[q] = frames[0]
+            continue
+        values = pd.concat(full, ignore_index=True)
+        periods = (list(q.periods) if q.kind is None else
+                   sorted({parse_period(p) for p in values["period"].unique()}))
+        out[q] = in_period_order(values, periods)
+    return out
+
+
+def _values(source: RunTables | Values, queries: Sequence[Query]) -> Values:
+    """The queries' values: read from tables, or already gathered."""
+    return query_values(queries, source) if isinstance(source, RunTables) else source
 
 
 def compared_measure(figure: Figure) -> str:
@@ -46,12 +137,24 @@ def figure_values(figure: Figure, tables: RunTables) -> pd.Series:
     return v.set_index("replication")["value"]
 
 
-def validation_table(tables: RunTables) -> pd.DataFrame:
+def figure_query(figure: Figure) -> Query:
+    """What the validation table reads of a figure: the value of its compared measure at its
+    period, for the aggregate of the councils run (:func:`figure_values`)."""
+    return Query(compared_measure(figure), (figure.period,))
+
+
+def validation_table(tables: RunTables | Values) -> pd.DataFrame:
     """One row per published figure (:func:`caresim.measures.figures.load_figures`): its
-    measure, role, published value, the model mean with a 95% interval, and the errors."""
+    measure, role, published value, the model mean with a 95% interval, and the errors.
+
+    ``tables`` is the runs' tables, or the values of :func:`validation_queries` gathered over
+    them (:func:`gather_values`); the table is the same.
+    """
+    figures = load_figures()
+    gathered = _values(tables, [figure_query(f) for f in figures])
     rows = []
-    for f in load_figures():
-        values = figure_values(f, tables).to_numpy(dtype=float)
+    for f in figures:
+        values = gathered[figure_query(f)]["value"].to_numpy(dtype=float)
         n = len(values)
         mean = float(np.mean(values)) if n else float("nan")
         half = mean_half_width(values)
@@ -75,10 +178,18 @@ SPREAD_DATE = "2010-03-31"
 """The date of the council spread: PSS EX1 A4.20 counts DPs and PBs on 31 March 2010."""
 
 
-def council_spread(tables: RunTables) -> tuple[pd.DataFrame, dict[str, float]]:
+SPREAD_QUERY = Query("pb_holders", (SPREAD_DATE,), scope="councils")
+"""What the council spread reads: each council's PB and DP holders on :data:`SPREAD_DATE`."""
+
+
+def council_spread(tables: RunTables | Values) -> tuple[pd.DataFrame, dict[str, float]]:
     """Each council's PB/DP holders on 31 March 2010 against PSS EX1 A4.20, and summary
-    statistics (Spearman rank correlation, median and quartiles of model / published)."""
-    m = measure_values("pb_holders", tables, SPREAD_DATE, "councils")
+    statistics (Spearman rank correlation, median and quartiles of model / published).
+
+    ``tables`` is the runs' tables, or the values of :data:`SPREAD_QUERY` gathered over them
+    (:func:`gather_values`).
+    """
+    m = _values(tables, [SPREAD_QUERY])[SPREAD_QUERY]
     model = m.groupby("council_code", observed=True)["value"].mean()
     published = council_dp_counts()
     both = pd.DataFrame({"model_pb_holders": model, "published_dp_and_pb": published}).dropna()
@@ -105,8 +216,18 @@ REABLEMENT_TOLERANCE = 0.2
 'almost entirely offset' read as within 20%)."""
 
 
-def reablement_check(tables: RunTables) -> pd.DataFrame:
+REABLEMENT_QUERIES = tuple(Query(name, REABLEMENT_YEARS) for name in (
+    "reablement_episodes", "spend_prevention_gbp", "reablement_year_one_avoided_gbp",
+    "reablement_year_one_ratio"))
+"""What the reablement check reads: episodes, spend on them and the package cost they avoid
+(GBP), and the ratio of the two, England, each year of :data:`REABLEMENT_YEARS`."""
+
+
+def reablement_check(tables: RunTables | Values) -> pd.DataFrame:
     """Year-one cost per reablement episode against the package cost it avoids, by year.
+
+    ``tables`` is the runs' tables, or the values of :data:`REABLEMENT_QUERIES` gathered over
+    them (:func:`gather_values`).
 
     Returns
     -------
@@ -116,8 +237,10 @@ def reablement_check(tables: RunTables) -> pd.DataFrame:
         their ratio with a 95% interval, and whether it is within
         :data:`REABLEMENT_TOLERANCE` of :data:`REABLEMENT_OFFSET`.
     """
+    gathered = _values(tables, REABLEMENT_QUERIES)
+
     def per_year(name: str) -> pd.DataFrame:
-        v = measure_values(name, tables, list(REABLEMENT_YEARS), "england")
+        v = gathered[Query(name, REABLEMENT_YEARS)]
         return v.groupby("period", observed=True)["value"]
 
     episodes = per_year("reablement_episodes")
@@ -138,6 +261,30 @@ def reablement_check(tables: RunTables) -> pd.DataFrame:
                      "ratio": mean, "ratio_ci_low": mean - half, "ratio_ci_high": mean + half,
                      "holds": abs(mean - REABLEMENT_OFFSET) <= REABLEMENT_TOLERANCE})
     return pd.DataFrame(rows)
+
+
+def path_query(measure: str, period: str) -> Query | None:
+    """What a series' plot reads: the measure at every period of the kind of the figure's
+    period (month ends or financial years) the tables hold, for the aggregate of the councils
+    run; ``None`` for a span, or a kind the measure is not given at."""
+    kind = parse_period(period).KIND
+    if kind not in (MonthEnd.KIND, FinancialYear.KIND) or \
+            kind not in get_measure(measure).periods:
+        return None
+    return Query(measure, kind=kind)
+
+
+def validation_queries() -> tuple[Query, ...]:
+    """Everything validate reads of a run: each figure's value (:func:`figure_query`), the
+    council spread (:data:`SPREAD_QUERY`), the reablement check (:data:`REABLEMENT_QUERIES`)
+    and the path each series' plot shows (:func:`path_query` of the series' first figure)."""
+    figures = load_figures()
+    first: dict[str, Figure] = {}
+    for f in figures:
+        first.setdefault(f.series, f)
+    paths = [path_query(compared_measure(f), f.period) for f in first.values()]
+    return tuple(dict.fromkeys([*(figure_query(f) for f in figures), SPREAD_QUERY,
+                                *REABLEMENT_QUERIES, *(q for q in paths if q is not None)]))
 
 
 def reablement_markdown(check: pd.DataFrame) -> list[str]:

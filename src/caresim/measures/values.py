@@ -113,8 +113,18 @@ def measure_values(measure: str | Measure, tables: RunTables,
     else:
         wanted = [as_period(p) for p in periods]
     values = _select_scope(m.expression.evaluate(tables, wanted), m, scope, tables)
-    frame = values.rename("value").reset_index()
-    order = {str(p): i for i, p in enumerate(wanted)}
+    return in_period_order(values.rename("value").reset_index(), wanted)
+
+
+def in_period_order(frame: pd.DataFrame, periods: Sequence[Period]) -> pd.DataFrame:
+    """Values of a measure (:data:`VALUE_COLUMNS`, the value in the measure's unit) in the
+    order :func:`measure_values` gives them: by period in the order of ``periods``, then run;
+    rows of one period and run (councils) keep their order.
+
+    So values gathered run by run, concatenated in run order, are ordered as one
+    :func:`measure_values` over all the runs orders them.
+    """
+    order = {str(p): i for i, p in enumerate(periods)}
     frame = frame.assign(_order=frame["period"].map(order))
     frame = frame.sort_values(["_order", "scenario", "parameter_set", "replication"],
                               kind="stable")
