@@ -45,7 +45,7 @@ def _replay_stage(src: Path, work: Path, overlapped: bool) -> float:
     from caresim.io import write_outputs
     from caresim.measures import RunTables, measures_table
     from caresim.params.schema import Scenario
-    from caresim.partials import RunFold, read_task, write_task
+    from caresim.partials import RunFold, join_measures, read_task, write_task
     from caresim.runner import RunStore, Task
 
     shutil.rmtree(work, ignore_errors=True)
@@ -69,9 +69,12 @@ def _replay_stage(src: Path, work: Path, overlapped: bool) -> float:
         with side_process(len(codes)) as side:
             time.sleep(5)  # as in a run, the second process starts while the tasks run
             stage = time.perf_counter()
+            joined = side.submit(join_measures, work, 1, work / "measures.parquet")
             tables = folded_outputs(work, fold, params)
-            documents = side.submit(_documents(work, tables, params, codes, scope, manifest))
+            documents = side.submit(draw_and_book, _documents(work, tables, params, codes,
+                                                              scope, manifest))
             write_outputs(work, tables.summary, tables.scorecard, manifest, 1, False)
+            joined.result()
             documents.result()
             return time.perf_counter() - stage
     Path("/proc/self/clear_refs").write_text("5")  # reset the peak: the fold is a task's work
@@ -81,6 +84,7 @@ def _replay_stage(src: Path, work: Path, overlapped: bool) -> float:
     tables = folded_outputs(work, fold, params)
     print(f"summary and scorecard: {_memory()}, {time.perf_counter() - t0:.1f} s")
     t0 = time.perf_counter()
+    join_measures(work, 1, work / "measures.parquet")
     write_outputs(work, tables.summary, tables.scorecard, manifest, 1, False)
     print(f"files: {_memory()}, {time.perf_counter() - t0:.1f} s")
     t0 = time.perf_counter()

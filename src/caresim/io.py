@@ -327,16 +327,15 @@ def write_outputs(folder: Path, summary: pd.DataFrame, scorecard: pd.DataFrame,
                   manifest: dict[str, Any], n_tasks: int, all_csv: bool = False) -> None:
     """Write the run-wide files into ``folder`` (the partial folder) beside the datasets the
     tasks wrote (``timeseries.parquet/``, ``financial_years.parquet/``, ``ledger.parquet/``,
-    one file per task: :mod:`caresim.partials`): the measures of every task joined into
-    ``measures.parquet``; the summary as Parquet;
+    one file per task: :mod:`caresim.partials`): the summary as Parquet;
     as CSV the tables people open by hand (financial years, the summary by financial year, the
     scorecard, the ledger: the tasks' rows joined in plan order) and, with ``all_csv``, the
-    monthly ``timeseries.csv`` and the summary's monthly rows too. The plots and the workbook
-    are made beside these (:mod:`caresim.app.side`)."""
-    from caresim.partials import CSV_TABLES, join_csv, join_measures
+    monthly ``timeseries.csv`` and the summary's monthly rows too. ``measures.parquet`` (the
+    tasks' measures joined), the plots and the workbook are made beside these
+    (:mod:`caresim.app.side`)."""
+    from caresim.partials import CSV_TABLES, join_csv
 
     tasks = list(range(n_tasks))
-    join_measures(folder, n_tasks, folder / "measures.parquet")
     for table, stem in CSV_TABLES.items():
         join_csv(folder, tasks, table, folder / f"{stem}.csv")
     if all_csv:

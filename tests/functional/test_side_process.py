@@ -66,11 +66,13 @@ def _cells(path: Path) -> list[tuple]:
 
 
 def test_a_second_process_made_them(folders) -> None:
-    assert folders["submitted"] == ["_warm", "draw_and_book"]
+    assert folders["submitted"] == ["_warm", "join_measures", "draw_and_book"]
 
 
 def test_the_same_plots_and_workbook_either_way(folders) -> None:
     a, b = folders["parent"], folders["second"]
+    assert (pd.read_parquet(a / "measures.parquet")
+            .equals(pd.read_parquet(b / "measures.parquet")))
     for name in ("pb_share.png", "spend.png"):
         assert (a / "plots" / name).read_bytes() == (b / "plots" / name).read_bytes(), name
     cells = _cells(a / "workbook.xlsx")
@@ -90,7 +92,7 @@ def test_a_failure_in_the_second_process_reaches_the_parent(folders, tmp_path) -
                           titles={"pb_share": "a", "spend": "b"})
     # the folder has no ledger dataset: reading it fails in the second process
     with side.side_process(side.SIDE_MIN_COUNCILS) as second:
-        pending = second.submit(docs)
+        pending = second.submit(side.draw_and_book, docs)
         with pytest.raises(FileNotFoundError):
             pending.result()
     assert not (tmp_path / "workbook.xlsx").exists()

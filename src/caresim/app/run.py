@@ -17,7 +17,7 @@ from caresim.app.common import (
     resolve_councils,
     scope_of,
 )
-from caresim.app.side import Documents, side_process
+from caresim.app.side import Documents, draw_and_book, side_process
 from caresim.councils import load_councils
 from caresim.errors import InputError
 from caresim.finite import NonFiniteOutput
@@ -35,7 +35,7 @@ from caresim.io import (
 from caresim.measures import scope_label
 from caresim.measures.targets import target_readings
 from caresim.params.schema import Scenario
-from caresim.partials import RunFold
+from caresim.partials import RunFold, join_measures
 from caresim.runner import (
     ExecutorSpec,
     Progress,
@@ -255,14 +255,17 @@ def _complete(store: RunStore, spec: ExecutorSpec, progress: Progress | None,
         if fold.non_finite is not None:
             discard_partial(store.folder)
             raise NonFiniteOutput(*fold.non_finite)
+        # the measures join, then the plots and the workbook, are made beside the summary
+        # and the tables (in a second process for a run of many councils)
+        joined = side.submit(join_measures, store.folder, fold.count,
+                             store.folder / "measures.parquet")
         tables = folded_outputs(store.folder, fold, params)
         manifest = _manifest(store, spec, info, params, fold, cap, t_sim)
-        # the plots and the workbook are made beside the tables (a second process for a run
-        # of many councils), from the same manifest
-        documents = side.submit(_documents(store.folder, tables, params, codes, scope,
-                                           manifest))
+        documents = side.submit(draw_and_book, _documents(store.folder, tables, params, codes,
+                                                          scope, manifest))
         write_outputs(store.folder, tables.summary, tables.scorecard, manifest, fold.count,
                       bool(info.get("all_csv")))
+        joined.result()
         documents.result()
     final = finalise(store.folder)
     tables.folder = final

@@ -1,23 +1,23 @@
-"""A run's figures and workbook, drawn and written beside the parent's tables.
+"""A run's measures join, figures and workbook, made beside the parent's summary and tables.
 
-After its tasks, a run's parent builds the summary and scorecard, then has two independent
-pieces of writing left: the tables (``measures.parquet``, the summary, the CSVs) and the
-documents people open (the two plots and ``workbook.xlsx``). For a run of many councils the
-documents go to one second process (spawn start method), started when the run begins so that
-its imports (matplotlib, xlsxwriter) are done while the tasks run; the parent writes the
-tables meanwhile, so the two halves overlap on a second core, and the parent never imports
-matplotlib. A run of few councils, whose documents take a fraction of a second, writes them
-in the parent, by the same function (:func:`draw_and_book`), so both ways write the same
-files.
-
-Measured on one England replication (issue 18; ``docs/performance.md``): the figures and the
-workbook took about 5 s of the parent's 10.6 s after the task, the tables about 3 s.
+After its tasks, a run's parent has three independent pieces of work left: joining the tasks'
+measures into ``measures.parquet`` (for many replications, the largest transient memory of
+the stage: about 0.55 GiB at 100 England replications, measured), building the summary and
+scorecard and writing the tables (the summary, the CSVs), and the documents people open (the
+two plots and ``workbook.xlsx``). For a run of many councils the join and the documents go to
+one second process (spawn start method), started when the run begins so that its imports
+(matplotlib, xlsxwriter) are done while the tasks run. The parent builds the summary and writes
+the tables meanwhile, so the work overlaps on a second core, the join's memory is never added
+to the summary's in the parent, and the parent never imports matplotlib. A run of few
+councils, whose documents take a fraction of a second, does all of it in the parent, by the
+same functions (:func:`caresim.partials.join_measures`, :func:`draw_and_book`), so both ways
+write the same files.
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -102,26 +102,28 @@ def _warm() -> None:
 
 
 class _Inline:
-    """Runs :func:`draw_and_book` in the calling process when the result is asked for."""
+    """A job run in the calling process when its result is asked for."""
 
-    def __init__(self, docs: Documents) -> None:
-        self.docs = docs
+    def __init__(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+        self.fn, self.args = fn, args
 
-    def result(self) -> None:
-        draw_and_book(self.docs)
+    def result(self) -> Any:
+        return self.fn(*self.args)
 
 
 class SideProcess:
-    """Where a run's documents are made: a second process, or the parent (``pool`` None)."""
+    """Where a run's join and documents are made: a second process (jobs run one at a time,
+    in the order given), or the parent (``pool`` None: each job when its result is asked
+    for)."""
 
     def __init__(self, pool: Executor | None) -> None:
         self.pool = pool
 
-    def submit(self, docs: Documents) -> Future | _Inline:
-        """Start making ``docs`` (in the parent: when ``result()`` is called)."""
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Future | _Inline:
+        """Start ``fn(*args)`` (in the parent: when ``result()`` is called)."""
         if self.pool is None:
-            return _Inline(docs)
-        return self.pool.submit(draw_and_book, docs)
+            return _Inline(fn, args)
+        return self.pool.submit(fn, *args)
 
 
 @contextmanager
