@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import gc
 import json
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 
@@ -107,3 +109,32 @@ has no in-year rationing (issue 15), so both models run without it; its arithmet
 by hand in ``tests/functional/test_budgets.py``. With it on, the twelve-year comparison finds
 the engine's waits of 2018-20 shorter than the reference's (z = -4.4), as it should: deflection
 cuts the requests for assessment."""
+
+
+class HeldResults:
+    """A spy on :func:`caresim.runner.run_task` (serial runs) that counts, as each task's
+    result is made, how many of the results made before it are still held anywhere (weak
+    references, after a garbage collection): a study that reduces each result as it comes holds
+    at most the last one."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        from caresim import runner
+
+        self.made: list[weakref.ref] = []
+        self.most: list[int] = []  # per result made: the results held, this one included
+        run_task = runner.run_task
+
+        def spy(index: int, task: runner.Task) -> runner.TaskResult:
+            result = run_task(index, task)
+            gc.collect()
+            self.most.append(self.held() + 1)
+            self.made.append(weakref.ref(result))
+            return result
+
+        monkeypatch.setattr(runner, "run_task", spy)
+
+    def held(self) -> int:
+        """How many of the results made are still held somewhere."""
+        gc.collect()
+        return sum(ref() is not None for ref in self.made)
+

@@ -4,8 +4,6 @@ Rutland to March 2011: the claims concern what the parent holds, not later years
 
 from __future__ import annotations
 
-import gc
-import weakref
 from pathlib import Path
 
 import pandas as pd
@@ -20,7 +18,7 @@ from caresim.measures import RunTables
 from caresim.measures.readings import COMPARE_EXTRAS
 from caresim.runner import ExecutorSpec, TaskResult
 from caresim.scenario import load_scenario
-from tests.conftest import scenario_until
+from tests.conftest import HeldResults, scenario_until
 
 END = "2011-03-31"
 REPLICATIONS = 3
@@ -38,31 +36,14 @@ def _compare(scenarios: list[Path], out: Path) -> compare_app.Comparison:
                                spec=ExecutorSpec(workers=1))
 
 
-def held(made: list[weakref.ref[TaskResult]]) -> int:
-    """How many of the task results made are still held somewhere."""
-    return sum(ref() is not None for ref in made)
-
-
 def test_each_task_result_is_dropped_once_reduced(scenarios: list[Path], tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    made: list[weakref.ref[TaskResult]] = []
-    most = []
-    run_task = runner.run_task
-
-    def spy(index: int, task: runner.Task) -> TaskResult:
-        result = run_task(index, task)
-        gc.collect()
-        most.append(held(made) + 1)  # the results still held as this one is made
-        made.append(weakref.ref(result))
-        return result
-
-    monkeypatch.setattr(runner, "run_task", spy)
+    spy = HeldResults(monkeypatch)
     _compare(scenarios, tmp_path)
-    assert len(most) == 2 * REPLICATIONS
+    assert len(spy.most) == 2 * REPLICATIONS
     # one at a time (the last one's, until the loop moves on), never every task's tables
-    assert max(most) <= 2
-    gc.collect()
-    assert held(made) == 0
+    assert max(spy.most) <= 2
+    assert spy.held() == 0
 
 
 def test_the_reduction_gives_the_rows_of_the_whole_tables(
