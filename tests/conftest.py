@@ -138,3 +138,20 @@ class HeldResults:
         gc.collect()
         return sum(ref() is not None for ref in self.made)
 
+
+def keep_results(monkeypatch: pytest.MonkeyPatch) -> list:
+    """A spy on :func:`caresim.runner.run_task` (serial runs) that keeps every task's result,
+    in the order made, in the list it returns: the whole tables, to check a reduction
+    against."""
+    from caresim import runner
+
+    kept: list[runner.TaskResult] = []
+    run_task = runner.run_task
+
+    def keep(index: int, task: runner.Task) -> runner.TaskResult:
+        kept.append(run_task(index, task))
+        return kept[-1]
+
+    monkeypatch.setattr(runner, "run_task", keep)
+    return kept
+

@@ -9,16 +9,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from caresim import runner
 from caresim.analysis.compare import paired_differences
 from caresim.analysis.headline import headline_values, reading_table
 from caresim.app import compare as compare_app
 from caresim.app.common import build_tables
 from caresim.measures import RunTables
 from caresim.measures.readings import COMPARE_EXTRAS
-from caresim.runner import ExecutorSpec, TaskResult
+from caresim.runner import ExecutorSpec
 from caresim.scenario import load_scenario
-from tests.conftest import HeldResults, scenario_until
+from tests.conftest import HeldResults, keep_results, scenario_until
 
 END = "2011-03-31"
 REPLICATIONS = 3
@@ -48,14 +47,7 @@ def test_each_task_result_is_dropped_once_reduced(scenarios: list[Path], tmp_pat
 
 def test_the_reduction_gives_the_rows_of_the_whole_tables(
         scenarios: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    kept: list[TaskResult] = []
-    run_task = runner.run_task
-
-    def keep(index: int, task: runner.Task) -> TaskResult:
-        kept.append(run_task(index, task))
-        return kept[-1]
-
-    monkeypatch.setattr(runner, "run_task", keep)
+    kept = keep_results(monkeypatch)
     got = _compare(scenarios, tmp_path)
     # the whole tables of each scenario (the tasks run scenario by scenario, in plan order),
     # read as compare read them before it reduced each task's

@@ -11,7 +11,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from caresim import runner
 from caresim.analysis.validation import (
     council_spread,
     gather_values,
@@ -23,9 +22,9 @@ from caresim.analysis.validation import (
 from caresim.app import validate as validate_app
 from caresim.app.common import build_tables
 from caresim.measures import RunTables
-from caresim.runner import ExecutorSpec, TaskResult
+from caresim.runner import ExecutorSpec
 from caresim.scenario import load_scenario
-from tests.conftest import HeldResults, scenario_until
+from tests.conftest import HeldResults, keep_results, scenario_until
 
 END = "2012-03-31"
 REPLICATIONS = 3
@@ -54,14 +53,7 @@ def test_each_task_result_is_dropped_once_reduced(scenario: Path, tmp_path: Path
 
 def test_the_reduction_gives_the_rows_of_the_whole_tables(
         scenario: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    kept: list[TaskResult] = []
-    run_task = runner.run_task
-
-    def keep(index: int, task: runner.Task) -> TaskResult:
-        kept.append(run_task(index, task))
-        return kept[-1]
-
-    monkeypatch.setattr(runner, "run_task", keep)
+    kept = keep_results(monkeypatch)
     got = _validate(scenario, tmp_path)
     # the whole tables, read as validate read them before it reduced each task's
     tables = build_tables(kept, load_scenario(str(scenario)).params)
