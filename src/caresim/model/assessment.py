@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from caresim.calendar import DAYS_PER_YEAR
-from caresim.model import rationing
+from caresim.model import libm, rationing
 from caresim.model.buffers import EventBuffer
 from caresim.model.parts import Metric, StaffTeam
 from caresim.model.queueing import ServerPool
@@ -208,7 +208,7 @@ def to_unmet(s: ModelState, t: np.ndarray, council: np.ndarray, age: np.ndarray,
     """People with unmet need from time ``t``: they may come back, needs one band higher."""
     a = s.p.assessment
     u = s.draw("assessment.unmet", council, lambda g, k: g.random((k, 2)))
-    wait = -np.log1p(-u[:, 0]) * a.dur_unmet_return_days.value
+    wait = -libm.log1p(-u[:, 0]) * a.dur_unmet_return_days.value
     s.assessment.unmet_pool.push(t=t + wait, council=council, age=age, need=need,
                       returns=u[:, 1] < a.p_unmet_return.value)
 

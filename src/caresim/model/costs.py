@@ -14,8 +14,11 @@ at every month end (:mod:`caresim.model.finance`).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+from caresim.model import libm
 from caresim.model.kernels import accrue_rows
 from caresim.model.population import RESIDENTIAL
 from caresim.model.state import ModelState
@@ -42,9 +45,9 @@ def draw_cost(s: ModelState, stream: str, council: np.ndarray, age: np.ndarray,
               need: np.ndarray, setting: np.ndarray) -> np.ndarray:
     """Individual annual package costs (GBP/year), lognormal around :func:`mean_cost`."""
     cv = s.p.services.cost_cv.value
-    sigma2 = np.log1p(cv * cv)
+    sigma2 = math.log1p(cv * cv)
     z = s.draw(stream, council, lambda g, k: g.standard_normal(k))
-    return mean_cost(s, council, age, need, setting) * np.exp(np.sqrt(sigma2) * z - sigma2 / 2)
+    return mean_cost(s, council, age, need, setting) * libm.exp(math.sqrt(sigma2) * z - sigma2 / 2)
 
 
 def accrue(s: ModelState, idx: np.ndarray, t: np.ndarray | float) -> None:

@@ -53,12 +53,14 @@ kept the stocks before it, so ``baseline`` and ``no_grant`` start from the same 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from caresim.calendar import DAYS_PER_YEAR
+from caresim.model import libm
 from caresim.model.budget_rule import opening_budget_gbp
 from caresim.model.costs import draw_cost
 from caresim.model.parts import Metric
@@ -139,7 +141,7 @@ def relapse_hazard_per_year(p: Scenario) -> float:
     """Hazard (1/year) of relapse after reablement: P(still free at 2 years) = p2 / p1."""
     r = p.reablement
     keep = r.p_no_package_2yr.value / r.p_no_package_after.value
-    return -np.log(max(keep, 1e-12)) / 2.0
+    return -math.log(max(keep, 1e-12)) / 2.0
 
 
 def residential_by_need(p: Scenario) -> np.ndarray:
@@ -175,7 +177,7 @@ def occupancy(p: Scenario, date, age: int) -> np.ndarray:
     k = 2 * N_NEED
     h = np.array([hz[(age, st)].at(date) for st in (COMMUNITY, RESIDENTIAL)
                   for _ in range(N_NEED)])
-    survive = np.exp(-h * period)
+    survive = libm.exp(-h * period)
     with np.errstate(divide="ignore", invalid="ignore"):
         tau = np.where(h > 0, (1 - survive) / h, period)
     move = np.zeros((k, k))
@@ -338,7 +340,7 @@ def seed_pools(s: ModelState) -> None:
     a, r, steady = s.p.assessment, s.p.reablement, s.flows
     council, age, need = _people(steady.unmet)
     u = s.draw("flows.unmet", council, lambda g, k: g.random((k, 2)))
-    s.assessment.unmet_pool.push(t=-np.log1p(-u[:, 0]) * a.dur_unmet_return_days.value,
+    s.assessment.unmet_pool.push(t=-libm.log1p(-u[:, 0]) * a.dur_unmet_return_days.value,
                                  council=council, age=age, need=need,
                                  returns=u[:, 1] < a.p_unmet_return.value)
     lam = relapse_hazard_per_year(s.p)

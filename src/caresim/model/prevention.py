@@ -40,6 +40,7 @@ the year before (:mod:`caresim.model.finance`).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -249,7 +250,7 @@ def complete(s: ModelState, t1: float) -> None:
     # relapse: constant hazard so that P(still free at 2 years) = p2 / p1
     p1 = r.p_no_package_after.value  # 0: nobody is free, so nobody can relapse
     keep = r.p_no_package_2yr.value / p1 if p1 > 0 else 1.0
-    hazard_per_day = -np.log(max(keep, 1e-12)) / (2 * DAYS_PER_YEAR)
+    hazard_per_day = -math.log(max(keep, 1e-12)) / (2 * DAYS_PER_YEAR)
     e = s.draw("prevention.relapse", c_free, lambda g, k: g.standard_exponential(k))
     t_relapse = t_free + (e / hazard_per_day if hazard_per_day > 0 else np.inf)
     # counterfactual: how long they would have been in community services

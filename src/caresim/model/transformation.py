@@ -17,11 +17,13 @@ Every council starts at ``readiness_start_mean``: no council-level evidence from
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from caresim.calendar import DAYS_PER_YEAR
+from caresim.model import libm
 from caresim.model.parts import Metric
 from caresim.model.state import ModelState
 from caresim.params.section import DatedFraction, Days, Fraction, GBPPerYear, PerYear, Section
@@ -98,7 +100,7 @@ def council_speeds(p, streams, n: int) -> np.ndarray:
     t = p.transformation
     sd = t.speed_heterogeneity_sd.value
     z = np.array([streams.get(c, "transformation.speed").standard_normal() for c in range(n)])
-    return t.speed_per_year.value * np.exp(sd * z - sd * sd / 2)
+    return t.speed_per_year.value * libm.exp(sd * z - sd * sd / 2)
 
 
 def update(s: ModelState, spend_gbp: np.ndarray, community_users: np.ndarray, days: float) -> None:
@@ -107,7 +109,7 @@ def update(s: ModelState, spend_gbp: np.ndarray, community_users: np.ndarray, da
     t, st = s.p.transformation, s.transformation
     spend_gbp = spend_gbp - s.grant.other_gbp
     per_user_year = spend_gbp * (DAYS_PER_YEAR / days) / np.maximum(community_users, 1.0)
-    a = 1.0 - np.exp(-days / t.lag_days.value)
+    a = 1.0 - math.exp(-days / t.lag_days.value)
     st.spend_signal_gbp_per_user_year += a * (per_user_year - st.spend_signal_gbp_per_user_year)
     x = st.spend_signal_gbp_per_user_year
     dt_years = days / DAYS_PER_YEAR
