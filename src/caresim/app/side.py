@@ -36,10 +36,6 @@ second process; smaller runs do it in the parent. The workbook takes about 25 ms
 less than starting a process and importing its libraries (1.8 s of CPU and 270 MB, measured
 with ``/usr/bin/time`` on ``python -c "import caresim.plotting, caresim.workbook"``)."""
 
-PLOT_DPI = 120
-"""Resolution of a run's plots (dots per inch)."""
-
-
 @dataclass(frozen=True)
 class Documents:
     """What the figures and the workbook of a run need, small enough to send to a process.
@@ -89,7 +85,7 @@ def draw_and_book(docs: Documents) -> None:
     plots = docs.folder / "plots"
     plots.mkdir(exist_ok=True)
     for name, fig in figures.items():
-        save_figure(fig, plots / f"{name}.png", PLOT_DPI)
+        save_figure(fig, plots / f"{name}.png")  # its default resolution, as before
     ledger = pd.read_parquet(dataset_dir(docs.folder, "ledger"))
     write_workbook(docs.folder / "workbook.xlsx", docs.manifest, docs.headline_rows,
                    docs.scorecard, ledger, docs.scope)
